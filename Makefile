@@ -1,0 +1,33 @@
+# make run   — the product, embedded default (SQLite, in-process services), on http://127.0.0.1:5000
+# make test  — the whole test suite (unit, integration on loopback, PostgreSQL when configured)
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export SIGNER_INSTANCE ?= $(CURDIR)/instance
+
+.PHONY: run test lint demo bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt setup.cfg
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/signer init
+	$(VENV)/bin/signer serve --host $${SIGNER_HOST:-127.0.0.1} --port $${SIGNER_PORT:-5000}
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+demo: $(STAMP)
+	$(VENV)/bin/signer demo --out out/demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,1 @@
+"""HTTP: the JSON API, the PC pages and the PKI endpoints."""

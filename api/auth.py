@@ -1,0 +1,92 @@
+"""PC login (signed session cookie + CSRF token) and APP bearer tokens."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import current_app, g, request, session
+
+from signer.accounts import AppIdentity
+from signer.errors import Forbidden, NotAuthenticated
+from signer.models import Account
+
+F = TypeVar("F", bound=Callable[..., Any])
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def services() -> Any:
+    return current_app.extensions["signer"]
+
+
+def client_ip() -> str:
+    """The peer address (a proxy in front sets it with ProxyFix; we never trust raw headers here)."""
+    return request.remote_addr or ""
+
+
+def login_pc(account: Account) -> str:
+    session.clear()
+    session["account_id"] = account.id
+    session["csrf"] = secrets.token_urlsafe(32)
+    session.permanent = True
+    return session["csrf"]
+
+
+def logout_pc() -> None:
+    session.clear()
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def check_csrf() -> None:
+    """Every state-changing request made with the session cookie must carry the session's CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token") or ""
+    expected = session.get("csrf", "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise Forbidden("CSRF 校验失败，请刷新页面后重试", code="csrf_failed")
+
+
+def current_account() -> Account | None:
+    if "pc_account" not in g:
+        account_id = session.get("account_id")
+        account = services().accounts.get(account_id) if account_id else None
+        g.pc_account = account if account is not None and account.active else None
+    return g.pc_account
+
+
+def pc_login_required(fn: F) -> F:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        account = current_account()
+        if account is None:
+            raise NotAuthenticated("请先登录", code="login_required")
+        check_csrf()
+        return fn(account, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ").strip() or None
+    return None
+
+
+def app_login_required(fn: F) -> F:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        who: AppIdentity = services().accounts.identify_app(bearer_token())
+        return fn(who, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,52 @@
+"use strict";
+(function () {
+  const root = document.getElementById("session");
+  const sessionId = root.dataset.sessionId;
+  const csrf = document.querySelector("meta[name=csrf-token]").content;
+  const el = function (id) { return document.getElementById(id); };
+
+  function render(state) {
+    const status = el("status");
+    status.textContent = state.status_label;
+    status.dataset.status = state.status;
+    el("code").textContent = state.confirmation_code;
+    const scanned = el("scanned-by");
+    if (state.scanned_by) {
+      scanned.querySelector("span").textContent = state.scanned_by.name + "（" + state.scanned_by.username + "）";
+      scanned.hidden = false;
+    }
+    el("failure").hidden = !state.failure;
+    el("failure").textContent = state.failure || "";
+    if (state.download_url) {
+      el("download").href = state.download_url;
+      el("download").hidden = false;
+    }
+    if (state.status !== "waiting") { el("qr").style.visibility = "hidden"; }
+    el("cancel").hidden = ["signed", "rejected", "cancelled", "expired", "failed"].indexOf(state.status) >= 0;
+  }
+
+  const socket = io("/pc", { transports: ["websocket", "polling"] });
+  socket.on("connect", function () {
+    // Every (re)connect joins again and re-reads the state: no event is the only source of truth.
+    socket.emit("join", { session_id: sessionId }, function (reply) {
+      if (reply && reply.ok) { render(reply.result); }
+      else if (reply) { el("failure").textContent = reply.error.message; el("failure").hidden = false; }
+    });
+  });
+  socket.on("qr", function (frame) {
+    if (frame.session_id !== sessionId) { return; }
+    const img = el("qr");
+    img.src = frame.image;
+    img.dataset.payload = frame.payload;
+    img.dataset.step = frame.step;
+  });
+  socket.on("status", function (state) { if (state.id === sessionId) { render(state); } });
+
+  el("cancel").addEventListener("click", async function () {
+    const resp = await fetch("/api/v1/signing-sessions/" + encodeURIComponent(sessionId) + "/cancel", {
+      method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin"
+    });
+    const body = await resp.json().catch(function () { return {}; });
+    if (resp.ok) { render(body); }
+  });
+})();

@@ -1,0 +1,133 @@
+"""The APP's HTTP calls (docs/protocol.md): login, my certificates, download, password change."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from signer.accounts import AppIdentity
+from signer.certificates import describe
+
+from ..auth import app_login_required, bearer_token, client_ip, services
+from ..schemas import (
+    AppLoginResultSchema,
+    AppLoginSchema,
+    CertificateListSchema,
+    ChallengeResultSchema,
+    ChangePasswordSchema,
+    DownloadResultSchema,
+    DownloadSchema,
+    ShareResultSchema,
+)
+
+bp = Blueprint("app_api", __name__, url_prefix="/api/v1/app")
+
+
+@bp.post("/login")
+def login():
+    """APP login; the token is bound to the device id the phone sends.
+    ---
+    post:
+      tags: [APP]
+      requestBody: {content: {application/json: {schema: AppLoginSchema}}}
+      responses:
+        200: {content: {application/json: {schema: AppLoginResultSchema}}}
+        401: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = AppLoginSchema().load(request.get_json(silent=True) or {})
+    svc = services()
+    account = svc.accounts.authenticate(data["username"], data["password"], client_ip())
+    token = svc.accounts.issue_app_token(account, data["device_id"], data["device_name"], client_ip())
+    enterprise = svc.enterprise_name(account.enterprise_id)
+    return AppLoginResultSchema().dump({
+        "token": token,
+        "account": {"id": account.id, "username": account.username, "name": account.display_name,
+                    "role": account.role.value, "enterprise": enterprise},
+    })
+
+
+@bp.post("/logout")
+@app_login_required
+def logout(who: AppIdentity):
+    """Revoke the calling token.
+    ---
+    post:
+      tags: [APP]
+      security: [{bearer: []}]
+      responses: {200: {description: revoked}}
+    """
+    services().accounts.revoke_app_token(bearer_token() or "")
+    return {}
+
+
+@bp.get("/certificates")
+@app_login_required
+def certificates(who: AppIdentity):
+    """H1 我的证书.
+    ---
+    get:
+      tags: [APP]
+      security: [{bearer: []}]
+      responses:
+        200: {content: {application/json: {schema: CertificateListSchema}}}
+    """
+    items = [describe(c, who.account) for c in services().certificates.for_account(who.account.id)]
+    return CertificateListSchema().dump({"items": items})
+
+
+@bp.post("/certificates/<int:cert_id>/download")
+@app_login_required
+def download(who: AppIdentity, cert_id: int):
+    """H2 下载证书 (+ H3 keystore enrollment): CSR and keystore verifier in, certificate and share out.
+    ---
+    post:
+      tags: [APP]
+      security: [{bearer: []}]
+      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: DownloadSchema}}}
+      responses:
+        200: {content: {application/json: {schema: DownloadResultSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = DownloadSchema().load(request.get_json(silent=True) or {})
+    result = services().certificates.download(who, cert_id, data["csr"], data["verifier"], client_ip())
+    return DownloadResultSchema().dump({
+        "certificate_pem": result.certificate_pem, "chain_pem": result.chain_pem,
+        "share": result.share, "serial": result.serial_hex,
+    })
+
+
+@bp.post("/certificates/<int:cert_id>/password-challenge")
+@app_login_required
+def password_challenge(who: AppIdentity, cert_id: int):
+    """A single-use unlock challenge for changing the signing password.
+    ---
+    post:
+      tags: [APP]
+      security: [{bearer: []}]
+      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: ChallengeResultSchema}}}
+    """
+    challenge = services().certificates.password_challenge(who, cert_id)
+    return ChallengeResultSchema().dump({"challenge": {"id": challenge.id, "nonce": challenge.nonce}})
+
+
+@bp.post("/certificates/<int:cert_id>/password")
+@app_login_required
+def change_password(who: AppIdentity, cert_id: int):
+    """H3 修改签名密码: unlock with the old password, enroll the new one; returns the NEW share.
+    ---
+    post:
+      tags: [APP]
+      security: [{bearer: []}]
+      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: ChangePasswordSchema}}}
+      responses:
+        200: {content: {application/json: {schema: ShareResultSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = ChangePasswordSchema().load(request.get_json(silent=True) or {})
+    share = services().certificates.change_password(
+        who, cert_id, data["challenge_id"], data["response"], data["new_verifier"], client_ip()
+    )
+    return ShareResultSchema().dump({"share": share})

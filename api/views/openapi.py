@@ -1,0 +1,41 @@
+"""The OpenAPI document, generated from the marshmallow schemas and the views' docstrings."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.yaml_utils import load_operations_from_docstring
+from flask import Blueprint, Flask, current_app, jsonify
+
+from .. import schemas
+
+bp = Blueprint("openapi", __name__)
+PREFIXES = ("/api/v1/",)
+
+
+def build_spec(app: Flask) -> dict:
+    spec = APISpec(title="Signer API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "证书服务与扫码签章。Socket.IO 事件见 docs/protocol.md。"})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name in dir(schemas):
+        obj = getattr(schemas, name)
+        if (isinstance(obj, type) and issubclass(obj, schemas.Schema) and obj is not schemas.Schema
+                and name not in spec.components.schemas):
+            spec.components.schema(name, schema=obj)
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIXES):
+            continue
+        view = app.view_functions[rule.endpoint]
+        operations = load_operations_from_docstring(view.__doc__ or "")
+        path = rule.rule
+        for arg in rule.arguments:
+            path = path.replace(f"<int:{arg}>", f"{{{arg}}}").replace(f"<{arg}>", f"{{{arg}}}")
+        spec.path(path=path, operations=operations or None)
+    return spec.to_dict()
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_json():
+    """Served without authentication: it is the APP team's reference."""
+    return jsonify(build_spec(current_app))

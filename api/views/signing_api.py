@@ -1,0 +1,158 @@
+"""Signing sessions for the PC (K1, K2, K6): create from an upload, state, QR image, cancel, download."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, request
+from marshmallow import ValidationError
+
+from signer.errors import ValidationFailed
+from signer.models import Account
+from signer.signing import PlacementRequest
+
+from ..auth import client_ip, pc_login_required, services
+from ..schemas import CreateSessionSchema, SessionStateSchema
+
+bp = Blueprint("signing_api", __name__, url_prefix="/api/v1/signing-sessions")
+BINDING_COOKIE = "sb_{}"
+
+DEFAULT_PLACEMENT = {"seal": "company", "page": 1, "x": 380, "y": 80, "width": 160, "height": 80}
+
+
+def binding_token(session_id: str) -> str | None:
+    return request.cookies.get(BINDING_COOKIE.format(session_id))
+
+
+@bp.post("")
+@pc_login_required
+def create(account: Account):
+    """K1: upload a PDF (multipart field ``file``) and say where the seals go.
+    ---
+    post:
+      tags: [Signing]
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file]
+              properties:
+                file: {type: string, format: binary}
+                title: {type: string}
+                placements: {type: string, description: JSON list of PlacementSchema}
+                pades_level: {type: string, enum: [B-B]}
+                signer_account_id: {type: integer}
+      responses:
+        201: {description: created; the binding cookie is set for this browser,
+              content: {application/json: {schema: SessionStateSchema}}}
+        413: {content: {application/json: {schema: ErrorSchema}}}
+        422: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("请选择要签署的PDF文件", details={"file": ["必填"]})
+    raw = request.form.to_dict()
+    try:
+        raw["placements"] = json.loads(raw["placements"]) if raw.get("placements") else [DEFAULT_PLACEMENT]
+    except json.JSONDecodeError as exc:
+        raise ValidationError({"placements": ["不是有效的JSON"]}) from exc
+    if raw.get("signer_account_id") in ("", None):
+        raw.pop("signer_account_id", None)
+    else:
+        try:
+            raw["signer_account_id"] = int(raw["signer_account_id"])
+        except ValueError as exc:
+            raise ValidationError({"signer_account_id": ["需要整数"]}) from exc
+    data = CreateSessionSchema().load(raw)
+    limit = current_app.config["SIGNER"].max_pdf_bytes
+    pdf = upload.stream.read(limit + 1)
+    title = data["title"] or (upload.filename or "").rsplit("/", 1)[-1].removesuffix(".pdf")
+    placements = [PlacementRequest(**p) for p in data["placements"]]
+    svc = services()
+    row, token = svc.signing.create(account, pdf, title, placements, client_ip(),
+                                    request.headers.get("User-Agent", ""),
+                                    allowed_account_id=data["signer_account_id"], pades_level=data["pades_level"])
+    state = svc.signing.state(row.id)
+    resp = current_app.response_class(json.dumps(SessionStateSchema().dump(state), ensure_ascii=False),
+                                      status=201, mimetype="application/json")
+    resp.set_cookie(BINDING_COOKIE.format(row.id), token, max_age=3600, httponly=True, samesite="Strict",
+                    secure=current_app.config["SIGNER"].secure_cookies, path="/")
+    return resp
+
+
+@bp.get("/<session_id>")
+@pc_login_required
+def state(account: Account, session_id: str):
+    """The session's current state (the page re-reads it after a reconnect).
+    ---
+    get:
+      tags: [Signing]
+      parameters: [{name: session_id, in: path, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: SessionStateSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    svc = services()
+    svc.signing.for_pc(session_id, account, binding_token(session_id))
+    return SessionStateSchema().dump(svc.signing.state(session_id))
+
+
+@bp.get("/<session_id>/qr.png")
+@pc_login_required
+def qr_png(account: Account, session_id: str):
+    """The current QR frame as PNG (the page gets frames over Socket.IO; this is the same image).
+    ---
+    get:
+      tags: [Signing]
+      parameters: [{name: session_id, in: path, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {image/png: {}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    from signer import qr
+    from signer.errors import Conflict
+
+    svc = services()
+    svc.signing.for_pc(session_id, account, binding_token(session_id))
+    payload = svc.signing.frame_payload(session_id)
+    if payload is None:
+        raise Conflict("该会话已不再等待扫码", code="not_waiting")
+    return Response(qr.render_png(payload), mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/<session_id>/cancel")
+@pc_login_required
+def cancel(account: Account, session_id: str):
+    """Cancel from the PC (any non-terminal state).
+    ---
+    post:
+      tags: [Signing]
+      parameters: [{name: session_id, in: path, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: SessionStateSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    svc = services()
+    svc.signing.cancel(account, binding_token(session_id), session_id, client_ip())
+    return SessionStateSchema().dump(svc.signing.state(session_id))
+
+
+@bp.get("/<session_id>/signed.pdf")
+@pc_login_required
+def signed_pdf(account: Account, session_id: str):
+    """K6: the signed PDF, for the browser that created the session.
+    ---
+    get:
+      tags: [Signing]
+      parameters: [{name: session_id, in: path, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/pdf: {}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    title, data = services().signing.signed_pdf(account, binding_token(session_id), session_id)
+    name = quote(f"{title}-已签署.pdf")
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}",
+                             "Cache-Control": "no-store"})

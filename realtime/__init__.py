@@ -1,0 +1,1 @@
+"""Socket.IO: the PC namespace (QR frames, live status) and the APP namespace (scan, signing rounds)."""

@@ -1,0 +1,114 @@
+"""The two namespaces. Handlers are thin: authenticate, validate, call a service, acknowledge."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import request, session
+from flask_socketio import Namespace, SocketIO, join_room
+
+from api.auth import bearer_token, current_account
+from api.views.signing_api import binding_token
+from signer.errors import DomainError, NotAuthenticated
+
+from .events import ApproveEvent, JoinEvent, RejectEvent, ScanEvent, SignRoundEvent, ack
+from .notifier import APP_NAMESPACE, PC_NAMESPACE, SocketNotifier, session_room
+
+
+class PcNamespace(Namespace):
+    """The signing page: joins its session's room, receives QR frames and status changes."""
+
+    def __init__(self, services: Any, socketio: SocketIO, notifier: SocketNotifier) -> None:
+        super().__init__(PC_NAMESPACE)
+        self.services = services
+        self.sio = socketio
+        self.notifier = notifier
+
+    def on_connect(self, auth: Any = None) -> None:
+        if current_account() is None:
+            raise ConnectionRefusedError("login_required")
+
+    def on_join(self, data: Any) -> dict[str, Any]:
+        def join(parsed: dict[str, Any]) -> dict[str, Any]:
+            account = current_account()
+            if account is None:
+                raise NotAuthenticated("请先登录", code="login_required")
+            session_id = parsed["session_id"]
+            self.services.signing.for_pc(session_id, account, binding_token(session_id))
+            join_room(session_room(session_id))
+            state = self.services.signing.state(session_id)
+            if state["status"] == "waiting":
+                self.sio.start_background_task(self._frames, request.sid, session_id)
+            return state
+
+        return ack(JoinEvent, data, join)
+
+    def _frames(self, sid: str, session_id: str) -> None:
+        """Send a fresh QR frame at each step while the page is connected and the session waits."""
+        step_seconds = self.services.config.qr_step_seconds
+        manager = self.sio.server.manager
+        while manager.is_connected(sid, PC_NAMESPACE):
+            try:
+                payload = self.services.signing.frame_payload(session_id)
+            except DomainError:
+                return
+            if payload is None:
+                return
+            step = int(payload.split("&t=")[1].split("&")[0])
+            self.notifier.qr_frame(sid, session_id, payload, step,
+                                   self.services.signing.state(session_id)["confirmation_code"])
+            self.sio.sleep(step_seconds - time.time() % step_seconds + 0.05)
+
+
+class AppNamespace(Namespace):
+    """The phone: scan, approve (unlock), one signing round per seal, reject."""
+
+    def __init__(self, services: Any) -> None:
+        super().__init__(APP_NAMESPACE)
+        self.services = services
+
+    def on_connect(self, auth: Any = None) -> None:
+        token = (auth or {}).get("token") if isinstance(auth, dict) else None
+        token = token or bearer_token()
+        try:
+            self.services.accounts.identify_app(token)
+        except DomainError as exc:
+            raise ConnectionRefusedError(exc.code) from exc
+        session["app_token"] = token
+
+    def _who(self) -> Any:
+        return self.services.accounts.identify_app(session.get("app_token"))
+
+    def _ip(self) -> str:
+        return request.remote_addr or ""
+
+    def on_scan(self, data: Any) -> dict[str, Any]:
+        return ack(ScanEvent, data, lambda p: self.services.signing.scan(self._who(), p["payload"], self._ip()))
+
+    def on_approve(self, data: Any) -> dict[str, Any]:
+        return ack(ApproveEvent, data, lambda p: self.services.signing.approve(
+            self._who(), p["session_id"], p["challenge_id"], p["response"], self._ip()))
+
+    def on_sign_round(self, data: Any) -> dict[str, Any]:
+        return ack(SignRoundEvent, data, lambda p: self.services.signing.submit(
+            self._who(), p["session_id"], p["position"], p["signature"], self._ip()))
+
+    def on_reject(self, data: Any) -> dict[str, Any]:
+        def reject(p: dict[str, Any]) -> dict[str, Any]:
+            self.services.signing.reject(self._who(), p["session_id"], self._ip())
+            return {"status": "rejected"}
+
+        return ack(RejectEvent, data, reject)
+
+
+def expiry_sweeper(services: Any, socketio: SocketIO, every: float = 5.0) -> None:
+    """Expire overdue sessions (every process runs one; compare-and-set makes them agree)."""
+    while True:
+        socketio.sleep(every)
+        try:
+            services.signing.expire_due()
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("expiry sweep failed")

@@ -1,0 +1,32 @@
+"""The one module that emits to Socket.IO. With a message queue configured, emits reach every process."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask_socketio import SocketIO
+
+from signer import qr
+
+PC_NAMESPACE = "/pc"
+APP_NAMESPACE = "/app"
+
+
+def session_room(session_id: str) -> str:
+    return f"session:{session_id}"
+
+
+class SocketNotifier:
+    """Implements ``signer.events.Notifier`` and sends the PC its QR frames."""
+
+    def __init__(self, socketio: SocketIO) -> None:
+        self.socketio = socketio
+
+    def session_changed(self, session_id: str, state: dict[str, Any]) -> None:
+        self.socketio.emit("status", state, to=session_room(session_id), namespace=PC_NAMESPACE)
+
+    def qr_frame(self, sid: str, session_id: str, payload: str, step: int, confirmation_code: str) -> None:
+        image = "data:image/png;base64," + base64.b64encode(qr.render_png(payload)).decode()
+        self.socketio.emit("qr", {"session_id": session_id, "payload": payload, "image": image, "step": step,
+                                  "confirmation_code": confirmation_code}, to=sid, namespace=PC_NAMESPACE)

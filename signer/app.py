@@ -1,0 +1,136 @@
+"""The composition root: configuration, database, services, blueprints and socket namespaces."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from .accounts import AccountService
+from .ca import CertificateAuthority
+from .certificates import CertificateService
+from .config import Config, load_secret
+from .db import Database
+from .models import Enterprise
+from .secretbox import SecretBox
+from .signing import SigningService
+from .signing_pool import SigningPool
+from .storage import FileBlobStore
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    store: FileBlobStore
+    ca: CertificateAuthority
+    accounts: AccountService
+    certificates: CertificateService
+    signing: SigningService
+    pool: SigningPool
+
+    def enterprise_name(self, enterprise_id: int | None) -> str:
+        if enterprise_id is None:
+            return ""
+        with self.db.read() as s:
+            row = s.get(Enterprise, enterprise_id)
+        return row.name if row else ""
+
+
+def build_services(config: Config, notifier: Any) -> Services:
+    """Everything the domain needs, without Flask (the CLI uses this too)."""
+    config.instance_path.mkdir(parents=True, exist_ok=True)
+    master_key = load_secret(config.instance_path, "master", "SIGNER_MASTER_KEY")
+    db = Database(config.sqlalchemy_url)
+    store = FileBlobStore(config.blob_path)
+    ca = CertificateAuthority(db, master_key, config.base_url)
+    box = SecretBox(master_key)
+    accounts = AccountService(db)
+    certificates = CertificateService(db, ca, box)
+    pool = SigningPool(config.signing_workers)
+    signing = SigningService(db, store, pool, ca, certificates, notifier, config)
+    return Services(config, db, store, ca, accounts, certificates, signing, pool)
+
+
+def _async_mode() -> str:
+    try:
+        from gevent import monkey
+
+        return "gevent" if monkey.is_module_patched("socket") else "threading"
+    except ImportError:  # pragma: no cover
+        return "threading"
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; connect-src 'self'; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(config: Config | None = None) -> Flask:
+    from api import errors as api_errors
+    from api.views import app_api, auth_api, openapi, pages, pki, signing_api
+    from realtime.namespaces import AppNamespace, PcNamespace
+    from realtime.notifier import SocketNotifier
+
+    config = config or Config()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask("api", static_folder="static", template_folder="templates")
+    app.config.update(
+        SECRET_KEY=load_secret(config.instance_path, "flask", "SIGNER_SECRET_KEY"),
+        SIGNER=config,
+        MAX_CONTENT_LENGTH=config.max_pdf_bytes + 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    socketio = SocketIO()
+    app.extensions["socketio_server"] = socketio
+    notifier = SocketNotifier(socketio)
+    services = build_services(config, notifier)
+    app.extensions["signer"] = services
+
+    api_errors.register(app)
+    for bp in (auth_api.bp, app_api.bp, signing_api.bp, pki.bp, pages.bp, openapi.bp):
+        app.register_blueprint(bp)
+
+    @app.after_request
+    def _headers(resp):  # type: ignore[no-untyped-def]
+        for key, value in SECURITY_HEADERS.items():
+            resp.headers.setdefault(key, value)
+        if config.secure_cookies:
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return resp
+
+    socketio.init_app(
+        app,
+        async_mode=_async_mode(),
+        message_queue=config.redis_url or None,
+        cors_allowed_origins=config.origins(),
+        max_http_buffer_size=64 * 1024,
+        logger=False,
+        engineio_logger=False,
+    )
+    socketio.on_namespace(PcNamespace(services, socketio, notifier))
+    socketio.on_namespace(AppNamespace(services))
+    return app
+
+
+def start_background_tasks(app: Flask) -> None:
+    from realtime.namespaces import expiry_sweeper
+
+    app.extensions["signer"].pool.start()
+    socketio: SocketIO = app.extensions["socketio_server"]
+    socketio.start_background_task(expiry_sweeper, app.extensions["signer"], socketio)

@@ -1,0 +1,255 @@
+"""Certificates as the APP sees them: download (H2/B7), keystore unlock and lockout (H3), password change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from keystore import server as ks_server
+
+from . import audit, pki
+from .accounts import AppIdentity
+from .ca import CertificateAuthority
+from .db import Database
+from .enums import CERTIFICATE_STATUS_LABELS, EXPIRING_LABEL, CertificateKind, CertificateStatus
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .models import Account, Certificate, Enterprise, UnlockChallenge, utcnow
+from .secretbox import SecretBox
+from .transitions import move_certificate
+
+CHALLENGE_LIFETIME = timedelta(minutes=5)
+EXPIRING_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    certificate_pem: str
+    chain_pem: list[str]
+    share: bytes
+    serial_hex: str
+
+
+@dataclass(frozen=True)
+class UnlockOutcome:
+    ok: bool
+    share: bytes | None = None
+    remaining: int = 0
+    frozen: bool = False
+
+
+class WrongSigningPassword(Forbidden):
+    code = "wrong_password"
+
+
+def status_label(cert: Certificate, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if cert.status == CertificateStatus.EFFECTIVE and cert.not_after is not None:
+        if cert.not_after <= now:
+            return CERTIFICATE_STATUS_LABELS[CertificateStatus.EXPIRED]
+        if cert.not_after - now <= EXPIRING_WINDOW:
+            return EXPIRING_LABEL
+    return CERTIFICATE_STATUS_LABELS[cert.status]
+
+
+class CertificateService:
+    def __init__(self, db: Database, ca: CertificateAuthority, box: SecretBox, validity_years: int = 1) -> None:
+        self.db = db
+        self.ca = ca
+        self.box = box
+        self.validity_years = validity_years
+
+    def _context(self, cert_id: int, device_id: int) -> bytes:
+        return f"certificate:{cert_id}|device:{device_id}".encode()
+
+    # -- queries -------------------------------------------------------------------------------
+    def for_account(self, account_id: int) -> list[Certificate]:
+        with self.db.read() as s:
+            return list(s.scalars(select(Certificate).where(Certificate.bound_account_id == account_id)
+                                  .order_by(Certificate.id)))
+
+    def get_for_app(self, who: AppIdentity, cert_id: int) -> Certificate:
+        with self.db.read() as s:
+            cert = s.get(Certificate, cert_id)
+        if cert is None or cert.bound_account_id != who.account.id:
+            raise NotFound("证书不存在")
+        return cert
+
+    # -- H2 / B7: download ---------------------------------------------------------------------
+    def download(self, who: AppIdentity, cert_id: int, csr_der: bytes, verifier: bytes, ip: str) -> Downloaded:
+        """Issue the certificate for the phone's CSR and enroll its keystore in one step.
+
+        The APP sends the CSR and the keystore verifier together (it asks for the signing password right
+        after the download), so a certificate never becomes 已生效 without a keystore behind it.
+        """
+        ks_server.validate_verifier(verifier)
+        actor = who.actor(ip)
+        with self.db.read() as s:
+            cert = s.get(Certificate, cert_id)
+            if cert is None or cert.bound_account_id != who.account.id:
+                raise NotFound("证书不存在")
+            if cert.kind != CertificateKind.MOBILE:
+                raise Conflict("只有移动端证书可以下载到手机", code="not_mobile")
+            if cert.status != CertificateStatus.PENDING_DOWNLOAD:
+                raise Conflict(f"证书状态为{CERTIFICATE_STATUS_LABELS[cert.status]}，不能下载",
+                               code="illegal_transition")
+            enterprise = s.get(Enterprise, cert.enterprise_id)
+            sequence = self.ca.next_sequence(s, cert.enterprise_id)
+        now = utcnow()
+        not_after = now.replace(year=now.year + cert.validity_years)
+        subject = pki.leaf_subject(enterprise.name, sequence, int(now.timestamp() * 1000))
+        try:
+            issued = self.ca.issue(csr_der, subject, now - timedelta(minutes=5), not_after, actor, cert.id)
+        except pki.CsrRejected as exc:
+            raise ValidationFailed(f"证书请求无效：{exc}", code="bad_csr") from exc
+        serial_hex = format(issued.serial_number, "x")
+        share = ks_server.new_share()
+        ctx = self._context(cert.id, who.device.id)
+        try:
+            with self.db.write() as s:
+                move_certificate(
+                    s, cert.id, CertificateStatus.PENDING_DOWNLOAD, CertificateStatus.EFFECTIVE,
+                    serial_hex=serial_hex, subject=issued.subject.rfc4514_string(),
+                    not_before=issued.not_valid_before_utc, not_after=issued.not_valid_after_utc,
+                    certificate_der=issued.public_bytes(serialization.Encoding.DER),
+                    device_id=who.device.id, failed_unlocks=0,
+                    keystore_verifier_enc=self.box.seal(verifier, "keystore-verifier", ctx),
+                    keystore_share_enc=self.box.seal(share, "keystore-share", ctx),
+                )
+                audit.record(s, actor, "certificate:download", "certificate", cert.id,
+                             {"serial": serial_hex, "device": who.device.device_uid})
+        except Conflict:
+            with self.db.write() as s:  # signed but never delivered: withdraw it
+                self.ca.revoke_serial(s, serial_hex, "cessation_of_operation")
+                audit.record(s, actor, "certificate:withdraw-undelivered", "certificate", cert.id,
+                             {"serial": serial_hex})
+            raise
+        return Downloaded(
+            certificate_pem=issued.public_bytes(serialization.Encoding.PEM).decode(),
+            chain_pem=[c.public_bytes(serialization.Encoding.PEM).decode() for c in self.ca.chain()],
+            share=share,
+            serial_hex=serial_hex,
+        )
+
+    # -- keystore unlock -----------------------------------------------------------------------
+    def new_challenge(self, s: Session, cert: Certificate, device_id: int, purpose: str,
+                      session_id: str | None = None) -> UnlockChallenge:
+        challenge = UnlockChallenge(
+            certificate_id=cert.id, device_id=device_id, session_id=session_id, purpose=purpose,
+            nonce=ks_server.new_nonce(), expires_at=utcnow() + CHALLENGE_LIFETIME,
+        )
+        s.add(challenge)
+        s.flush()
+        return challenge
+
+    def password_challenge(self, who: AppIdentity, cert_id: int) -> UnlockChallenge:
+        with self.db.write() as s:
+            cert = self._usable_on_device(s, who, cert_id)
+            return self.new_challenge(s, cert, who.device.id, "password")
+
+    def _usable_on_device(self, s: Session, who: AppIdentity, cert_id: int) -> Certificate:
+        cert = s.get(Certificate, cert_id)
+        if cert is None or cert.bound_account_id != who.account.id:
+            raise NotFound("证书不存在")
+        if cert.device_id != who.device.id:
+            raise Forbidden("证书不在本设备上", code="wrong_device")
+        if cert.status == CertificateStatus.FROZEN:
+            raise Forbidden("签名密码已连续输错5次，证书已冻结，请办理解冻", code="certificate_frozen")
+        if cert.status != CertificateStatus.EFFECTIVE:
+            raise Conflict(f"证书状态为{CERTIFICATE_STATUS_LABELS[cert.status]}", code="not_effective")
+        return cert
+
+    def unlock(self, who: AppIdentity, challenge_id: int, response: bytes, purpose: str, ip: str,
+               session_id: str | None = None) -> UnlockOutcome:
+        """Check the phone's answer to a challenge. Commits the failure count even when it refuses."""
+        actor = who.actor(ip)
+        now = utcnow()
+        with self.db.write() as s:
+            challenge = s.get(UnlockChallenge, challenge_id)
+            if (challenge is None or challenge.device_id != who.device.id or challenge.purpose != purpose
+                    or challenge.session_id != session_id):
+                raise NotFound("解锁挑战不存在")
+            consumed = s.execute(
+                update(UnlockChallenge)
+                .where(UnlockChallenge.id == challenge_id, UnlockChallenge.used_at.is_(None),
+                       UnlockChallenge.expires_at > now)
+                .values(used_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if consumed != 1:
+                raise Conflict("解锁挑战已使用或已过期，请重试", code="challenge_used")
+            cert = self._usable_on_device(s, who, challenge.certificate_id)
+            ctx = self._context(cert.id, who.device.id)
+            verifier = self.box.open(cert.keystore_verifier_enc, "keystore-verifier", ctx)
+            if ks_server.check_unlock_response(verifier, challenge.nonce, response):
+                s.execute(update(Certificate).where(Certificate.id == cert.id).values(failed_unlocks=0))
+                return UnlockOutcome(True, share=self.box.open(cert.keystore_share_enc, "keystore-share", ctx))
+            failures = s.execute(
+                update(Certificate).where(Certificate.id == cert.id)
+                .values(failed_unlocks=Certificate.failed_unlocks + 1)
+                .returning(Certificate.failed_unlocks)
+            ).scalar_one()
+            audit.record(s, actor, "keystore:wrong-password", "certificate", cert.id, {"failures": failures})
+            frozen = False
+            if failures >= ks_server.MAX_CONSECUTIVE_FAILURES:
+                try:
+                    with s.begin_nested():
+                        move_certificate(s, cert.id, CertificateStatus.EFFECTIVE, CertificateStatus.FROZEN)
+                        audit.record(s, actor, "certificate:freeze", "certificate", cert.id,
+                                     {"reason": "连续5次签名密码错误"})
+                except Conflict:
+                    pass  # already frozen by a concurrent attempt
+                frozen = True
+        return UnlockOutcome(False, remaining=max(0, ks_server.MAX_CONSECUTIVE_FAILURES - failures), frozen=frozen)
+
+    def require_unlock(self, who: AppIdentity, challenge_id: int, response: bytes, purpose: str, ip: str,
+                       session_id: str | None = None) -> bytes:
+        outcome = self.unlock(who, challenge_id, response, purpose, ip, session_id)
+        if outcome.ok and outcome.share is not None:
+            return outcome.share
+        if outcome.frozen:
+            raise WrongSigningPassword("签名密码已连续输错5次，证书已冻结，请办理解冻",
+                                       code="certificate_frozen", details={"remaining": 0})
+        raise WrongSigningPassword(f"签名密码错误，还可尝试{outcome.remaining}次",
+                                   details={"remaining": outcome.remaining})
+
+    # -- H3: change the signing password -------------------------------------------------------
+    def change_password(self, who: AppIdentity, cert_id: int, challenge_id: int, response: bytes,
+                        new_verifier: bytes, ip: str) -> bytes:
+        """Unlock with the old password, then store the new verifier and a NEW share (old copies die)."""
+        ks_server.validate_verifier(new_verifier)
+        self.require_unlock(who, challenge_id, response, "password", ip)
+        share = ks_server.new_share()
+        with self.db.write() as s:
+            cert = self._usable_on_device(s, who, cert_id)
+            ctx = self._context(cert.id, who.device.id)
+            cert.keystore_verifier_enc = self.box.seal(new_verifier, "keystore-verifier", ctx)
+            cert.keystore_share_enc = self.box.seal(share, "keystore-share", ctx)
+            audit.record(s, who.actor(ip), "keystore:change-password", "certificate", cert.id, {})
+        return share
+
+
+def describe(cert: Certificate, account: Account | None = None) -> dict:
+    """The public view of a certificate (APP and PC lists)."""
+    return {
+        "id": cert.id,
+        "kind": cert.kind.value,
+        "status": cert.status.value,
+        "status_label": status_label(cert),
+        "serial": cert.serial_hex,
+        "subject": cert.subject,
+        "not_before": cert.not_before,
+        "not_after": cert.not_after,
+        "usage_count": cert.usage_count,
+        "remaining": max(0, cert.usage_limit - cert.usage_count),
+        "bound_account": account.username if account else None,
+        "bound_name": account.display_name if account else None,
+    }
+
+
+def certificate_from_der(der: bytes) -> x509.Certificate:
+    return x509.load_der_x509_certificate(der)

@@ -1,0 +1,111 @@
+"""``signer``: the server's administration command (init, serve, demo, verify-audit)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _patch_gevent() -> None:
+    """Must run before anything imports socket/threading/ssl (``serve`` only)."""
+    from gevent import monkey
+
+    monkey.patch_all()
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from . import migrate
+    from .app import build_services
+    from .config import Config, load_secret
+    from .events import NullNotifier
+    from .seed import DemoAccounts, seed_demo
+
+    config = Config()
+    services = build_services(config, NullNotifier())
+    migrate.upgrade(services.db)
+    from . import audit
+
+    with services.db.write() as s:
+        audit.ensure_head(s)
+    created = services.ca.initialize(config.organization)
+    print(f"instance: {config.instance_path}")
+    print(f"database: {services.db.write_engine.url.render_as_string(hide_password=True)}")
+    print("CA: " + ("created" if created else "already present"))
+    if config.seed_demo and not args.no_demo:
+        password = os.environ.get("SIGNER_DEMO_PASSWORD") or load_secret(
+            config.instance_path, "demo-password", "SIGNER_DEMO_PASSWORD_HEX", 9).hex()
+        if seed_demo(services.db, password, config.default_usage_limit):
+            names = DemoAccounts()
+            print(f"demo accounts: {names.admin} / {names.operator} / {names.reviewer}, password: {password}")
+        else:
+            print("demo data: already present")
+    services.db.dispose()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _patch_gevent()
+    from . import migrate
+    from .app import create_app, start_background_tasks
+    from .config import Config
+
+    config = Config()
+    app = create_app(config)
+    migrate.upgrade(app.extensions["signer"].db)
+    start_background_tasks(app)
+    socketio = app.extensions["socketio_server"]
+    print(f"serving on http://{args.host}:{args.port}", flush=True)
+    socketio.run(app, host=args.host, port=args.port, log_output=args.access_log)
+    return 0
+
+
+def cmd_verify_audit(args: argparse.Namespace) -> int:
+    from .audit import verify_chain
+    from .config import Config
+    from .db import Database
+
+    db = Database(Config().sqlalchemy_url)
+    with db.read() as s:
+        report = verify_chain(s)
+    if report.ok:
+        print(f"audit chain intact: {report.events} events")
+        return 0
+    print(f"audit chain BROKEN at event {report.first_bad_seq}: {report.reason}", file=sys.stderr)
+    return 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.out), keep_server=args.keep)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="signer", description="证书服务与扫码签章 服务端管理")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("init", help="create the instance folder, secrets, schema, CA and demo data")
+    p.add_argument("--no-demo", action="store_true", help="do not seed the demo enterprise")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("serve", help="run the server (gevent, Socket.IO)")
+    p.add_argument("--host", default=os.environ.get("SIGNER_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("SIGNER_PORT", "5000")))
+    p.add_argument("--access-log", action="store_true")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("demo", help="run the whole scan-to-sign loop against a fresh server")
+    p.add_argument("--out", required=True, help="folder for qr.png, signed.pdf, root-ca.pem, summary.json")
+    p.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("verify-audit", help="check the audit hash chain")
+    p.set_defaults(func=cmd_verify_audit)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

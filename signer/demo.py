@@ -1,0 +1,248 @@
+"""``signer demo``: the whole scan-to-sign loop against a real server on a free loopback port.
+
+Also home of ``LiveServer`` and ``PcClient``, which the integration tests use the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+import socketio
+
+from .samples import sample_pdf
+
+DEMO_PASSWORD = "Demo-Pass-2026"  # noqa: S105 - a throwaway instance's demo login, printed to the user
+SIGNING_PASSWORD = "Qm7#signing"  # noqa: S105 - the demo phone's signing password
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """``signer init`` + ``signer serve`` in a subprocess with its own instance folder."""
+
+    def __init__(self, instance: Path, env: dict[str, str] | None = None, port: int | None = None,
+                 init: bool = True) -> None:
+        self.instance = instance
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "SIGNER_INSTANCE": str(instance), "SIGNER_BASE_URL": self.url,
+                    "SIGNER_DEMO_PASSWORD": DEMO_PASSWORD, **(env or {})}
+        self.init = init
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = instance / f"server-{self.port}.log"
+
+    def start(self, timeout: float = 60) -> LiveServer:
+        self.instance.mkdir(parents=True, exist_ok=True)
+        cli = [sys.executable, "-m", "signer.cli"]
+        if self.init:
+            subprocess.run([*cli, "init"], env=self.env, check=True, capture_output=True)  # noqa: S603
+        log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(  # noqa: S603
+            [*cli, "serve", "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text(errors='replace')[-3000:]}")
+            try:
+                if requests.get(f"{self.url}/login", timeout=2).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise TimeoutError("server did not start")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class PcClient:
+    """What the PC browser does, over HTTP and the ``/pc`` namespace."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = requests.Session()
+        self.csrf = ""
+        self.frames: list[dict[str, Any]] = []
+        self.states: list[dict[str, Any]] = []
+        self._changed = threading.Condition()
+        self.sio: socketio.Client | None = None
+
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        resp = self.http.post(f"{self.url}/api/v1/auth/login", json={"username": username, "password": password},
+                              timeout=30)
+        resp.raise_for_status()
+        body = resp.json()
+        self.csrf = body["csrf_token"]
+        return body
+
+    def create_session(self, pdf: bytes, title: str, placements: list[dict[str, Any]] | None = None,
+                       **form: Any) -> requests.Response:
+        data = {"title": title, **form}
+        if placements is not None:
+            data["placements"] = json.dumps(placements)
+        return self.http.post(f"{self.url}/api/v1/signing-sessions", files={"file": ("doc.pdf", pdf,
+                              "application/pdf")}, data=data, headers={"X-CSRF-Token": self.csrf}, timeout=60)
+
+    def _cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+
+    def join(self, session_id: str) -> dict[str, Any]:
+        """Connect the page's socket and join the session; frames and states are collected."""
+        client = socketio.Client(reconnection=False)
+
+        @client.on("qr", namespace="/pc")
+        def _qr(frame: dict[str, Any]) -> None:
+            with self._changed:
+                self.frames.append(frame)
+                self._changed.notify_all()
+
+        @client.on("status", namespace="/pc")
+        def _status(state: dict[str, Any]) -> None:
+            with self._changed:
+                self.states.append(state)
+                self._changed.notify_all()
+
+        client.connect(self.url, namespaces=["/pc"], transports=["websocket"],
+                       headers={"Cookie": self._cookie_header()}, wait_timeout=10)
+        self.sio = client
+        reply = client.call("join", {"session_id": session_id}, namespace="/pc", timeout=30)
+        if not reply.get("ok"):
+            raise RuntimeError(f"join refused: {reply}")
+        with self._changed:
+            self.states.append(reply["result"])
+        return reply["result"]
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 30) -> bool:
+        with self._changed:
+            return self._changed.wait_for(predicate, timeout)
+
+    def wait_frame(self, timeout: float = 10) -> dict[str, Any]:
+        count = len(self.frames)
+        if not self.wait_for(lambda: len(self.frames) > count, timeout):
+            raise TimeoutError("no QR frame")
+        return self.frames[-1]
+
+    def wait_status(self, status: str, timeout: float = 60) -> dict[str, Any]:
+        if not self.wait_for(lambda: any(s["status"] == status for s in self.states), timeout):
+            raise TimeoutError(f"status {status} not reached; saw {[s['status'] for s in self.states]}")
+        return next(s for s in self.states if s["status"] == status)
+
+    def download(self, session_id: str) -> requests.Response:
+        return self.http.get(f"{self.url}/api/v1/signing-sessions/{session_id}/signed.pdf", timeout=30)
+
+    def close(self) -> None:
+        if self.sio is not None:
+            self.sio.disconnect()
+
+
+def png_from_frame(frame: dict[str, Any]) -> bytes:
+    return base64.b64decode(frame["image"].split(",", 1)[1])
+
+
+def run_demo(out: Path, keep_server: bool = False) -> int:
+    from mobile import AppClient
+    from mobile.client import decode_qr_image
+    from pdfsign.validate import all_valid, validate_pdf
+
+    out.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="signer-demo-"))
+    phases: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def mark(name: str, since: float) -> float:
+        now = time.perf_counter()
+        phases[name] = round((now - since) * 1000, 1)
+        return now
+
+    server = LiveServer(workdir / "instance")
+    try:
+        server.start()
+        t = mark("server_start_ms", t0)
+        pc = PcClient(server.url)
+        pc.login("admin", DEMO_PASSWORD)
+        created = pc.create_session(sample_pdf("Purchase quotation 2026-001"), "报价单 2026-001")
+        created.raise_for_status()
+        session_id = created.json()["id"]
+        pc.join(session_id)
+        frame = pc.wait_frame()
+        (out / "qr.png").write_bytes(png_from_frame(frame))
+        t = mark("create_session_ms", t)
+
+        phone = AppClient(server.url, workdir / "phone")
+        phone.login("operator1", DEMO_PASSWORD)
+        cert_id = next(c["id"] for c in phone.certificates() if c["status"] == "pending_download")
+        phone.download_certificate(cert_id, SIGNING_PASSWORD)
+        t = mark("download_certificate_ms", t)
+
+        payload = decode_qr_image(out / "qr.png")
+        scan = phone.scan(payload)
+        pc.wait_status("scanned")
+        t = mark("scan_ms", t)
+        phone.approve(SIGNING_PASSWORD)
+        state = pc.wait_status("signed")
+        t = mark("approve_and_sign_ms", t)
+
+        resp = pc.download(session_id)
+        resp.raise_for_status()
+        signed = resp.content
+        (out / "signed.pdf").write_bytes(signed)
+        root_pem = requests.get(f"{server.url}/pki/root.pem", timeout=10).content
+        (out / "root-ca.pem").write_bytes(root_pem)
+        pc.close()
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+
+        root_der = x509.load_pem_x509_certificate(root_pem).public_bytes(serialization.Encoding.DER)
+        reports = validate_pdf(signed, [root_der])
+        mark("validate_ms", t)
+        phases["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        summary = {
+            "session_id": session_id,
+            "status": state["status"],
+            "signer_dn": scan["certificate"]["subject"],
+            "serial": scan["certificate"]["serial"],
+            "confirmation_code": scan["confirmation_code"],
+            "document_sha256": scan["document_sha256"],
+            "signatures": [
+                {"field": r.field_name, "intact": r.intact, "valid": r.valid, "trusted": r.trusted,
+                 "signer": r.signer_subject, "serial": r.serial} for r in reports
+            ],
+            "phases_ms": phases,
+        }
+        (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
+        ok = bool(reports) and all_valid(reports)
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        print("signed.pdf validates: " + ("yes" if ok else "NO"))
+        return 0 if ok else 1
+    finally:
+        server.stop()
+        if not keep_server:
+            shutil.rmtree(workdir, ignore_errors=True)

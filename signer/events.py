@@ -1,0 +1,25 @@
+"""Domain events leave the domain through this small interface; realtime/ implements it."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Notifier(Protocol):
+    def session_changed(self, session_id: str, state: dict[str, Any]) -> None:
+        """A signing session's public state changed (after the change was committed)."""
+
+
+class NullNotifier:
+    def session_changed(self, session_id: str, state: dict[str, Any]) -> None:
+        return None
+
+
+class RecordingNotifier:
+    """Keeps what it was told; for tests of the domain without sockets."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def session_changed(self, session_id: str, state: dict[str, Any]) -> None:
+        self.events.append((session_id, state))

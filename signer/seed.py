@@ -1,0 +1,59 @@
+"""Demo data for the embedded default, so a newcomer can try the signing loop at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from . import audit
+from .db import Database
+from .enums import CertificateKind, CertificateStatus, Role, SealKind
+from .models import Account, Certificate, Enterprise, SealAssignment
+from .passwords import hash_password
+
+DEMO_ENTERPRISE = "龙口市恒通汽车贸易有限公司"
+DEMO_CREDIT_CODE = "91370681MA3C7H2X1D"
+
+
+@dataclass(frozen=True)
+class DemoAccounts:
+    admin: str = "admin"
+    operator: str = "operator1"
+    reviewer: str = "reviewer"
+
+
+def seed_demo(db: Database, password: str, usage_limit: int = 1000) -> bool:
+    """Create the demo enterprise once; returns False when it exists already."""
+    names = DemoAccounts()
+    with db.write() as s:
+        if s.scalar(select(Enterprise).where(Enterprise.credit_code == DEMO_CREDIT_CODE)) is not None:
+            return False
+        enterprise = Enterprise(name=DEMO_ENTERPRISE, credit_code=DEMO_CREDIT_CODE, legal_representative="王恒通")
+        s.add(enterprise)
+        s.flush()
+        hashed = hash_password(password)
+        admin = Account(enterprise_id=enterprise.id, username=names.admin, display_name="一卖家管理1",
+                        phone="13666628413", role=Role.ADMIN, password_hash=hashed)
+        operator = Account(enterprise_id=enterprise.id, username=names.operator, display_name="李经办",
+                           phone="13666628414", role=Role.OPERATOR, password_hash=hashed)
+        reviewer = Account(enterprise_id=None, username=names.reviewer, display_name="平台审核员",
+                           phone="13666628415", role=Role.REVIEWER, password_hash=hashed)
+        s.add_all([admin, operator, reviewer])
+        s.flush()
+        cert = Certificate(enterprise_id=enterprise.id, kind=CertificateKind.MOBILE,
+                           status=CertificateStatus.PENDING_DOWNLOAD, bound_account_id=operator.id,
+                           validity_years=1, usage_limit=usage_limit)
+        s.add(cert)
+        s.flush()
+        for kind in SealKind:
+            s.add(SealAssignment(account_id=operator.id, seal_kind=kind, assigned_by=admin.id))
+        actor = audit.Actor(None, "seed")
+        audit.record(s, actor, "enterprise:create", "enterprise", enterprise.id, {"name": DEMO_ENTERPRISE})
+        for acc in (admin, operator, reviewer):
+            audit.record(s, actor, "account:create", "account", acc.id, {"username": acc.username,
+                                                                         "role": acc.role.value})
+        audit.record(s, actor, "certificate:seed-pending-download", "certificate", cert.id,
+                     {"bound_account": operator.username})
+        audit.record(s, actor, "seal:assign", "account", operator.id, {"seals": [k.value for k in SealKind]})
+    return True
