@@ -11,6 +11,7 @@ import base64
 import binascii
 import contextlib
 import itertools
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from .storage import Storage
 API_PREFIX = "/api/v1"
 NAMESPACE = "/app"
 USER_AGENT = "signer-app/0.1 (reference APP client)"
+DISCONNECT_WAIT = 2.0  # seconds
 MAX_ROUNDS = 64  # more seals than any real document has; guards against a looping server
 
 __all__ = [
@@ -606,6 +608,17 @@ def _refusal(data: Any) -> AppError:
     return AppError("connection_refused", "服务器拒绝了实时连接（请重新登录）")
 
 
-def _quiet_disconnect(sio: socketio.Client) -> None:
-    with contextlib.suppress(Exception):
-        sio.disconnect()
+def _quiet_disconnect(sio: socketio.Client, wait: float = DISCONNECT_WAIT) -> None:
+    """Say goodbye to the server, but wait at most `wait` seconds for the transport to wind down.
+
+    A long-polling transport may otherwise block until the server's next ping (25 s by default), and
+    a websocket until the close handshake times out; nothing is left to learn from the server then.
+    """
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            sio.disconnect()
+
+    worker = threading.Thread(target=run, name="signer-app-disconnect", daemon=True)
+    worker.start()
+    worker.join(wait)

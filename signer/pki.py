@@ -437,7 +437,10 @@ def issue_leaf(
         _end_entity_builder(issuing, subject, public_key, not_before, not_after, serial)
         # pyHanko's default signer policy requires nonRepudiation (contentCommitment).
         .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING_OID]), critical=False)
+        # documentSigning states the purpose; emailProtection is what NSS-based validators (poppler's
+        # pdfsig, LibreOffice, Firefox) require for a CMS signer, else "type not approved for application".
+        .add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING_OID, ExtendedKeyUsageOID.EMAIL_PROTECTION]),
+                       critical=False)
         .add_extension(_aia(base_url, with_ocsp=True), critical=False)
         .add_extension(_crl_dp(_urls(base_url)[2]), critical=False)
     )

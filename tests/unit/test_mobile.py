@@ -378,7 +378,7 @@ def fake_server() -> Iterator[tuple[str, dict[str, FakeAppNamespace]]]:
 
 def _phone(tmp_path: pathlib.Path, url: str, pki: Pki, holder: dict, token: str | None = None,
            transports: list[str] | None = None) -> AppClient:
-    # Long-polling by default: the fake server's websocket close handshake costs the client 3 s.
+    # Long-polling by default: the fake server never answers the websocket close handshake.
     client = AppClient(url, tmp_path / "phone", timeout=10, transports=transports or ["polling"])
     ks, verifier, share, cert = _sealed_keystore(client, pki)
     client.storage.save_keystore(7, ks)
@@ -489,6 +489,8 @@ class FakeHttpApp:
             return 200, {"token": "tok", "account": {"id": 1, "username": body["username"], "name": "张三"}}
         if auth != "Bearer tok":
             return 401, {"error": {"code": "unauthorized", "message": "请登录", "details": {}}}
+        if path == "/api/v1/app/logout":
+            return 200, {}
         if path == "/api/v1/app/certificates":
             return 200, {"items": [{"id": 7, "status": "effective", "status_label": "已生效", "serial": "ab",
                                     "not_after": "2030-01-01T00:00:00Z", "remaining": 10}]}
@@ -557,7 +559,8 @@ def test_login_download_and_change_password(tmp_path, fake_http) -> None:
     new_key, new_verifier = verifier_from_password(new_password, resealed.kdf)
     assert new_verifier == app.verifier
     opened = open_keystore(resealed, new_key, app.share, client.device_id)
-    assert load_private_key(opened).public_key().public_numbers() == resealed.certificate().public_key().public_numbers()
+    expected = resealed.certificate().public_key().public_numbers()
+    assert load_private_key(opened).public_key().public_numbers() == expected
 
     client.logout()
     assert client.token is None

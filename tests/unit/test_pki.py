@@ -167,7 +167,7 @@ def test_leaf_profile(hierarchy: pki.Hierarchy) -> None:
     assert not ku.value.key_cert_sign
     assert not ext(leaf, x509.BasicConstraints).value.ca
     eku = ext(leaf, x509.ExtendedKeyUsage)
-    assert not eku.critical and list(eku.value) == [pki.DOCUMENT_SIGNING_OID]
+    assert not eku.critical and list(eku.value) == [pki.DOCUMENT_SIGNING_OID, ExtendedKeyUsageOID.EMAIL_PROTECTION]
 
     aia = {d.access_method: d.access_location.value for d in ext(leaf, x509.AuthorityInformationAccess).value}
     assert aia[x509.AuthorityInformationAccessOID.OCSP] == f"{BASE_URL}/pki/ocsp"

@@ -181,7 +181,7 @@ def test_qr_scan_after_expiry_is_refused(env):
 
 def test_scan_refused_without_assigned_seal_or_from_another_enterprise(env):
     services, _ = env
-    account, cert = add_operator(services, "no_seals", seals=(SealKind.COMPANY,))
+    _account, cert = add_operator(services, "no_seals", seals=(SealKind.COMPANY,))
     phone = DomainPhone.login(services, "no_seals")
     phone.download(cert.id)
     sid = new_session(services, [PlacementRequest(SealKind.LEGAL_REP, 1, 60, 60, 150, 80)])
@@ -217,7 +217,7 @@ def _freeze_events(services, cert_id: int) -> int:
 
 
 def test_five_wrong_passwords_freeze_the_certificate(env):
-    services, notifier = env
+    services, _notifier = env
     phone = ready_phone(services)
     sid = new_session(services)
     view = services.signing.scan(phone.who, payload_for(services, sid), "ip")
@@ -269,7 +269,7 @@ def test_five_wrong_passwords_sent_concurrently_freeze_exactly_once(env):
         barrier.wait()
         try:
             outcomes.append(services.certificates.unlock(phone.who, challenge_id, response, "password", "ip"))
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+        except Exception as exc:  # collected and asserted below
             errors.append(exc)
 
     threads = [threading.Thread(target=attempt, args=a) for a in answers]
