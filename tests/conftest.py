@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from signer.demo import LiveServer
+
 REQUIRE_SERVICES = os.environ.get("SIGNER_REQUIRE_SERVICES") == "1"
 
 
@@ -42,6 +44,13 @@ def redis_url() -> str:
     if not url:
         _missing("Redis (TEST_REDIS_URL)")
     return url
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """``signer init`` + ``signer serve`` on a free loopback port, with its own instance folder."""
+    with LiveServer(tmp_path / "instance", env={"SIGNER_QR_STEP": "1"}) as server:
+        yield server
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

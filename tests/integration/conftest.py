@@ -13,13 +13,6 @@ from signer.demo import DEMO_PASSWORD, LiveServer, PcClient
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path / "instance", env={"SIGNER_QR_STEP": "1"})
-    with server:
-        yield server
-
-
-@pytest.fixture
 def pc(live_server: LiveServer) -> Iterator[PcClient]:
     client = PcClient(live_server.url)
     client.login("admin", DEMO_PASSWORD)
