@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import expect
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from playwright.sync_api import expect
 
 from mobile import AppClient
 from mobile.client import decode_qr_image
