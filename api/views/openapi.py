@@ -9,6 +9,9 @@ from flask import Blueprint, Flask, current_app, jsonify
 
 from .. import schemas
 
+# Every module that defines request/response schemas; each feature area adds its own.
+SCHEMA_MODULES = [schemas]
+
 bp = Blueprint("openapi", __name__)
 PREFIXES = ("/api/v1/",)
 
@@ -18,11 +21,12 @@ def build_spec(app: Flask) -> dict:
                    plugins=[MarshmallowPlugin()],
                    info={"description": "证书服务与扫码签章。Socket.IO 事件见 docs/protocol.md。"})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for name in dir(schemas):
-        obj = getattr(schemas, name)
-        if (isinstance(obj, type) and issubclass(obj, schemas.Schema) and obj is not schemas.Schema
-                and name not in spec.components.schemas):
-            spec.components.schema(name, schema=obj)
+    for module in SCHEMA_MODULES:
+        for name in dir(module):
+            obj = getattr(module, name)
+            if (isinstance(obj, type) and issubclass(obj, schemas.Schema) and obj is not schemas.Schema
+                    and name not in spec.components.schemas):
+                spec.components.schema(name, schema=obj)
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(PREFIXES):
             continue

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from signer.config import Config
-from signer.models import Base
+from signer.model_registry import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or Config().sqlalchemy_url
