@@ -118,6 +118,7 @@ class ChangePasswordSchema(Schema):
 
 class ShareResultSchema(Schema):
     share = Base64Bytes()
+    old_share = Base64Bytes(metadata={"description": "only from the password change: to open the old keystore"})
 
 
 # -- signing sessions ------------------------------------------------------------------------------

@@ -219,10 +219,14 @@ class CertificateService:
 
     # -- H3: change the signing password -------------------------------------------------------
     def change_password(self, who: AppIdentity, cert_id: int, challenge_id: int, response: bytes,
-                        new_verifier: bytes, ip: str) -> bytes:
-        """Unlock with the old password, then store the new verifier and a NEW share (old copies die)."""
+                        new_verifier: bytes, ip: str) -> tuple[bytes, bytes]:
+        """Unlock with the old password, then store the new verifier and a NEW share (old copies die).
+
+        Returns (old share, new share): the phone needs the old one to open its keystore and the new one
+        to re-seal it, and getting both in one answer means no state in which neither works.
+        """
         ks_server.validate_verifier(new_verifier)
-        self.require_unlock(who, challenge_id, response, "password", ip)
+        old_share = self.require_unlock(who, challenge_id, response, "password", ip)
         share = ks_server.new_share()
         with self.db.write() as s:
             cert = self._usable_on_device(s, who, cert_id)
@@ -230,7 +234,7 @@ class CertificateService:
             cert.keystore_verifier_enc = self.box.seal(new_verifier, "keystore-verifier", ctx)
             cert.keystore_share_enc = self.box.seal(share, "keystore-share", ctx)
             audit.record(s, who.actor(ip), "keystore:change-password", "certificate", cert.id, {})
-        return share
+        return old_share, share
 
 
 def describe(cert: Certificate, account: Account | None = None) -> dict:

@@ -50,14 +50,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from . import migrate
     from .app import create_app, start_background_tasks
     from .config import Config
+    from .errors import NotFound
 
     config = Config()
     app = create_app(config)
-    migrate.upgrade(app.extensions["signer"].db)
+    services = app.extensions["signer"]
+    migrate.upgrade(services.db)
+    try:
+        services.ca.root  # noqa: B018 - loads the CA, refusing to serve without one
+    except NotFound:
+        print(f"no CA in {config.instance_path}: run `signer init` first", file=sys.stderr)
+        return 2
     start_background_tasks(app)
-    socketio = app.extensions["socketio_server"]
+    from .serving import serve
+
     print(f"serving on http://{args.host}:{args.port}", flush=True)
-    socketio.run(app, host=args.host, port=args.port, log_output=args.access_log)
+    serve(app, args.host, args.port, access_log=args.access_log)
     return 0
 
 

@@ -115,7 +115,7 @@ def password_challenge(who: AppIdentity, cert_id: int):
 @bp.post("/certificates/<int:cert_id>/password")
 @app_login_required
 def change_password(who: AppIdentity, cert_id: int):
-    """H3 修改签名密码: unlock with the old password, enroll the new one; returns the NEW share.
+    """H3 修改签名密码: unlock with the old password, enroll the new one; returns the old and the new share.
     ---
     post:
       tags: [APP]
@@ -127,7 +127,7 @@ def change_password(who: AppIdentity, cert_id: int):
         403: {content: {application/json: {schema: ErrorSchema}}}
     """
     data = ChangePasswordSchema().load(request.get_json(silent=True) or {})
-    share = services().certificates.change_password(
+    old_share, share = services().certificates.change_password(
         who, cert_id, data["challenge_id"], data["response"], data["new_verifier"], client_ip()
     )
-    return ShareResultSchema().dump({"share": share})
+    return ShareResultSchema().dump({"share": share, "old_share": old_share})

@@ -213,3 +213,22 @@ def test_two_processes_postgresql_and_redis_pc_on_one_phone_on_the_other(postgre
     finally:
         second.stop()
         first.stop()
+
+
+def test_h3_change_signing_password_then_only_the_new_one_signs(live_server, pc, tmp_path):
+    phone = phone_with_certificate(live_server.url, tmp_path / "phone")
+    cert_id = phone.certificates()[0]["id"]
+    old_copy = (tmp_path / "phone" / "keystores" / f"{cert_id}.json").read_text()
+    with pytest.raises(AppError) as err:
+        phone.change_password(cert_id, SIGNING_PASSWORD, "123456")  # refused on the phone: too common
+    assert err.value.code == "weak_password"
+    phone.change_password(cert_id, SIGNING_PASSWORD, "Nw8$second")
+    assert (tmp_path / "phone" / "keystores" / f"{cert_id}.json").read_text() != old_copy
+    session_id = pc.create_session(sample_pdf(), "报价单").json()["id"]
+    pc.join(session_id)
+    phone.scan(pc.wait_frame()["payload"])
+    with pytest.raises(AppError) as err:
+        phone.approve(SIGNING_PASSWORD)
+    assert err.value.code == "wrong_password" and err.value.remaining == 4
+    phone.approve("Nw8$second")  # the retry uses the fresh challenge of the same scan
+    pc.wait_status("signed")
