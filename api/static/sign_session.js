@@ -39,6 +39,7 @@
     img.src = frame.image;
     img.dataset.payload = frame.payload;
     img.dataset.step = frame.step;
+    el("payload").textContent = frame.payload;
   });
   socket.on("status", function (state) { if (state.id === sessionId) { render(state); } });
 
