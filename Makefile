@@ -8,7 +8,15 @@ export SIGNER_INSTANCE ?= $(CURDIR)/instance
 
 .PHONY: run test lint demo bench clean
 
+# Debian packages the product itself needs (the seal font); .ci/run adds the test tools.
+SYSTEM_PACKAGES := fonts-noto-cjk
+
 $(STAMP): requirements.txt requirements-dev.txt setup.cfg
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
+	  | grep -q "install ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "please install: sudo apt-get install $$missing" >&2; exit 1; fi; fi
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -28,6 +36,9 @@ lint: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/signer demo --out out/demo
+
+bench: $(STAMP)
+	$(PY) bench/signing_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate
 
 from signer.enums import PadesLevel, SealKind
 
@@ -83,6 +83,11 @@ class CertificateSchema(Schema):
     remaining = fields.Int()
     bound_account = fields.Str(allow_none=True)
     bound_name = fields.Str(allow_none=True)
+    kind_label = fields.Str()
+    contact_phone = fields.Str(allow_none=True)
+    predecessor_id = fields.Int(allow_none=True, metadata={"description": "the certificate this one replaces"})
+    install = fields.Str(allow_none=True, metadata={
+        "description": "for 待下载: download (new key + CSR) or same_key (install-challenge + install)"})
 
 
 class CertificateListSchema(Schema):
@@ -139,11 +144,6 @@ class CreateSessionSchema(Schema):
                              validate=validate.Length(min=1, max=10))
     pades_level = fields.Enum(PadesLevel, by_value=True, load_default=PadesLevel.B_B)
     signer_account_id = fields.Int(load_default=None, allow_none=True, strict=True)
-
-    @validates_schema
-    def _levels(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("pades_level") not in (None, PadesLevel.B_B):
-            raise ValidationError({"pades_level": ["本版本支持 B-B"]})
 
 
 class SealViewSchema(Schema):

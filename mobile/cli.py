@@ -136,8 +136,11 @@ def cmd_info(client: AppClient, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_INSTALL = {"download": "下载（新密钥）", "same_key": "安装（沿用本机密钥）"}
+
+
 def cmd_certs(client: AppClient, args: argparse.Namespace) -> int:
-    items = client.certificates()
+    items = client.enterprise_certificates() if args.enterprise else client.certificates()
     if not items:
         print("没有证书")
         return EXIT_OK
@@ -148,9 +151,72 @@ def cmd_certs(client: AppClient, args: argparse.Namespace) -> int:
             local = "有" if cert_id is not None and client.has_keystore(cert_id) else "无"
         except AppError:
             local = "无"
-        rows.append([cert_id, item.get("status_label") or item.get("status"), item.get("serial"),
-                     item.get("not_after"), item.get("remaining"), local])
-    print(format_table(["ID", "状态", "序列号", "有效期至", "剩余次数", "本机密钥"], rows))
+        rows.append([cert_id, item.get("status_label") or item.get("status"), item.get("bound_account") or "未绑定",
+                     item.get("serial"), item.get("not_after"), item.get("remaining"), local,
+                     _INSTALL.get(item.get("install") or "", "")])
+    print(format_table(["ID", "状态", "绑定账号", "序列号", "有效期至", "剩余次数", "本机密钥", "待办"], rows))
+    return EXIT_OK
+
+
+def cmd_install(client: AppClient, args: argparse.Namespace) -> int:
+    """H2 for a renewed / changed / extended certificate: the same key, re-sealed for the new serial."""
+    password = Passwords(args.password_stdin).read("签名密码: ")
+    result = client.install_certificate(args.cert_id, password)
+    print(f"证书已安装（沿用原证书 {result['predecessor_id']} 的密钥）")
+    print(f"序列号: {result['serial']}")
+    print(f"有效期至: {result['not_after']}")
+    return EXIT_OK
+
+
+def _on_off(value: str | None) -> bool | None:
+    return None if value is None else value == "on"
+
+
+def cmd_seals(client: AppClient, args: argparse.Namespace) -> int:
+    """H4 分配印章 (administrators): show, or give (on) / take back (off) each seal."""
+    wanted = {k: v for k, v in (("company", _on_off(args.company)), ("legal_rep", _on_off(args.legal_rep)),
+                                ("handwritten", _on_off(args.handwritten))) if v is not None}
+    result = client.assign_seals(args.cert_id, **wanted) if wanted else client.seals(args.cert_id)
+    labels = {"company": "企业公章", "legal_rep": "法人章", "handwritten": "手写签名"}
+    print("  ".join(f"{label}: {'已分配' if result.get(key) else '未分配'}" for key, label in labels.items()))
+    return EXIT_OK
+
+
+def cmd_unbind(client: AppClient, args: argparse.Namespace) -> int:
+    """H6 解绑, after a second confirmation."""
+    if not args.yes and not _confirm(f"解绑后将无法使用证书 {args.cert_id} 签章，确认解绑? [y/N] "):
+        print("已取消解绑")
+        return EXIT_OK
+    result = client.unbind(args.cert_id, confirm=True)
+    print(f"已解绑；证书 {result.get('id')} 待绑定操作员")
+    return EXIT_OK
+
+
+def cmd_operators(client: AppClient, args: argparse.Namespace) -> int:
+    rows = [[o.get("id"), o.get("username"), o.get("name"), o.get("phone")] for o in client.operators()]
+    print(format_table(["ID", "账号", "姓名", "联系方式"], rows) if rows else "没有可绑定的操作员")
+    return EXIT_OK
+
+
+def cmd_bind(client: AppClient, args: argparse.Namespace) -> int:
+    """H7 绑定: choose an operator (by --operator, or from the list)."""
+    operators = client.operators()
+    if args.operator:
+        chosen = next((o for o in operators if o.get("username") == args.operator), None)
+        if chosen is None:
+            raise UsageError(f"没有可绑定的操作员 {args.operator}")
+    else:
+        if not operators:
+            raise UsageError("没有可绑定的操作员")
+        print("请选择操作员绑定证书:")
+        for i, o in enumerate(operators, start=1):
+            print(f"  {i}. {o.get('name')}（{o.get('username')}）")
+        try:
+            chosen = operators[int(input("序号: ").strip()) - 1]
+        except (ValueError, IndexError, EOFError):
+            raise UsageError("请输入列表中的序号") from None
+    result = client.bind(args.cert_id, chosen["id"])
+    print(f"证书 {result.get('id')} 已绑定 {result.get('bound_account')}；请该操作员在APP中下载证书")
     return EXIT_OK
 
 
@@ -234,6 +300,17 @@ def cmd_scan(client: AppClient, args: argparse.Namespace) -> int:
         client.close()
 
 
+def cmd_handwriting(client: AppClient, args: argparse.Namespace) -> int:
+    from . import handwriting
+
+    result = (handwriting.set_from_file(client, args.set) if args.set is not None
+              else handwriting.current(client))
+    if args.out is not None:
+        args.out.write_bytes(result["png"])
+    print(f"手写签名: {result['width']}×{result['height']}" + (f"，已保存到 {args.out}" if args.out else ""))
+    return EXIT_OK
+
+
 # --- parser and main -------------------------------------------------------------------------------
 
 
@@ -260,7 +337,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("certs", help="我的证书")
+    p.add_argument("--enterprise", action="store_true", help="本企业的全部移动端证书（管理员）")
     p.set_defaults(func=cmd_certs)
+
+    p = sub.add_parser("install", help="安装续签/变更/延长有效期后的证书（沿用本机密钥，输入签名密码）")
+    p.add_argument("cert_id", type=int, metavar="CERT_ID")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取签名密码（一行）")
+    p.set_defaults(func=cmd_install)
+
+    p = sub.add_parser("seals", help="分配印章（管理员）：查看，或 on/off 每种印章")
+    p.add_argument("cert_id", type=int, metavar="CERT_ID")
+    for flag in ("--company", "--legal-rep", "--handwritten"):
+        p.add_argument(flag, choices=["on", "off"])
+    p.set_defaults(func=cmd_seals)
+
+    p = sub.add_parser("unbind", help="解绑证书（二次确认）")
+    p.add_argument("cert_id", type=int, metavar="CERT_ID")
+    p.add_argument("--yes", "-y", action="store_true", help="不再询问确认")
+    p.set_defaults(func=cmd_unbind)
+
+    p = sub.add_parser("operators", help="可绑定证书的操作员")
+    p.set_defaults(func=cmd_operators)
+
+    p = sub.add_parser("bind", help="把证书绑定给操作员（管理员）")
+    p.add_argument("cert_id", type=int, metavar="CERT_ID")
+    p.add_argument("--operator", metavar="USERNAME", help="操作员账号（不给出则从列表中选择）")
+    p.set_defaults(func=cmd_bind)
 
     p = sub.add_parser("download", help="下载证书到本机并设置签名密码")
     p.add_argument("cert_id", type=int, metavar="CERT_ID")
@@ -282,6 +384,11 @@ def build_parser() -> argparse.ArgumentParser:
     answer.add_argument("--reject", action="store_true", help="拒绝签署")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取签名密码（一行）")
     p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("handwriting", help="设置或查看手写签名")
+    p.add_argument("--set", metavar="FILE", type=Path, help="笔迹JSON（[[{x,y,p},…],…]）或透明PNG")
+    p.add_argument("--out", metavar="FILE", type=Path, help="把服务器保存的签名图片写到文件")
+    p.set_defaults(func=cmd_handwriting)
     return parser
 
 

@@ -397,6 +397,105 @@ class AppClient:
         finally:
             del old_key, old_verifier, new, old_share, new_share, key_der
 
+    # -- H2 for a renewed / changed / extended certificate: install it with the key this phone holds --------
+    def install_certificate(self, cert_id: int, password: str, predecessor_id: int | None = None) -> dict[str, Any]:
+        """Unlock the keystore of the certificate this one replaces, re-seal the same key for the new serial.
+
+        No key leaves the phone and no CSR is made: the server re-certified the public key it certified before,
+        and releases the certificate once the signing password answers its challenge (wrong answers count
+        towards the same 5-try lockout). The old keystore file is removed once the new one is saved.
+        Returns `{certificate_id, serial, subject, not_after, predecessor_id}`.
+        """
+        storage = self.storage
+        device_id = storage.device_id
+        if predecessor_id is None:
+            item = next((c for c in self.certificates() if c.get("id") == int(cert_id)), None)
+            predecessor_id = item.get("predecessor_id") if isinstance(item, dict) else None
+        if not isinstance(predecessor_id, int):
+            raise AppError("no_predecessor", "该证书不是续签/变更/延长有效期的证书，请使用下载证书")
+        ks = storage.load_keystore(predecessor_id)
+        if ks.device_id != device_id:
+            raise AppError("bad_keystore", "本机密钥文件属于另一台设备")
+        challenge = _field(self._request("POST", f"/app/certificates/{int(cert_id)}/install-challenge", {}),
+                           "challenge")
+        nonce = _unb64(_field(challenge, "nonce", "challenge.nonce"), "challenge.nonce")
+        password_key, verifier = verifier_from_password(password, ks.kdf)
+        old_share = share = key_der = b""
+        try:
+            answer = self._request("POST", f"/app/certificates/{int(cert_id)}/install", {
+                "challenge_id": _field(challenge, "id", "challenge.id"), "response": _b64(_unlock(verifier, nonce))})
+            old_share = _unb64(_field(answer, "old_share"), "old_share")
+            share = _unb64(_field(answer, "share"), "share")
+            certificate_pem, chain_pem = _field(answer, "certificate_pem"), _field(answer, "chain_pem")
+            try:
+                key_der = open_keystore(ks, password_key, old_share, device_id)
+            except KeystoreLocked:
+                raise AppError("keystore_locked", "服务器返回的密钥分片无法打开本机密钥") from None
+            cert = check_issued_certificate(certificate_pem, chain_pem, load_private_key(key_der).public_key())
+            serial_hex = format(cert.serial_number, "x")
+            if not _same_serial(answer.get("serial"), serial_hex):
+                raise AppError("bad_certificate", "服务器报告的序列号与证书不一致")
+            try:
+                new_ks = seal(key_der, password_key, share, device_id, serial_hex, certificate_pem,
+                              list(chain_pem), ks.kdf)
+            except KeystoreError as exc:
+                raise AppError("keystore_error", f"无法保存密钥: {exc}") from exc
+            storage.save_keystore(cert_id, new_ks)
+            storage.delete_keystore(predecessor_id)
+            return {"certificate_id": int(cert_id), "serial": serial_hex, "subject": cert.subject.rfc4514_string(),
+                    "not_after": cert.not_valid_after_utc.isoformat(), "predecessor_id": predecessor_id}
+        finally:
+            del password_key, verifier, old_share, share, key_der
+
+    def obtain_certificate(self, cert_id: int, password: str) -> dict[str, Any]:
+        """H2 as the APP's 下载证书 button does it: a new key (`install: download`) or the phone's key
+        (`install: same_key`), as the certificate list says."""
+        item = next((c for c in self.certificates() if c.get("id") == int(cert_id)), None)
+        if not isinstance(item, dict):
+            raise AppError("not_found", "证书不存在")
+        if item.get("install") == "same_key":
+            return self.install_certificate(cert_id, password, item.get("predecessor_id"))
+        return self.download_certificate(cert_id, password)
+
+    # -- H1 (administrators: the enterprise's certificates), H4, H6, H7 ----------------------------------
+    def enterprise_certificates(self) -> list[dict[str, Any]]:
+        """Every mobile certificate of the enterprise (administrators; for 分配印章 and 绑定)."""
+        items = _field(self._request("GET", "/app/enterprise-certificates"), "items")
+        if not isinstance(items, list):
+            raise AppError("protocol_error", "证书列表格式不正确")
+        return items
+
+    def seals(self, cert_id: int) -> dict[str, Any]:
+        """H4: which seals the certificate's account holds: `{account_id, company, legal_rep, handwritten}`."""
+        return self._request("GET", f"/app/certificates/{int(cert_id)}/seals")
+
+    def assign_seals(self, cert_id: int, **kinds: bool) -> dict[str, Any]:
+        """H4 分配印章 (administrators): `company=`, `legal_rep=`, `handwritten=` True gives, False takes back."""
+        unknown = set(kinds) - {"company", "legal_rep", "handwritten"}
+        if unknown:
+            raise AppError("bad_seal_kind", f"未知的印章类型: {', '.join(sorted(unknown))}")
+        return self._request("PUT", f"/app/certificates/{int(cert_id)}/seals", dict(kinds))
+
+    def unbind(self, cert_id: int, confirm: bool) -> dict[str, Any]:
+        """H6 解绑 (after the user confirmed twice): the certificate can no longer sign; the local key is erased."""
+        if confirm is not True:
+            raise AppError("confirmation_required", "解绑需要二次确认")
+        answer = self._request("POST", f"/app/certificates/{int(cert_id)}/unbind", {"confirm": True})
+        with contextlib.suppress(AppError):
+            self.storage.delete_keystore(cert_id)
+        return answer
+
+    def operators(self) -> list[dict[str, Any]]:
+        """H7 请选择操作员绑定证书: accounts without an active mobile certificate."""
+        items = _field(self._request("GET", "/app/operators"), "items")
+        if not isinstance(items, list):
+            raise AppError("protocol_error", "操作员列表格式不正确")
+        return items
+
+    def bind(self, cert_id: int, account_id: int) -> dict[str, Any]:
+        """H7 绑定 an unbound certificate to an operator (administrators); that operator's APP downloads it."""
+        return self._request("POST", f"/app/certificates/{int(cert_id)}/bind", {"account_id": int(account_id)})
+
     # -- Socket.IO ---------------------------------------------------------------------------------
     def _connect(self) -> socketio.Client:
         token = self._require_token()

@@ -24,8 +24,9 @@ import base64
 import binascii
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from io import BytesIO
 from typing import Any
 
@@ -43,16 +44,22 @@ from pyhanko.sign.signers import ExternalSigner, PdfSignatureMetadata, PdfSigner
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from .errors import PdfRejected, PreparedStateInvalid, SignatureValueInvalid
-from .stamps import StampText, text_stamp_style
+from .stamps import StampText, seal_stamp_style, text_stamp_style
 
 DIGEST_ALGORITHM = "sha256"
 
 # Hex characters reserved for the DER CMS in /Contents (so 8 KiB of DER). A signer certificate plus
 # a three-certificate chain is ~2-3 KiB; RFC 3161 tokens and larger RSA chains still fit.
 DEFAULT_BYTES_RESERVED = 16384
+# With an RFC 3161 token in the unsigned attributes (PAdES B-T): the token adds the TSA's certificate,
+# the issuing CA's and a signed TSTInfo, about 2.5 KiB of DER.
+TIMESTAMPED_BYTES_RESERVED = 24576
+SIGNING_TIME_PLACEHOLDER = "{signing_time}"
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 
 _STATE_VERSION = 1
 
@@ -153,6 +160,8 @@ def prepare_round(
     location: str | None = None,
     signing_time: datetime | None = None,
     bytes_reserved: int = DEFAULT_BYTES_RESERVED,
+    font_paths: Sequence[str] = (),
+    image_png: bytes | None = None,
 ) -> PreparedRound:
     """First half of a round: fill the existing empty field ``field_name`` with a placeholder signature.
 
@@ -161,12 +170,14 @@ def prepare_round(
     not embedded in the CMS, since a verifier must hold it as a trust anchor anyway). ``signing_time``
     defaults to now; it is truncated to whole seconds because /M has no finer precision.
 
+    With ``font_paths`` (the prepared CJK fonts, :mod:`.fonts`) the appearance is the seal image
+    ``image_png`` (if any) above the lines, which may then be Chinese; without, it is ASCII text.
+    ``{signing_time}`` in a line is replaced by the signing time in China Standard Time.
+
     Raises :class:`PdfRejected` (``unreadable``, ``no_such_field``, ``field_filled``, ``cannot_sign``)
     and ``ValueError`` for bad certificates or stamp lines.
     """
     signing_cert, registry = _load_certs(signer_cert_der, chain_ders)
-    lines = stamp_lines.lines if isinstance(stamp_lines, StampText) else stamp_lines
-    style = text_stamp_style(lines)
     if bytes_reserved <= 0 or bytes_reserved % 2:
         raise ValueError("bytes_reserved must be a positive even number")
     if signing_time is None:
@@ -174,6 +185,13 @@ def prepare_round(
     elif signing_time.tzinfo is None:
         raise ValueError("signing_time must be timezone-aware")
     signing_time = signing_time.astimezone(UTC).replace(microsecond=0)
+    shown_time = signing_time.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")
+    lines = stamp_lines.lines if isinstance(stamp_lines, StampText) else stamp_lines
+    lines = [line.replace(SIGNING_TIME_PLACEHOLDER, shown_time) for line in lines]
+    if font_paths:
+        style = seal_stamp_style(lines, font_paths, image_png, _field_height(pdf, field_name))
+    else:
+        style = text_stamp_style(lines)
     max_sig_len = _max_signature_length(signer_cert_der)
 
     async def run() -> PreparedRound:
@@ -276,9 +294,12 @@ def verify_signature_value(signer_cert_der: bytes, signed_attrs: bytes, signatur
 
 
 def finish_round(
-    prepared: PreparedRound, signature: bytes, signer_cert_der: bytes, chain_ders: list[bytes]
+    prepared: PreparedRound, signature: bytes, signer_cert_der: bytes, chain_ders: list[bytes],
+    timestamper: TimeStamper | None = None,
 ) -> bytes:
     """Second half of a round: verify ``signature``, build the CMS, embed it; return the signed PDF.
+
+    With ``timestamper`` the CMS carries an RFC 3161 token over the signature value (PAdES B-T).
 
     Raises :class:`SignatureValueInvalid` when the value does not verify (nothing is produced), and
     :class:`PreparedStateInvalid` when the state is inconsistent, belongs to another certificate,
@@ -300,7 +321,8 @@ def finish_round(
             embed_roots=False,
         )
         attrs = cms.CMSAttributes.load(prepared.signed_attrs)
-        signature_cms = await signer.async_sign_prescribed_attributes(DIGEST_ALGORITHM, signed_attrs=attrs)
+        signature_cms = await signer.async_sign_prescribed_attributes(DIGEST_ALGORITHM, signed_attrs=attrs,
+                                                                      timestamper=timestamper)
         der = signature_cms.dump()
         _check_fits(len(der), prepared.reserved_start, prepared.reserved_end)
         output = BytesIO(prepared.prepared_pdf)
@@ -332,6 +354,18 @@ def _load_certs(
     signing_cert = asn1_x509.Certificate.load(signer_cert_der)
     chain = [asn1_x509.Certificate.load(d) for d in chain_ders if d != signer_cert_der]
     return signing_cert, SimpleCertificateStore.from_certs(chain)
+
+
+def _field_height(pdf: bytes, field_name: str) -> float:
+    """The height of the named field's widget (the appearance's layout depends on it)."""
+    try:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        for _name, _value, ref in enumerate_sig_fields(writer.prev, with_name=field_name):
+            _x1, y1, _x2, y2 = (float(v) for v in ref.get_object()["/Rect"])
+            return abs(y2 - y1)
+    except Exception as exc:
+        raise PdfRejected("unreadable", "无法解析该 PDF 文件") from exc
+    raise PdfRejected("no_such_field", f"签名域不存在：{field_name}")
 
 
 def _max_signature_length(signer_cert_der: bytes) -> int:

@@ -12,12 +12,15 @@ import json
 import struct
 import sys
 import traceback
+from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import remote
+from . import fonts, remote, verify
 from .errors import PdfRejected, PreparedStateInvalid, SignatureValueInvalid
 from .inspect import check_placement, inspect_pdf
+from .ltv import RevocationMaterial, add_long_term_data
 from .placements import SealPlacement, add_signature_fields
+from .tsa import LocalTimeStamper, TsaCredentials
 
 _HEADER = struct.Struct(">I")
 
@@ -55,6 +58,8 @@ def op_prepare_document(req: dict[str, Any]) -> dict[str, Any]:
 
 
 def op_prepare_round(req: dict[str, Any]) -> dict[str, Any]:
+    """Optional fields: ``font_paths`` (prepared CJK fonts), ``image`` (seal PNG), ``bytes_reserved``."""
+    image = req.get("image")
     prepared = remote.prepare_round(
         unb64(req["pdf"]),
         req["field_name"],
@@ -63,22 +68,66 @@ def op_prepare_round(req: dict[str, Any]) -> dict[str, Any]:
         req["stamp_lines"],
         reason=req.get("reason"),
         location=req.get("location"),
+        bytes_reserved=req.get("bytes_reserved") or remote.DEFAULT_BYTES_RESERVED,
+        font_paths=req.get("font_paths") or (),
+        image_png=unb64(image) if image else None,
     )
     return {"prepared": prepared.to_dict()}
 
 
+def _timestamper(req: dict[str, Any]) -> LocalTimeStamper | None:
+    """The platform TSA's key travels in the request (a private pipe); nothing is kept afterwards."""
+    tsa = req.get("tsa")
+    return LocalTimeStamper(TsaCredentials.from_dict(tsa)) if tsa else None
+
+
 def op_finish_round(req: dict[str, Any]) -> dict[str, Any]:
+    """With ``tsa`` the signature gets an RFC 3161 timestamp (PAdES B-T)."""
     prepared = remote.PreparedRound.from_dict(req["prepared"])
     pdf = remote.finish_round(
-        prepared, unb64(req["signature"]), unb64(req["cert"]), [unb64(c) for c in req["chain"]]
+        prepared, unb64(req["signature"]), unb64(req["cert"]), [unb64(c) for c in req["chain"]],
+        timestamper=_timestamper(req),
     )
     return {"pdf": b64(pdf)}
+
+
+def op_finish_document(req: dict[str, Any]) -> dict[str, Any]:
+    """B-LT: add the DSS from ``material``; B-LTA: and a document timestamp when ``tsa`` is given."""
+    material = req["material"]
+    pdf = add_long_term_data(
+        unb64(req["pdf"]),
+        [unb64(r) for r in req["roots"]],
+        RevocationMaterial(ocsps=[unb64(o) for o in material["ocsps"]], crls=[unb64(c) for c in material["crls"]],
+                           certs=[unb64(c) for c in material["certs"]]),
+        archive_timestamper=_timestamper(req),
+    )
+    return {"pdf": b64(pdf)}
+
+
+def op_verify(req: dict[str, Any]) -> dict[str, Any]:
+    """K7: every signature and document timestamp, judged against ``roots`` and the ``current``
+    revocation data the server passes (no network)."""
+    current = req.get("current") or {}
+    material = RevocationMaterial(ocsps=[unb64(o) for o in current.get("ocsps", [])],
+                                  crls=[unb64(c) for c in current.get("crls", [])],
+                                  certs=[unb64(c) for c in current.get("certs", [])])
+    result = verify.verify_pdf(unb64(req["pdf"]), [unb64(r) for r in req["roots"]], material,
+                               max_bytes=req.get("max_bytes") or verify.DEFAULT_MAX_BYTES)
+    return result.to_dict()
+
+
+def op_prepare_fonts(req: dict[str, Any]) -> dict[str, Any]:
+    prepared = fonts.prepare_fonts(Path(req["source"]), Path(req["dest"]))
+    return {"font_paths": prepared.as_list()}
 
 
 OPS = {
     "prepare_document": op_prepare_document,
     "prepare_round": op_prepare_round,
     "finish_round": op_finish_round,
+    "finish_document": op_finish_document,
+    "verify": op_verify,
+    "prepare_fonts": op_prepare_fonts,
 }
 
 

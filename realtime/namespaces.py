@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -14,6 +15,8 @@ from signer.errors import DomainError, NotAuthenticated
 
 from .events import ApproveEvent, JoinEvent, RejectEvent, ScanEvent, SignRoundEvent, ack
 from .notifier import APP_NAMESPACE, PC_NAMESPACE, SocketNotifier, session_room
+
+log = logging.getLogger(__name__)
 
 
 class PcNamespace(Namespace):
@@ -102,13 +105,13 @@ class AppNamespace(Namespace):
         return ack(RejectEvent, data, reject)
 
 
-def expiry_sweeper(services: Any, socketio: SocketIO, every: float = 5.0) -> None:
-    """Expire overdue sessions (every process runs one; compare-and-set makes them agree)."""
+def sweeper(services: Any, socketio: SocketIO, every: float = 2.0) -> None:
+    """Expire overdue sessions and send due webhooks (every process runs one; compare-and-set and
+    delivery leases make them agree)."""
     while True:
         socketio.sleep(every)
-        try:
-            services.signing.expire_due()
-        except Exception:
-            import logging
-
-            logging.getLogger(__name__).exception("expiry sweep failed")
+        for task in (services.signing.expire_due, services.webhooks.enqueue_due, services.webhooks.deliver_due):
+            try:
+                task()
+            except Exception:  # keep sweeping
+                log.exception("sweep task %s failed", task.__qualname__)

@@ -11,15 +11,20 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from .accounts import AccountService
+from .business import BusinessService
 from .ca import CertificateAuthority
 from .certificates import CertificateService
 from .config import Config, load_secret
 from .db import Database
+from .lifecycle.service import Lifecycle, build_lifecycle
 from .models import Enterprise
+from .seals import SealService
 from .secretbox import SecretBox
 from .signing import SigningService
 from .signing_pool import SigningPool
 from .storage import FileBlobStore
+from .verification import VerificationService
+from .webhooks import WebhookService
 
 
 @dataclass
@@ -32,6 +37,14 @@ class Services:
     certificates: CertificateService
     signing: SigningService
     pool: SigningPool
+    seals: SealService
+    business: BusinessService
+    webhooks: WebhookService
+    lifecycle: Lifecycle
+
+    @property
+    def verification(self) -> VerificationService:
+        return VerificationService(self.db, self.pool, self.ca, self.config)
 
     def enterprise_name(self, enterprise_id: int | None) -> str:
         if enterprise_id is None:
@@ -52,8 +65,14 @@ def build_services(config: Config, notifier: Any) -> Services:
     accounts = AccountService(db)
     certificates = CertificateService(db, ca, box)
     pool = SigningPool(config.signing_workers)
-    signing = SigningService(db, store, pool, ca, certificates, notifier, config)
-    return Services(config, db, store, ca, accounts, certificates, signing, pool)
+    seals = SealService(db, store)
+    signing = SigningService(db, store, pool, ca, certificates, notifier, config, seals)
+    business = BusinessService(db, box, signing, config.webhook_allow_private)
+    webhooks = WebhookService(db, box, config.base_url, config.webhook_allow_private,
+                              backoff_scale=config.webhook_backoff_scale)
+    lifecycle = build_lifecycle(config, db, store, ca, certificates, seals, pool, signing.font_paths)
+    return Services(config, db, store, ca, accounts, certificates, signing, pool, seals, business, webhooks,
+                    lifecycle)
 
 
 def _async_mode() -> str:
@@ -78,7 +97,7 @@ SECURITY_HEADERS = {
 
 def create_app(config: Config | None = None) -> Flask:
     from api import errors as api_errors
-    from api.views import app_api, auth_api, openapi, pages, pki, signing_api
+    from api.views import app_api, auth_api, business_api, openapi, pages, pki, seals_api, signing_api
     from realtime.namespaces import AppNamespace, PcNamespace
     from realtime.notifier import SocketNotifier
 
@@ -103,7 +122,13 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["signer"] = services
 
     api_errors.register(app)
-    for bp in (auth_api.bp, app_api.bp, signing_api.bp, pki.bp, pages.bp, openapi.bp):
+    for bp in (auth_api.bp, app_api.bp, signing_api.bp, business_api.bp, seals_api.bp, pki.bp, pages.bp,
+               openapi.bp):
+        app.register_blueprint(bp)
+    from api.views import app_lifecycle_api, applications_api, cashier, certificates_api, orders_api, review_api
+
+    for bp in (applications_api.bp, certificates_api.bp, orders_api.bp, review_api.bp, app_lifecycle_api.bp,
+               cashier.bp):  # the certificate lifecycle (A–J)
         app.register_blueprint(bp)
 
     @app.after_request
@@ -129,8 +154,8 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def start_background_tasks(app: Flask) -> None:
-    from realtime.namespaces import expiry_sweeper
+    from realtime.namespaces import sweeper
 
     app.extensions["signer"].pool.start()
     socketio: SocketIO = app.extensions["socketio_server"]
-    socketio.start_background_task(expiry_sweeper, app.extensions["signer"], socketio)
+    socketio.start_background_task(sweeper, app.extensions["signer"], socketio)

@@ -16,14 +16,28 @@ from . import audit, pki
 from .accounts import AppIdentity
 from .ca import CertificateAuthority
 from .db import Database
-from .enums import CERTIFICATE_STATUS_LABELS, EXPIRING_LABEL, CertificateKind, CertificateStatus
+from .enums import (
+    CERTIFICATE_KIND_LABELS,
+    CERTIFICATE_STATUS_LABELS,
+    CertificateKind,
+    CertificateStatus,
+)
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .lifecycle.retire import supersede_predecessor
+from .lifecycle.rules import state_label, state_of
 from .models import Account, Certificate, Enterprise, UnlockChallenge, utcnow
 from .secretbox import SecretBox
 from .transitions import move_certificate
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 EXPIRING_WINDOW = timedelta(days=30)
+# Which certificates a keystore may be unlocked for: to sign and to change the password an effective one;
+# to install its renewal (the same key, re-certified) also one that expired meanwhile.
+UNLOCKABLE = {
+    "sign": frozenset({CertificateStatus.EFFECTIVE}),
+    "password": frozenset({CertificateStatus.EFFECTIVE}),
+    "install": frozenset({CertificateStatus.EFFECTIVE, CertificateStatus.EXPIRED}),
+}
 
 
 @dataclass(frozen=True)
@@ -46,14 +60,9 @@ class WrongSigningPassword(Forbidden):
     code = "wrong_password"
 
 
-def status_label(cert: Certificate, now: datetime | None = None) -> str:
-    now = now or utcnow()
-    if cert.status == CertificateStatus.EFFECTIVE and cert.not_after is not None:
-        if cert.not_after <= now:
-            return CERTIFICATE_STATUS_LABELS[CertificateStatus.EXPIRED]
-        if cert.not_after - now <= EXPIRING_WINDOW:
-            return EXPIRING_LABEL
-    return CERTIFICATE_STATUS_LABELS[cert.status]
+def status_label(cert: Certificate, now: datetime | None = None, window: timedelta = EXPIRING_WINDOW) -> str:
+    """已生效 / 即将失效 / 已失效 …: the certificate's own state (signer.lifecycle.rules), as the PC list shows it."""
+    return state_label(state_of(cert, now or utcnow(), window))
 
 
 class CertificateService:
@@ -65,6 +74,15 @@ class CertificateService:
 
     def _context(self, cert_id: int, device_id: int) -> bytes:
         return f"certificate:{cert_id}|device:{device_id}".encode()
+
+    def seal_keystore(self, cert_id: int, device_id: int, verifier: bytes, share: bytes) -> dict[str, bytes]:
+        """The encrypted-at-rest column values of a keystore enrollment (for the lifecycle's install)."""
+        ctx = self._context(cert_id, device_id)
+        return {"keystore_verifier_enc": self.box.seal(verifier, "keystore-verifier", ctx),
+                "keystore_share_enc": self.box.seal(share, "keystore-share", ctx)}
+
+    def keystore_verifier(self, cert: Certificate, device_id: int) -> bytes:
+        return self.box.open(cert.keystore_verifier_enc, "keystore-verifier", self._context(cert.id, device_id))
 
     # -- queries -------------------------------------------------------------------------------
     def for_account(self, account_id: int) -> list[Certificate]:
@@ -97,10 +115,12 @@ class CertificateService:
             if cert.status != CertificateStatus.PENDING_DOWNLOAD:
                 raise Conflict(f"证书状态为{CERTIFICATE_STATUS_LABELS[cert.status]}，不能下载",
                                code="illegal_transition")
+            if cert.reuse_key:
+                raise Conflict("此证书沿用原证书的密钥，请在原手机上安装（输入签名密码）", code="install_same_key")
             enterprise = s.get(Enterprise, cert.enterprise_id)
             sequence = self.ca.next_sequence(s, cert.enterprise_id)
         now = utcnow()
-        not_after = now.replace(year=now.year + cert.validity_years)
+        not_after = cert.planned_not_after or now.replace(year=now.year + cert.validity_years)
         subject = pki.leaf_subject(enterprise.name, sequence, int(now.timestamp() * 1000))
         try:
             issued = self.ca.issue(csr_der, subject, now - timedelta(minutes=5), not_after, actor, cert.id)
@@ -122,6 +142,7 @@ class CertificateService:
                 )
                 audit.record(s, actor, "certificate:download", "certificate", cert.id,
                              {"serial": serial_hex, "device": who.device.device_uid})
+                supersede_predecessor(s, self.ca, cert, actor)
         except Conflict:
             with self.db.write() as s:  # signed but never delivered: withdraw it
                 self.ca.revoke_serial(s, serial_hex, "cessation_of_operation")
@@ -151,15 +172,16 @@ class CertificateService:
             cert = self._usable_on_device(s, who, cert_id)
             return self.new_challenge(s, cert, who.device.id, "password")
 
-    def _usable_on_device(self, s: Session, who: AppIdentity, cert_id: int) -> Certificate:
+    def _usable_on_device(self, s: Session, who: AppIdentity, cert_id: int, purpose: str = "sign") -> Certificate:
         cert = s.get(Certificate, cert_id)
         if cert is None or cert.bound_account_id != who.account.id:
             raise NotFound("证书不存在")
         if cert.device_id != who.device.id:
             raise Forbidden("证书不在本设备上", code="wrong_device")
-        if cert.status == CertificateStatus.FROZEN:
+        if (cert.status == CertificateStatus.FROZEN
+                or cert.failed_unlocks >= ks_server.MAX_CONSECUTIVE_FAILURES):
             raise Forbidden("签名密码已连续输错5次，证书已冻结，请办理解冻", code="certificate_frozen")
-        if cert.status != CertificateStatus.EFFECTIVE:
+        if cert.status not in UNLOCKABLE.get(purpose, UNLOCKABLE["sign"]):
             raise Conflict(f"证书状态为{CERTIFICATE_STATUS_LABELS[cert.status]}", code="not_effective")
         return cert
 
@@ -182,7 +204,7 @@ class CertificateService:
             ).rowcount
             if consumed != 1:
                 raise Conflict("解锁挑战已使用或已过期，请重试", code="challenge_used")
-            cert = self._usable_on_device(s, who, challenge.certificate_id)
+            cert = self._usable_on_device(s, who, challenge.certificate_id, purpose)
             ctx = self._context(cert.id, who.device.id)
             verifier = self.box.open(cert.keystore_verifier_enc, "keystore-verifier", ctx)
             if ks_server.check_unlock_response(verifier, challenge.nonce, response):
@@ -237,13 +259,13 @@ class CertificateService:
         return old_share, share
 
 
-def describe(cert: Certificate, account: Account | None = None) -> dict:
+def describe(cert: Certificate, account: Account | None = None, window: timedelta = EXPIRING_WINDOW) -> dict:
     """The public view of a certificate (APP and PC lists)."""
     return {
         "id": cert.id,
         "kind": cert.kind.value,
         "status": cert.status.value,
-        "status_label": status_label(cert),
+        "status_label": status_label(cert, window=window),
         "serial": cert.serial_hex,
         "subject": cert.subject,
         "not_before": cert.not_before,
@@ -252,6 +274,12 @@ def describe(cert: Certificate, account: Account | None = None) -> dict:
         "remaining": max(0, cert.usage_limit - cert.usage_count),
         "bound_account": account.username if account else None,
         "bound_name": account.display_name if account else None,
+        "kind_label": CERTIFICATE_KIND_LABELS[cert.kind],
+        "contact_phone": cert.contact_phone,
+        "predecessor_id": cert.predecessor_id,
+        # H2: how the APP gets a 待下载 certificate: a new key and CSR, or installing the one it holds.
+        "install": ("same_key" if cert.reuse_key else "download")
+        if cert.status == CertificateStatus.PENDING_DOWNLOAD else None,
     }
 
 

@@ -20,7 +20,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     from .app import build_services
     from .config import Config, load_secret
     from .events import NullNotifier
-    from .seed import DemoAccounts, seed_demo
+    from .seed import DEMO_CREDIT_CODE, DemoAccounts, seed_demo
+    from .seed_seals import seed_demo_seals
+    from .stamp_fonts import ensure_stamp_fonts
 
     config = Config()
     services = build_services(config, NullNotifier())
@@ -38,9 +40,15 @@ def cmd_init(args: argparse.Namespace) -> int:
             config.instance_path, "demo-password", "SIGNER_DEMO_PASSWORD_HEX", 9).hex()
         if seed_demo(services.db, password, config.default_usage_limit):
             names = DemoAccounts()
-            print(f"demo accounts: {names.admin} / {names.operator} / {names.reviewer}, password: {password}")
+            print(f"demo accounts: {names.admin} / {names.operator} / {names.operator2} / {names.reviewer}, "
+                  f"password: {password}")
         else:
             print("demo data: already present")
+    fonts = ensure_stamp_fonts(config)
+    print("stamp fonts: " + (str(config.font_dir) if fonts else "none (install fonts-noto-cjk)"))
+    if config.seed_demo and not args.no_demo and seed_demo_seals(
+            services.seals, DEMO_CREDIT_CODE, DemoAccounts().operator, fonts[0] if fonts else None):
+        print("demo seals: company seal, legal-representative seal, handwritten signature")
     services.db.dispose()
     return 0
 
@@ -84,6 +92,18 @@ def cmd_verify_audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_create_api_client(args: argparse.Namespace) -> int:
+    from .app import build_services
+    from .config import Config
+    from .events import NullNotifier
+
+    services = build_services(Config(), NullNotifier())
+    created = services.business.create_client(args.enterprise_id, args.name)
+    print(f"api key (shown once): {created.api_key}")
+    print(f"webhook secret (shown once): {created.webhook_secret}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -105,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for qr.png, signed.pdf, root-ca.pem, summary.json")
     p.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("create-api-client", help="register a business system (API key + webhook secret)")
+    p.add_argument("--enterprise-id", type=int, required=True)
+    p.add_argument("--name", required=True, help="e.g. 询价交易")
+    p.set_defaults(func=cmd_create_api_client)
     p = sub.add_parser("verify-audit", help="check the audit hash chain")
     p.set_defaults(func=cmd_verify_audit)
     return parser

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .lifecycle.settings import LifecycleSettings
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
@@ -39,6 +41,14 @@ class Config:
     )
     seed_demo: bool = field(default_factory=lambda: _env("SIGNER_SEED_DEMO", "1") == "1")
     secure_cookies: bool = field(default_factory=lambda: _env("SIGNER_SECURE_COOKIES", "0") == "1")
+    webhook_allow_private: bool = field(default_factory=lambda: _env("SIGNER_WEBHOOK_ALLOW_PRIVATE", "0") == "1")
+    webhook_backoff_scale: float = field(default_factory=lambda: float(_env("SIGNER_WEBHOOK_BACKOFF_SCALE", "1")))
+    # Seal appearances: the CJK font collection to prepare from (Debian fonts-noto-cjk by default), and
+    # where the prepared faces live (default: the user's cache folder, see font_dir).
+    stamp_font_source: str = field(default_factory=lambda: _env("SIGNER_STAMP_FONT", ""))
+    font_dir_override: str = field(default_factory=lambda: _env("SIGNER_FONT_DIR", ""))
+    # The certificate lifecycle (prices, renewal window, SMS, uploads): signer/lifecycle/settings.py.
+    lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -54,6 +64,14 @@ class Config:
     @property
     def blob_path(self) -> Path:
         return self.instance_path / "blobs"
+
+    @property
+    def font_dir(self) -> Path:
+        """Prepared stamp fonts depend only on the source font, so instances on a machine share them."""
+        if self.font_dir_override:
+            return Path(self.font_dir_override)
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(cache) / "signer" / "stamp-fonts"
 
     def origins(self) -> list[str] | None:
         """Allowed browser origins for sockets; None means the server's own origin only."""

@@ -28,6 +28,12 @@ DEMO_PASSWORD = "Demo-Pass-2026"  # noqa: S105 - a throwaway instance's demo log
 SIGNING_PASSWORD = "Qm7#signing"  # noqa: S105 - the demo phone's signing password
 
 
+# The demo signs with all three seals of the demo operator, at the long-term level.
+DEMO_SEALS = [{"seal": "company", "page": 1, "x": 60, "y": 60, "width": 150, "height": 110},
+              {"seal": "legal_rep", "page": 1, "x": 225, "y": 60, "width": 150, "height": 110},
+              {"seal": "handwritten", "page": 1, "x": 390, "y": 60, "width": 150, "height": 110}]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -187,7 +193,8 @@ def run_demo(out: Path, keep_server: bool = False) -> int:
         t = mark("server_start_ms", t0)
         pc = PcClient(server.url)
         pc.login("admin", DEMO_PASSWORD)
-        created = pc.create_session(sample_pdf("Purchase quotation 2026-001"), "报价单 2026-001")
+        created = pc.create_session(sample_pdf("Purchase quotation 2026-001"), "报价单 2026-001", DEMO_SEALS,
+                                    pades_level="B-LTA")
         created.raise_for_status()
         session_id = created.json()["id"]
         pc.join(session_id)

@@ -28,7 +28,7 @@ def upgrade(db: Database) -> None:
             conn.commit()
         try:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")  # feature branches may meet before their merge revision
             conn.commit()
         finally:
             if not db.is_sqlite:

@@ -1,6 +1,11 @@
 """Imports every module that defines models, so ``Base.metadata`` is complete (Alembic, tests)."""
 
-from . import models  # noqa: F401
+from . import (  # noqa: F401
+    models,
+    models_business,
+    models_lifecycle,
+    models_seals,
+)
 from .models import Base
 
 __all__ = ["Base"]

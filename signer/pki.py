@@ -43,6 +43,7 @@ __all__ = [
     "KeyPair",
     "PrivateKeyDecryptionError",
     "build_crl",
+    "certify_key",
     "create_hierarchy",
     "decrypt_private_key",
     "encrypt_private_key",
@@ -422,8 +423,20 @@ def issue_leaf(
         signature_ok = False
     if not signature_ok:
         raise CsrRejected("certificate signing request signature does not verify")
-    public_key = _check_csr_key(csr)
+    return certify_key(issuing, _check_csr_key(csr), subject, not_before, not_after, base_url, serial)
 
+
+def certify_key(
+    issuing: KeyPair,
+    public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
+    subject: x509.Name,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    base_url: str,
+    serial: int | None = None,
+) -> x509.Certificate:
+    """Sign a document-signing certificate for a key the CA has certified before (renewal with the same key:
+    possession was proven by the original CSR, and the holder unlocks the keystore to install the result)."""
     not_before, not_after = _utc(not_before), _utc(not_after)
     if not_after <= not_before:
         raise ValueError("not_after must be later than not_before")

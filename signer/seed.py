@@ -8,12 +8,14 @@ from sqlalchemy import select
 
 from . import audit
 from .db import Database
-from .enums import CertificateKind, CertificateStatus, Role, SealKind
-from .models import Account, Certificate, Enterprise, SealAssignment
+from .enums import CertificateKind, CertificateStatus, InvoiceType, Role, SealKind
+from .models import Account, Certificate, Enterprise, SealAssignment, utcnow
+from .models_lifecycle import InvoiceProfile
 from .passwords import hash_password
 
 DEMO_ENTERPRISE = "龙口市恒通汽车贸易有限公司"
 DEMO_CREDIT_CODE = "91370681MA3C7H2X1D"
+DEMO_TAX_NUMBER = "91370681MA3C7H2X10"  # the credit code with its GB 32100 check character
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class DemoAccounts:
     admin: str = "admin"
     operator: str = "operator1"
     reviewer: str = "reviewer"
+    operator2: str = "operator2"  # no certificate yet: 新签 binds it
 
 
 def seed_demo(db: Database, password: str, usage_limit: int = 1000) -> bool:
@@ -39,7 +42,9 @@ def seed_demo(db: Database, password: str, usage_limit: int = 1000) -> bool:
                            phone="13666628414", role=Role.OPERATOR, password_hash=hashed)
         reviewer = Account(enterprise_id=None, username=names.reviewer, display_name="平台审核员",
                            phone="13666628415", role=Role.REVIEWER, password_hash=hashed)
-        s.add_all([admin, operator, reviewer])
+        operator2 = Account(enterprise_id=enterprise.id, username=names.operator2, display_name="王办理",
+                            phone="13666628416", role=Role.OPERATOR, password_hash=hashed)
+        s.add_all([admin, operator, reviewer, operator2])
         s.flush()
         cert = Certificate(enterprise_id=enterprise.id, kind=CertificateKind.MOBILE,
                            status=CertificateStatus.PENDING_DOWNLOAD, bound_account_id=operator.id,
@@ -48,12 +53,26 @@ def seed_demo(db: Database, password: str, usage_limit: int = 1000) -> bool:
         s.flush()
         for kind in SealKind:
             s.add(SealAssignment(account_id=operator.id, seal_kind=kind, assigned_by=admin.id))
+        # J: a legacy 安心签 certificate (issued by that CA, not ours), and F1: a default invoice profile.
+        now = utcnow()
+        legacy = Certificate(enterprise_id=enterprise.id, kind=CertificateKind.ANXINQIAN,
+                             status=CertificateStatus.EFFECTIVE, bound_account_id=admin.id, validity_years=1,
+                             not_before=now, not_after=now.replace(year=now.year + 1), contact_phone=admin.phone,
+                             subject=f"CN={DEMO_ENTERPRISE},O=安心签,C=CN")
+        profile = InvoiceProfile(enterprise_id=enterprise.id, invoice_type=InvoiceType.NORMAL, title=DEMO_ENTERPRISE,
+                                 tax_number=DEMO_TAX_NUMBER, address="山东省龙口市东城区", phone="0535-8888888",
+                                 email="finance@example.com", is_default=True)
+        s.add_all([legacy, profile])
+        s.flush()
         actor = audit.Actor(None, "seed")
         audit.record(s, actor, "enterprise:create", "enterprise", enterprise.id, {"name": DEMO_ENTERPRISE})
-        for acc in (admin, operator, reviewer):
+        for acc in (admin, operator, reviewer, operator2):
             audit.record(s, actor, "account:create", "account", acc.id, {"username": acc.username,
                                                                          "role": acc.role.value})
         audit.record(s, actor, "certificate:seed-pending-download", "certificate", cert.id,
                      {"bound_account": operator.username})
         audit.record(s, actor, "seal:assign", "account", operator.id, {"seals": [k.value for k in SealKind]})
+        audit.record(s, actor, "certificate:seed-anxinqian", "certificate", legacy.id,
+                     {"bound_account": admin.username})
+        audit.record(s, actor, "invoice-profile:create", "invoice_profile", profile.id, {"title": profile.title})
     return True

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pdfsign.errors import PdfRejected, SignatureValueInvalid
+from pdfsign.remote import DEFAULT_BYTES_RESERVED, SIGNING_TIME_PLACEHOLDER, TIMESTAMPED_BYTES_RESERVED
 
 from . import audit, qr
 from .accounts import AppIdentity
@@ -43,18 +45,23 @@ from .models import (
     Account,
     Certificate,
     Enterprise,
+    IssuedSerial,
     SealAssignment,
     SealPlacementRow,
     SigningRound,
     SigningSession,
     utcnow,
 )
+from .seals import SealService
 from .signing_pool import SigningPool
+from .stamp_fonts import ensure_stamp_fonts
 from .storage import BlobStore, store_blob
 from .transitions import move_session
 
 S = SessionStatus
 SIGNING_GRACE = timedelta(minutes=2)
+TIMESTAMPED_LEVELS = frozenset({PadesLevel.B_T, PadesLevel.B_LT, PadesLevel.B_LTA})
+LONG_TERM_LEVELS = frozenset({PadesLevel.B_LT, PadesLevel.B_LTA})
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,8 @@ def _digest(token: str) -> str:
 
 class SigningService:
     def __init__(self, db: Database, store: BlobStore, pool: SigningPool, ca: CertificateAuthority,
-                 certs: CertificateService, notifier: Notifier, config: Config) -> None:
+                 certs: CertificateService, notifier: Notifier, config: Config,
+                 seals: SealService | None = None) -> None:
         self.db = db
         self.store = store
         self.pool = pool
@@ -85,6 +93,8 @@ class SigningService:
         self.certs = certs
         self.notifier = notifier
         self.config = config
+        self.seals = seals or SealService(db, store)
+        self._font_paths: list[str] | None = None
 
     # -- K1: create ----------------------------------------------------------------------------
     def create(self, creator: Account, pdf: bytes, title: str, placements: list[PlacementRequest],
@@ -262,6 +272,9 @@ class SigningService:
             ))
             if cert is None or cert.not_after is None or cert.not_after <= utcnow():
                 raise Forbidden("本设备上没有有效的移动端证书", code="no_certificate")
+            issued = s.get(IssuedSerial, cert.serial_hex) if cert.serial_hex else None
+            if issued is None or issued.revoked_at is not None:
+                raise Forbidden("证书已吊销，不能签署", code="certificate_revoked")
             if cert.usage_count >= cert.usage_limit:
                 raise Forbidden("证书剩余次数不足", code="usage_exhausted")
             placements = self._placements(s, row.id)
@@ -356,11 +369,16 @@ class SigningService:
                                                            SigningRound.position == position - 1))
         source_sha = previous.output_sha256 if previous is not None else row.prepared_sha256
         placement = placements[position]
+        font_paths = self.font_paths()
+        image = self.seals.image_for(row.scanned_by, placement.seal_kind) if font_paths else None
         result = self.pool.request(
             "prepare_round", pdf=_b64(self.store.get(source_sha)), field_name=placement.field_name,
             cert=_b64(cert.certificate_der), chain=[_b64(c) for c in chain],
-            stamp_lines=self._stamp_lines(signer, cert, placement),
+            stamp_lines=self._stamp_lines(signer, cert, placement, chinese=bool(font_paths)),
             reason=f"{SEAL_KIND_LABELS[placement.seal_kind]} - {row.title}", location=None,
+            font_paths=font_paths, image=_b64(image) if image else None,
+            bytes_reserved=TIMESTAMPED_BYTES_RESERVED if row.pades_level in TIMESTAMPED_LEVELS
+            else DEFAULT_BYTES_RESERVED,
         )
         prepared = result["prepared"]
         prepared_pdf = base64.b64decode(prepared.pop("prepared_pdf"))
@@ -376,10 +394,24 @@ class SigningService:
             "digest_algorithm": prepared.get("digest_algorithm", "sha256"),
         }
 
+    def font_paths(self) -> list[str]:
+        """The prepared CJK stamp fonts (made by ``signer init``; else once, in a worker)."""
+        if self._font_paths is None:
+            def in_worker(source, dest):  # type: ignore[no-untyped-def]
+                return self.pool.request("prepare_fonts", source=str(source), dest=str(dest))["font_paths"]
+
+            self._font_paths = ensure_stamp_fonts(self.config, in_worker)
+        return self._font_paths
+
     @staticmethod
-    def _stamp_lines(signer: Account | None, cert: Certificate, placement: SealPlacementRow) -> list[str]:
+    def _stamp_lines(signer: Account | None, cert: Certificate, placement: SealPlacementRow,
+                     chinese: bool = True) -> list[str]:
+        """One short line under the seal: who signed and when (the worker fills in the signing time)."""
+        if chinese:
+            who = signer.display_name if signer else "-"
+            return [f"{who} 签署于 {SIGNING_TIME_PLACEHOLDER}"]
         who = signer.username if signer else "-"
-        return [f"Signed by: {who}", f"Serial: {cert.serial_hex}", "Time: %(ts)s"]
+        return [f"Signed by: {who}", f"Serial: {cert.serial_hex}", f"Time: {SIGNING_TIME_PLACEHOLDER}"]
 
     # -- K4/K5: the phone's signature value for a round ----------------------------------------
     def submit(self, who: AppIdentity, session_id: str, position: int, signature: bytes,
@@ -396,13 +428,21 @@ class SigningService:
         if round_row is None or round_row.finished_at is not None:
             raise Conflict("该轮签署不存在或已完成", code="wrong_round")
         prepared = dict(round_row.prepared, prepared_pdf=_b64(self.store.get(round_row.prepared_pdf_sha256)))
+        timestamped = row.pades_level in TIMESTAMPED_LEVELS
+        tsa = self.ca.tsa_credentials().to_dict() if timestamped else None
         try:
             result = self.pool.request("finish_round", prepared=prepared, signature=_b64(signature),
-                                       cert=_b64(cert.certificate_der), chain=[_b64(c) for c in chain])
+                                       cert=_b64(cert.certificate_der), chain=[_b64(c) for c in chain], tsa=tsa)
         except SignatureValueInvalid as exc:
             self._fail(session_id, S.SIGNING, "手机签名值校验失败", actor)
             raise Unprocessable("签名值校验失败，未写入文件", code="bad_signature_value") from exc
         output = base64.b64decode(result["pdf"])
+        if position + 1 == total and row.pades_level in LONG_TERM_LEVELS:
+            try:
+                output = self._add_long_term_data(output, cert, row.pades_level)
+            except Exception:
+                self._fail(session_id, S.SIGNING, "添加长期验证信息失败", actor)
+                raise
         now = utcnow()
         with self.db.write() as s:
             done = s.execute(
@@ -429,6 +469,17 @@ class SigningService:
             return {"done": True, "status": S.SIGNED.value}
         self._notify(session_id)
         return {"done": False, "round": self._prepare_round(session_id, position + 1)}
+
+    def _add_long_term_data(self, pdf: bytes, cert: Certificate, level: PadesLevel) -> bytes:
+        """B-LT: one revision with the DSS; B-LTA: plus a document timestamp (after the last seal)."""
+        material = self.ca.revocation_material([x509.load_der_x509_certificate(cert.certificate_der)])
+        result = self.pool.request(
+            "finish_document", pdf=_b64(pdf), roots=[_b64(self.ca.root.public_bytes(serialization.Encoding.DER))],
+            material={"ocsps": [_b64(o) for o in material.ocsps], "crls": [_b64(c) for c in material.crls],
+                      "certs": [_b64(c) for c in material.certs]},
+            tsa=self.ca.tsa_credentials().to_dict() if level == PadesLevel.B_LTA else None,
+        )
+        return base64.b64decode(result["pdf"])
 
     # -- terminal states -----------------------------------------------------------------------
     def reject(self, who: AppIdentity, session_id: str, ip: str) -> None:

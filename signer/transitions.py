@@ -14,17 +14,21 @@ from .models import Certificate, SigningSession
 C = CertificateStatus
 S = SessionStatus
 
+# A certificate row exists from the review's approval on (待制作 for a KEY, 待下载 for the APP); what comes
+# before (待生成订单 … 已驳回) is the status of its application (signer/lifecycle/transitions.py), which the
+# certificate list shows instead. 已收回 (WITHDRAWN): replaced by a successor, revoked on the CRL too.
 CERTIFICATE_TRANSITIONS: dict[CertificateStatus, frozenset[CertificateStatus]] = {
-    C.PENDING_ORDER: frozenset({C.PENDING_PAYMENT}),
-    C.PENDING_PAYMENT: frozenset({C.PENDING_REVIEW, C.PENDING_ORDER}),
-    C.PENDING_REVIEW: frozenset({C.PENDING_DOWNLOAD, C.IN_PRODUCTION, C.REJECTED}),
-    C.REJECTED: frozenset({C.PENDING_REVIEW}),
-    C.IN_PRODUCTION: frozenset({C.PENDING_DOWNLOAD, C.EFFECTIVE}),
-    C.PENDING_DOWNLOAD: frozenset({C.EFFECTIVE, C.REVOKED}),
-    C.EFFECTIVE: frozenset({C.FROZEN, C.REVOKED, C.EXPIRED}),
-    C.FROZEN: frozenset({C.EFFECTIVE, C.REVOKED}),
-    C.EXPIRED: frozenset({C.REVOKED}),
+    C.PENDING_ORDER: frozenset(),
+    C.PENDING_PAYMENT: frozenset(),
+    C.PENDING_REVIEW: frozenset(),
+    C.REJECTED: frozenset(),
+    C.IN_PRODUCTION: frozenset({C.EFFECTIVE, C.REVOKED, C.WITHDRAWN}),
+    C.PENDING_DOWNLOAD: frozenset({C.EFFECTIVE, C.REVOKED, C.WITHDRAWN}),
+    C.EFFECTIVE: frozenset({C.FROZEN, C.REVOKED, C.EXPIRED, C.WITHDRAWN}),
+    C.FROZEN: frozenset({C.EFFECTIVE, C.REVOKED, C.WITHDRAWN}),
+    C.EXPIRED: frozenset({C.REVOKED, C.WITHDRAWN}),
     C.REVOKED: frozenset(),
+    C.WITHDRAWN: frozenset(),
 }
 
 SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {

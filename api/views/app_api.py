@@ -70,7 +70,9 @@ def certificates(who: AppIdentity):
       responses:
         200: {content: {application/json: {schema: CertificateListSchema}}}
     """
-    items = [describe(c, who.account) for c in services().certificates.for_account(who.account.id)]
+    svc = services()
+    window = svc.config.lifecycle.renewal_window
+    items = [describe(c, who.account, window) for c in svc.certificates.for_account(who.account.id)]
     return CertificateListSchema().dump({"items": items})
 
 

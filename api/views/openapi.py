@@ -7,18 +7,24 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.yaml_utils import load_operations_from_docstring
 from flask import Blueprint, Flask, current_app, jsonify
 
-from .. import schemas
+from .. import schemas, schemas_business, schemas_lifecycle, schemas_seals
 
 # Every module that defines request/response schemas; each feature area adds its own.
-SCHEMA_MODULES = [schemas]
+SCHEMA_MODULES = [schemas, schemas_business, schemas_seals, schemas_lifecycle]
 
 bp = Blueprint("openapi", __name__)
 PREFIXES = ("/api/v1/",)
 
 
+def _schema_name(schema: object) -> str:
+    """Components are named after their class, so a schema met first as a nested field is not added twice."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    return cls.__name__
+
+
 def build_spec(app: Flask) -> dict:
     spec = APISpec(title="Signer API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
+                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
                    info={"description": "证书服务与扫码签章。Socket.IO 事件见 docs/protocol.md。"})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for module in SCHEMA_MODULES:

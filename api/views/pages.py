@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from signer.errors import DomainError, NotAuthenticated, RateLimited
 
 from ..auth import check_csrf, client_ip, csrf_token, current_account, login_pc, logout_pc, services
-from .signing_api import binding_token
+from .signing_api import binding_token, set_binding_cookie
 
 bp = Blueprint("pages", __name__)
 
@@ -63,6 +63,21 @@ def sign_new():
     if current_account() is None:
         return _login_redirect()
     return _render("sign_new.html", max_mb=current_app.config["SIGNER"].max_pdf_bytes // (1024 * 1024))
+
+
+@bp.get("/sign/handoff/<token>")
+def sign_handoff(token: str):
+    """A business system's link: this (logged-in) browser becomes the session's page, once."""
+    account = current_account()
+    if account is None:
+        return _login_redirect()
+    try:
+        session_id, binding = services().business.redeem_handoff(token, account, client_ip())
+    except DomainError as exc:
+        return _render("error.html", message=exc.message), 404 if exc.code == "not_found" else 409
+    resp = redirect(url_for("pages.sign_session", session_id=session_id))
+    set_binding_cookie(resp, session_id, binding)
+    return resp
 
 
 @bp.get("/sign/<session_id>")

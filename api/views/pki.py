@@ -1,4 +1,5 @@
-"""Public PKI endpoints: CA certificates, CRLs and the OCSP responder (GET and POST, RFC 6960)."""
+"""Public PKI endpoints: CA certificates, CRLs, the OCSP responder (GET and POST, RFC 6960) and the
+time-stamping authority (RFC 3161)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import binascii
 from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, Response, request
 
+from signer import ratelimit
 from signer.errors import ValidationFailed
 
-from ..auth import services
+from ..auth import client_ip, services
 
 bp = Blueprint("pki", __name__, url_prefix="/pki")
 MAX_OCSP_REQUEST = 8192
+MAX_TSA_REQUEST = 4096
+TSA_RATE_LIMIT = 120  # time-stamp requests per client address and minute
 
 
 def _der(name: str, mimetype: str = "application/pkix-cert") -> Response:
@@ -68,3 +72,22 @@ def ocsp_get(encoded: str):
     except (binascii.Error, ValueError):
         data = b""
     return _ocsp(data[:MAX_OCSP_REQUEST])
+
+
+@bp.get("/tsa.crt")
+def tsa_crt():
+    return _der("tsa")
+
+
+@bp.post("/tsa")
+def tsa():
+    """RFC 3161 over HTTP: ``application/timestamp-query`` in, ``application/timestamp-reply`` out."""
+    if request.mimetype != "application/timestamp-query":
+        raise ValidationFailed("Content-Type must be application/timestamp-query", code="bad_content_type")
+    data = request.get_data(cache=False)
+    if len(data) > MAX_TSA_REQUEST:
+        raise ValidationFailed("time-stamp request too large")
+    svc = services()
+    ratelimit.hit(svc.db, f"tsa:{client_ip()}", TSA_RATE_LIMIT, 60)
+    return Response(svc.ca.timestamp_response(data), mimetype="application/timestamp-reply",
+                    headers={"Cache-Control": "no-store"})

@@ -25,6 +25,13 @@ def binding_token(session_id: str) -> str | None:
     return request.cookies.get(BINDING_COOKIE.format(session_id))
 
 
+def set_binding_cookie(resp: Response, session_id: str, token: str) -> None:
+    """Only this browser gets the session's result. Lax, not Strict: a business system's hand-off link arrives
+    by a cross-site navigation, and the redirect to the page must carry the cookie."""
+    resp.set_cookie(BINDING_COOKIE.format(session_id), token, max_age=3600, httponly=True, samesite="Lax",
+                    secure=current_app.config["SIGNER"].secure_cookies, path="/")
+
+
 @bp.post("")
 @pc_login_required
 def create(account: Account):
@@ -42,7 +49,7 @@ def create(account: Account):
                 file: {type: string, format: binary}
                 title: {type: string}
                 placements: {type: string, description: JSON list of PlacementSchema}
-                pades_level: {type: string, enum: [B-B]}
+                pades_level: {type: string, enum: [B-B, B-T, B-LT, B-LTA], default: B-B}
                 signer_account_id: {type: integer}
       responses:
         201: {description: created; the binding cookie is set for this browser,
@@ -77,8 +84,7 @@ def create(account: Account):
     state = svc.signing.state(row.id)
     resp = current_app.response_class(json.dumps(SessionStateSchema().dump(state), ensure_ascii=False),
                                       status=201, mimetype="application/json")
-    resp.set_cookie(BINDING_COOKIE.format(row.id), token, max_age=3600, httponly=True, samesite="Strict",
-                    secure=current_app.config["SIGNER"].secure_cookies, path="/")
+    set_binding_cookie(resp, row.id, token)
     return resp
 
 

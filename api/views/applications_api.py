@@ -1,0 +1,309 @@
+"""Applications on the PC (B1–B3, B6, E, J): uploads, 新签, 查看驳回, 重新申请, templates, SMS, prices."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, request
+
+from signer.enums import AttachmentKind, CertificateKind, SmsPurpose
+from signer.errors import ValidationFailed
+from signer.lifecycle.applications import ApplicationForm, Handler
+from signer.lifecycle.views import describe_attachment
+from signer.models import Account
+
+from ..auth import client_ip, pc_login_required, services
+from ..schemas_lifecycle import (
+    AccountChoiceListSchema,
+    AccountChoiceQuerySchema,
+    ApplicationListSchema,
+    ApplicationQuerySchema,
+    ApplicationSchema,
+    AttachmentSchema,
+    NewApplicationSchema,
+    PriceListSchema,
+    ReapplySchema,
+    RecordListSchema,
+    SmsSendSchema,
+    SmsSentSchema,
+    SubmittedSchema,
+    UploadFormSchema,
+)
+
+bp = Blueprint("applications_api", __name__, url_prefix="/api/v1")
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is not None and not isinstance(body, dict):
+        raise ValidationFailed("请求体应为JSON对象")
+    return body or {}
+
+
+def form_of(data: dict[str, Any]) -> ApplicationForm:
+    """Schema output → the domain's form (the domain checks meaning, the schema checked types)."""
+    handler = data.get("handler")
+    return ApplicationForm(
+        sms_code=data["sms_code"],
+        handler=Handler(handler["name"], handler["contact"], handler["id_type"], handler["id_number"])
+        if handler else None,
+        attachments={AttachmentKind(k): v for k, v in (data.get("attachments") or {}).items()},
+        certificate_kind=data.get("certificate_kind", CertificateKind.MOBILE),
+        agreements=tuple(data.get("agreements") or ()),
+        seal_type=data.get("seal_type"),
+        period_years=data.get("period_years"),
+        bind_account_id=data.get("bind_account_id"),
+        bind_phone=data.get("bind_phone"),
+        reason=data.get("reason"),
+        new_phone=data.get("new_phone"),
+    )
+
+
+def submitted(account: Account, app: Any, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The answer to a submission; 提交并生成订单 also creates the order (the application stays if that fails)."""
+    lc = services().lifecycle
+    order = None
+    if data.get("create_order"):
+        created = lc.orders.create(account, [app.id], data.get("invoice_profile_id"), client_ip())
+        order = lc.orders.describe(created)
+        app = lc.applications.get(account, app.id)
+    return SubmittedSchema().dump({"application": lc.applications.describe(app), "order": order}), 201
+
+
+@bp.post("/uploads")
+@pc_login_required
+def upload(account: Account):
+    """B3 附件上传: one file (multipart ``file``) of a kind; jpg/png (scans also PDF), checked by content.
+    ---
+    post:
+      tags: [Applications]
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [kind, file]
+              properties:
+                kind: {type: string, enum: [company_seal, legal_rep_signature, legal_rep_seal, application_form,
+                       seal_form, business_license, operator_id, anxinqian_rename_form, renamed_business_license]}
+                file: {type: string, format: binary}
+      responses:
+        201: {content: {application/json: {schema: AttachmentSchema}}}
+        400: {content: {application/json: {schema: ErrorSchema}}}
+        413: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = UploadFormSchema().load(request.form.to_dict())
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("请选择要上传的文件", details={"file": ["必填"]})
+    limit = services().lifecycle.settings.max_upload_bytes
+    content = upload.stream.read(limit + 1)
+    row = services().lifecycle.applications.upload(account, data["kind"], upload.filename, content, client_ip())
+    return AttachmentSchema().dump(describe_attachment(row)), 201
+
+
+@bp.get("/uploads/<int:attachment_id>")
+@pc_login_required
+def download_upload(account: Account, attachment_id: int):
+    """查看/下载 an attachment of one's enterprise (reviewers: of any submitted application).
+    ---
+    get:
+      tags: [Applications]
+      parameters: [{name: attachment_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {image/png: {}, image/jpeg: {}, application/pdf: {}}}
+        404: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    row, data = services().lifecycle.applications.attachment(account, attachment_id)
+    return file_response(data, row.content_type, row.filename)
+
+
+def file_response(data: bytes, content_type: str, filename: str, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(data, mimetype=content_type, headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "private, no-store", "Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+@bp.post("/applications/new")
+@pc_login_required
+def apply_new(account: Account):
+    """B1–B3 新签 (移动端证书 or 实体KEY证书): agreements, 办理信息, attachments, SMS code → 待生成订单.
+    ---
+    post:
+      tags: [Applications]
+      requestBody: {content: {application/json: {schema: NewApplicationSchema}}}
+      responses:
+        201: {content: {application/json: {schema: SubmittedSchema}}}
+        400: {content: {application/json: {schema: ErrorSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+        429: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = NewApplicationSchema().load(json_body())
+    app = services().lifecycle.applications.apply_new(account, form_of(data), client_ip())
+    return submitted(account, app, data)
+
+
+@bp.get("/applications")
+@pc_login_required
+def applications(account: Account):
+    """The enterprise's applications (newest first).
+    ---
+    get:
+      tags: [Applications]
+      parameters: [{in: query, schema: ApplicationQuerySchema}]
+      responses:
+        200: {content: {application/json: {schema: ApplicationListSchema}}}
+    """
+    query = ApplicationQuerySchema().load(request.args.to_dict())
+    lc = services().lifecycle
+    items = [lc.applications.describe(a) for a in lc.applications.list(account, query["status"], query["kind"])]
+    return ApplicationListSchema().dump({"items": items})
+
+
+@bp.get("/applications/<int:app_id>")
+@pc_login_required
+def application(account: Account, app_id: int):
+    """查看 an application.
+    ---
+    get:
+      tags: [Applications]
+      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: ApplicationSchema}}}
+        404: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    lc = services().lifecycle
+    return ApplicationSchema().dump(lc.applications.describe(lc.applications.get(account, app_id)))
+
+
+@bp.get("/applications/<int:app_id>/rejection")
+@pc_login_required
+def rejection(account: Account, app_id: int):
+    """查看驳回: the rejected application with the reviewer's opinion.
+    ---
+    get:
+      tags: [Applications]
+      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: ApplicationSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    lc = services().lifecycle
+    return ApplicationSchema().dump(lc.applications.describe(lc.applications.rejection(account, app_id)))
+
+
+@bp.post("/applications/<int:app_id>/reapply")
+@pc_login_required
+def reapply(account: Account, app_id: int):
+    """重新申请 after a rejection: update the handler / attachments, SMS check → 待审核.
+    ---
+    post:
+      tags: [Applications]
+      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: ReapplySchema}}}
+      responses:
+        200: {content: {application/json: {schema: ApplicationSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = ReapplySchema().load(json_body())
+    lc = services().lifecycle
+    app = lc.applications.reapply(account, app_id, form_of(data), client_ip())
+    return ApplicationSchema().dump(lc.applications.describe(app))
+
+
+@bp.post("/applications/<int:app_id>/cancel")
+@pc_login_required
+def cancel(account: Account, app_id: int):
+    """撤销 an application that is 待生成订单 or 已驳回.
+    ---
+    post:
+      tags: [Applications]
+      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: ApplicationSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    lc = services().lifecycle
+    return ApplicationSchema().dump(lc.applications.describe(lc.applications.cancel(account, app_id, client_ip())))
+
+
+@bp.get("/applications/<int:app_id>/records")
+@pc_login_required
+def application_records(account: Account, app_id: int):
+    """办理记录 of an application (a 新签 before its certificate exists).
+    ---
+    get:
+      tags: [Applications]
+      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: RecordListSchema}}}
+    """
+    return RecordListSchema().dump({"items": services().lifecycle.records.for_application(account, app_id)})
+
+
+@bp.get("/templates/<name>.pdf")
+@pc_login_required
+def template(account: Account, name: str):
+    """下载模板: 企业数字证书申请表 (application-form), 印章采集表 (seal-form), 安心签数字证书更名申请表
+    (anxinqian-rename-form), filled with the enterprise's data.
+    ---
+    get:
+      tags: [Applications]
+      parameters: [{name: name, in: path, required: true,
+                    schema: {type: string, enum: [application-form, seal-form, anxinqian-rename-form]}}]
+      responses:
+        200: {content: {application/pdf: {}}}
+        404: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    filename, pdf = services().lifecycle.documents.template(account, name)
+    return file_response(pdf, "application/pdf", filename)
+
+
+@bp.post("/sms/send")
+@pc_login_required
+def send_sms(account: Account):
+    """发送验证码: to the caller's own phone (手机验证), or to the new number of 变更手机号.
+    ---
+    post:
+      tags: [Applications]
+      requestBody: {content: {application/json: {schema: SmsSendSchema}}}
+      responses:
+        200: {content: {application/json: {schema: SmsSentSchema}}}
+        429: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = SmsSendSchema().load(json_body())
+    phone = data["phone"] if data["purpose"] == SmsPurpose.PHONE_CHANGE else account.phone
+    sent = services().lifecycle.sms.send(phone, data["purpose"], client_ip())
+    return SmsSentSchema().dump({"phone": phone[:3] + "****" + phone[-4:], "expires_at": sent.expires_at,
+                                 "resend_after": sent.resend_after})
+
+
+@bp.get("/prices")
+@pc_login_required
+def prices(account: Account):
+    """申请期限 and price (in fen) of every paid kind, from the configurable price table.
+    ---
+    get:
+      tags: [Applications]
+      responses:
+        200: {content: {application/json: {schema: PriceListSchema}}}
+    """
+    return PriceListSchema().dump({"items": services().lifecycle.settings.prices.as_list()})
+
+
+@bp.get("/accounts/eligible")
+@pc_login_required
+def eligible_accounts(account: Account):
+    """绑定账号 choices: the enterprise's accounts without an active certificate of the kind.
+    ---
+    get:
+      tags: [Applications]
+      parameters: [{in: query, schema: AccountChoiceQuerySchema}]
+      responses:
+        200: {content: {application/json: {schema: AccountChoiceListSchema}}}
+    """
+    query = AccountChoiceQuerySchema().load(request.args.to_dict())
+    items = services().lifecycle.applications.eligible_accounts(account, query["certificate_kind"])
+    return AccountChoiceListSchema().dump({"items": items})

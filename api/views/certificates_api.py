@@ -1,0 +1,229 @@
+"""证书管理 on the PC (A1–A5, C, D, E, G, B8, H6/H7, I): the list, records, the toolbar's applications."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from signer.enums import APPLICATION_KIND_LABELS, ApplicationKind, SealKind
+from signer.lifecycle.listing import ListFilter
+from signer.models import Account
+
+from ..auth import client_ip, pc_login_required, services
+from ..schemas import ChallengeResultSchema
+from ..schemas_lifecycle import (
+    BindSchema,
+    BoundCertificateSchema,
+    CertificateApplicationSchema,
+    CertificateListQuerySchema,
+    CertificatePageSchema,
+    ConfirmSchema,
+    KeyPinResultSchema,
+    KeyPinVerifySchema,
+    OrderListSchema,
+    RecordListSchema,
+    SealAssignmentsSchema,
+    SealAssignSchema,
+)
+from .applications_api import form_of, json_body, submitted
+
+bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
+K = ApplicationKind
+# Toolbar (A3) operations on one certificate, at /certificates/{id}/{kind} (the list's row operations).
+TOOLBAR = (K.RENEW, K.CHANGE, K.REISSUE, K.REVOKE, K.UNFREEZE, K.EXTEND, K.PHONE_CHANGE)
+_NOTES = {
+    K.RENEW: "only 即将失效 / 已失效; keeps the key (the APP installs the new certificate)",
+    K.CHANGE: "已生效 certificates, e.g. after the enterprise was renamed; 安心签: its two attachments, fee 0",
+    K.REISSUE: "reason lost / forgot_password / new_device; the old certificate is withdrawn on approval, new key",
+    K.REVOKE: "administrators only; immediate; reason key_compromise / affiliation_changed / "
+              "cessation_of_operation / privilege_withdrawn",
+    K.UNFREEZE: "已冻结 (5 wrong signing passwords); SMS check and review, no fee",
+    K.EXTEND: "已生效 / 即将失效; adds the period to the current expiry, keeps the key",
+    K.PHONE_CHANGE: "new_phone, verified by an SMS code sent to it (purpose phone_change); immediate",
+}
+
+
+@bp.get("/certificates")
+@pc_login_required
+def certificates(account: Account):
+    """A1/A2 证书管理: filters 证书类型, 状态, 绑定账号, 绑定姓名; 10 per page; one status per row (A5).
+    ---
+    get:
+      tags: [Certificates]
+      parameters: [{in: query, schema: CertificateListQuerySchema}]
+      responses:
+        200: {content: {application/json: {schema: CertificatePageSchema}}}
+    """
+    q = CertificateListQuerySchema().load(request.args.to_dict())
+    page = services().lifecycle.listing.page(account, ListFilter(
+        kind=q["kind"], state=q["status"], username=q["account"], name=q["name"], page=q["page"],
+        per_page=q["per_page"]))
+    return CertificatePageSchema().dump(page.__dict__)
+
+
+@bp.get("/certificates/<int:cert_id>/records")
+@pc_login_required
+def records(account: Account, cert_id: int):
+    """E 办理记录: every action on the certificate and its applications, from the hash-chained audit.
+    ---
+    get:
+      tags: [Certificates]
+      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: RecordListSchema}}}
+        404: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    return RecordListSchema().dump({"items": services().lifecycle.records.for_certificate(account, cert_id)})
+
+
+@bp.get("/certificates/<int:cert_id>/orders")
+@pc_login_required
+def related_orders(account: Account, cert_id: int):
+    """关联订单: the orders of the certificate's applications.
+    ---
+    get:
+      tags: [Certificates]
+      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: OrderListSchema}}}
+    """
+    lc = services().lifecycle
+    orders = lc.orders.for_certificate(account, cert_id)
+    return OrderListSchema().dump({"items": [lc.orders.describe(o, lc.invoices.for_order(o.id)) for o in orders]})
+
+
+def _toolbar_view(path: str, kind: ApplicationKind):  # type: ignore[no-untyped-def]
+    def view(account: Account, cert_id: int):  # type: ignore[no-untyped-def]
+        data = CertificateApplicationSchema().load(json_body())
+        app = services().lifecycle.applications.apply_for(account, cert_id, kind, form_of(data), client_ip())
+        return submitted(account, app, data)
+
+    view.__name__ = f"apply_{path}"
+    view.__doc__ = f"""{APPLICATION_KIND_LABELS[kind]} of one certificate: {_NOTES[kind]}.
+    ---
+    post:
+      tags: [Certificates]
+      parameters: [{{name: cert_id, in: path, required: true, schema: {{type: integer}}}}]
+      requestBody: {{content: {{application/json: {{schema: CertificateApplicationSchema}}}}}}
+      responses:
+        201: {{content: {{application/json: {{schema: SubmittedSchema}}}}}}
+        400: {{content: {{application/json: {{schema: ErrorSchema}}}}}}
+        404: {{content: {{application/json: {{schema: ErrorSchema}}}}}}
+        409: {{content: {{application/json: {{schema: ErrorSchema}}}}}}
+    """
+    return view
+
+
+for _kind in TOOLBAR:
+    bp.add_url_rule(f"/certificates/<int:cert_id>/{_kind.value}",
+                    view_func=pc_login_required(_toolbar_view(_kind.value, _kind)), methods=["POST"])
+
+
+@bp.post("/certificates/<int:cert_id>/unbind")
+@pc_login_required
+def unbind(account: Account, cert_id: int):
+    """H6 解绑 (also from the APP): after ``confirm``, the certificate can no longer sign; an unbound successor
+    with the same expiry waits to be bound.
+    ---
+    post:
+      tags: [Certificates]
+      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: ConfirmSchema}}}
+      responses:
+        200: {content: {application/json: {schema: BoundCertificateSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = ConfirmSchema().load(json_body())
+    cert = services().lifecycle.binding.unbind(account, cert_id, data["confirm"], client_ip())
+    return BoundCertificateSchema().dump(services().lifecycle.binding.view(cert))
+
+
+@bp.post("/certificates/<int:cert_id>/bind")
+@pc_login_required
+def bind(account: Account, cert_id: int):
+    """H7 绑定: an administrator gives an unbound certificate to an operator without one.
+    ---
+    post:
+      tags: [Certificates]
+      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: BindSchema}}}
+      responses:
+        200: {content: {application/json: {schema: BoundCertificateSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = BindSchema().load(json_body())
+    cert = services().lifecycle.binding.bind(account, cert_id, data["account_id"], client_ip())
+    return BoundCertificateSchema().dump(services().lifecycle.binding.view(cert))
+
+
+def assignments_view(account_id: int, assignments: dict) -> dict:  # type: ignore[type-arg]
+    return {"account_id": account_id, **{kind.value: kind in assignments for kind in SealKind}}
+
+
+@bp.get("/accounts/<int:account_id>/seals")
+@pc_login_required
+def seals(account: Account, account_id: int):
+    """B8 the seals assigned to an account of the enterprise.
+    ---
+    get:
+      tags: [Certificates]
+      parameters: [{name: account_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: SealAssignmentsSchema}}}
+    """
+    return SealAssignmentsSchema().dump(assignments_view(
+        account_id, services().lifecycle.binding.assignments(account, account_id)))
+
+
+@bp.put("/accounts/<int:account_id>/seals")
+@pc_login_required
+def assign_seals(account: Account, account_id: int):
+    """B8 分配印章 (administrators only): company seal, legal-representative seal, handwritten signature.
+    ---
+    put:
+      tags: [Certificates]
+      parameters: [{name: account_id, in: path, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: SealAssignSchema}}}
+      responses:
+        200: {content: {application/json: {schema: SealAssignmentsSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = SealAssignSchema().load(json_body())
+    wanted = {SealKind(k): v for k, v in data.items() if v is not None}
+    result = services().lifecycle.binding.assign(account, account_id, wanted, client_ip())
+    return SealAssignmentsSchema().dump(assignments_view(account_id, result))
+
+
+@bp.post("/certificates/<int:cert_id>/key-pin/challenge")
+@pc_login_required
+def key_pin_challenge(account: Account, cert_id: int):
+    """I: a single-use challenge for the KEY middleware to check the KEY's PIN (the holder's PC session).
+    ---
+    post:
+      tags: [Certificates]
+      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: ChallengeResultSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    challenge = services().lifecycle.keypin.challenge(account, cert_id)
+    return ChallengeResultSchema().dump({"challenge": {"id": challenge.id, "nonce": challenge.nonce}})
+
+
+@bp.post("/certificates/<int:cert_id>/key-pin/verify")
+@pc_login_required
+def key_pin_verify(account: Account, cert_id: int):
+    """I: the KEY PIN's unlock answer; 5 consecutive wrong ones freeze the certificate (已冻结 → 解冻).
+    ---
+    post:
+      tags: [Certificates]
+      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: KeyPinVerifySchema}}}
+      responses:
+        200: {content: {application/json: {schema: KeyPinResultSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = KeyPinVerifySchema().load(json_body())
+    outcome = services().lifecycle.keypin.verify(account, cert_id, data["challenge_id"], data["response"], client_ip())
+    return KeyPinResultSchema().dump({"ok": outcome.ok, "remaining": outcome.remaining, "frozen": outcome.frozen})

@@ -1,0 +1,180 @@
+"""Platform review (B6, I, F2) for 平台审核员: the queue, approve / reject, KEY shipping, invoices, SMS outbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from signer.enums import SealKind
+from signer.lifecycle.review import SealChoice
+from signer.models import Account
+
+from ..auth import client_ip, pc_login_required, services
+from ..schemas_lifecycle import (
+    ApplicationListSchema,
+    ApplicationSchema,
+    ApproveSchema,
+    ElectronicInvoiceSchema,
+    RejectSchema,
+    ReviewQuerySchema,
+    ShipSchema,
+    SmsOutboxSchema,
+)
+from .applications_api import file_response, json_body
+
+bp = Blueprint("review_api", __name__, url_prefix="/api/v1/review")
+
+
+def _view(app) -> dict:  # type: ignore[no-untyped-def]
+    return services().lifecycle.applications.describe(app)
+
+
+@bp.get("/applications")
+@pc_login_required
+def queue(account: Account):
+    """B6 审核队列: every enterprise's applications awaiting review (or another status), oldest first.
+    ---
+    get:
+      tags: [Review]
+      parameters: [{in: query, schema: ReviewQuerySchema}]
+      responses:
+        200: {content: {application/json: {schema: ApplicationListSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    q = ReviewQuerySchema().load(request.args.to_dict())
+    items = [_view(a) for a in services().lifecycle.review.queue(account, q["status"], q["kind"])]
+    return ApplicationListSchema().dump({"items": items})
+
+
+@bp.get("/applications/<int:app_id>")
+@pc_login_required
+def application(account: Account, app_id: int):
+    """One application with its attachments (download them from /api/v1/uploads/{id}).
+    ---
+    get:
+      tags: [Review]
+      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: ApplicationSchema}}}
+    """
+    return ApplicationSchema().dump(_view(services().lifecycle.review.get(account, app_id)))
+
+
+@bp.post("/applications/<int:app_id>/approve")
+@pc_login_required
+def approve(account: Account, app_id: int):
+    """B6 审核通过 with 维护印章信息 (which attachment becomes the company / legal-representative seal).
+    ---
+    post:
+      tags: [Review]
+      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: ApproveSchema}}}
+      responses:
+        200: {content: {application/json: {schema: ApplicationSchema}}}
+        400: {content: {application/json: {schema: ErrorSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = ApproveSchema().load(json_body())
+    seals = {SealKind(k): SealChoice(v["attachment_id"], v["cutout"]) for k, v in data["seals"].items()}
+    return ApplicationSchema().dump(_view(services().lifecycle.review.approve(account, app_id, seals, client_ip())))
+
+
+@bp.post("/applications/<int:app_id>/reject")
+@pc_login_required
+def reject(account: Account, app_id: int):
+    """B6 驳回 with an opinion (查看驳回 shows it).
+    ---
+    post:
+      tags: [Review]
+      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: RejectSchema}}}
+      responses:
+        200: {content: {application/json: {schema: ApplicationSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = RejectSchema().load(json_body())
+    app = services().lifecycle.review.reject(account, app_id, data["opinion"], client_ip())
+    return ApplicationSchema().dump(_view(app))
+
+
+@bp.post("/applications/<int:app_id>/ship")
+@pc_login_required
+def ship(account: Account, app_id: int):
+    """I 制作并邮寄 the KEY: its CSR (or its old key), PIN verifier, carrier and tracking number → 已生效, 已发货.
+    ---
+    post:
+      tags: [Review]
+      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: ShipSchema}}}
+      responses:
+        200: {content: {application/json: {schema: ApplicationSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = ShipSchema().load(json_body())
+    csr = data["csr"].encode() if data["csr"] else None
+    app = services().lifecycle.review.ship(account, app_id, data["carrier"], data["tracking_number"], csr,
+                                           data["pin_verifier"], client_ip())
+    return ApplicationSchema().dump(_view(app))
+
+
+@bp.post("/applications/<int:app_id>/delivered")
+@pc_login_required
+def delivered(account: Account, app_id: int):
+    """I 已签收.
+    ---
+    post:
+      tags: [Review]
+      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: ApplicationSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    return ApplicationSchema().dump(_view(services().lifecycle.review.delivered(account, app_id, client_ip())))
+
+
+@bp.post("/orders/<order_no>/invoice")
+@pc_login_required
+def issue_invoice(account: Account, order_no: str):
+    """F2 开具电子发票 by hand (it is issued by itself once every application of the order is approved).
+    ---
+    post:
+      tags: [Review]
+      parameters: [{name: order_no, in: path, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: ElectronicInvoiceSchema}}}
+        409: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    invoice = services().lifecycle.review.issue_invoice(account, order_no, client_ip())
+    return ElectronicInvoiceSchema().dump({
+        "invoice_no": invoice.invoice_no, "amount_fen": invoice.amount_fen, "tax_fen": invoice.tax_fen,
+        "issued_at": invoice.issued_at, "download_url": f"/api/v1/orders/{order_no}/invoice.pdf"})
+
+
+@bp.get("/orders/<order_no>/invoice.pdf")
+@pc_login_required
+def invoice_pdf(account: Account, order_no: str):
+    """The issued invoice PDF of any order (staff).
+    ---
+    get:
+      tags: [Review]
+      parameters: [{name: order_no, in: path, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/pdf: {}}}
+    """
+    invoice, pdf = services().lifecycle.review.invoice_pdf(account, order_no)
+    return file_response(pdf, "application/pdf", f"电子发票-{invoice.invoice_no}.pdf")
+
+
+@bp.get("/sms-outbox")
+@pc_login_required
+def sms_outbox(account: Account):
+    """The ``outbox`` SMS provider's latest messages (development, tests and staging; staff only).
+    ---
+    get:
+      tags: [Review]
+      parameters: [{name: phone, in: query, required: false, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: SmsOutboxSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    phone = (request.args.get("phone") or "")[:20] or None
+    return SmsOutboxSchema().dump({"items": services().lifecycle.review.sms_outbox(account, phone)})

@@ -1,0 +1,90 @@
+"""K7 verification (public) and H5 the APP's handwritten signature."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, request
+from PIL import Image
+
+from signer.accounts import AppIdentity
+from signer.errors import NotFound, ValidationFailed
+
+from ..auth import app_login_required, client_ip, services
+from ..schemas_seals import HandwritingResultSchema, HandwritingSchema, VerificationSchema
+
+bp = Blueprint("seals_api", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/verify")
+def verify():
+    """K7 验证签章: anyone may upload a PDF (multipart ``file``); no login, rate-limited per address.
+    ---
+    post:
+      tags: [Verify]
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file]
+              properties:
+                file: {type: string, format: binary}
+      responses:
+        200: {description: per signature and overall, content: {application/json: {schema: VerificationSchema}}}
+        400: {content: {application/json: {schema: ErrorSchema}}}
+        413: {content: {application/json: {schema: ErrorSchema}}}
+        422: {description: not a readable PDF, content: {application/json: {schema: ErrorSchema}}}
+        429: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("请选择要验证的PDF文件", details={"file": ["必填"]})
+    svc = services()
+    pdf = upload.stream.read(svc.config.max_pdf_bytes + 1)
+    return VerificationSchema().dump(svc.verification.verify(pdf, client_ip()))
+
+
+def _result(png: bytes, updated_at: str) -> dict:
+    with Image.open(io.BytesIO(png)) as img:
+        width, height = img.size
+    return HandwritingResultSchema().dump({"png": png, "width": width, "height": height, "updated_at": updated_at})
+
+
+@bp.put("/app/handwriting")
+@app_login_required
+def set_handwriting(who: AppIdentity):
+    """H5 设置手写签名: pen strokes (points with pressure) or a transparent PNG; stored for the account.
+    ---
+    put:
+      tags: [APP]
+      security: [{bearer: []}]
+      requestBody: {content: {application/json: {schema: HandwritingSchema}}}
+      responses:
+        200: {description: the stored image, content: {application/json: {schema: HandwritingResultSchema}}}
+        400: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = HandwritingSchema().load(request.get_json(silent=True) or {})
+    svc = services()
+    row = svc.seals.set_handwriting(who.account, strokes=data["strokes"], png=data["png"], ip=client_ip())
+    return _result(svc.store.get(row.image_sha256), row.updated_at.isoformat())
+
+
+@bp.get("/app/handwriting")
+@app_login_required
+def get_handwriting(who: AppIdentity):
+    """H5: the account's current handwritten signature.
+    ---
+    get:
+      tags: [APP]
+      security: [{bearer: []}]
+      responses:
+        200: {content: {application/json: {schema: HandwritingResultSchema}}}
+        404: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    svc = services()
+    row = svc.seals.handwriting_record(who.account.id)
+    if row is None:
+        raise NotFound("尚未设置手写签名", code="no_handwriting")
+    return _result(svc.store.get(row.image_sha256), row.updated_at.isoformat())
+

@@ -1,0 +1,53 @@
+"""Ending a certificate: 已吊销 (revoked on request) or 已收回 (replaced), published on the CRL and OCSP.
+
+Runs inside the caller's transaction, so the status change, the CRL entry and the audit event commit
+together or not at all. The keystore share is erased too: no copy of the old keystore opens again.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..audit import Actor
+from ..ca import CertificateAuthority
+from ..enums import CertificateStatus
+from ..errors import NotFound
+from ..models import Certificate, utcnow
+from ..models_lifecycle import Application
+from ..transitions import move_certificate
+from .rules import SUPERSEDE_REASON
+
+ENDED = frozenset({CertificateStatus.REVOKED, CertificateStatus.WITHDRAWN})
+
+
+def retire(s: Session, ca: CertificateAuthority, cert_id: int, new: CertificateStatus, reason: str,
+           actor: Actor | None, details: dict | None = None) -> Certificate:
+    """Move the certificate to ``new`` (REVOKED or WITHDRAWN) and revoke its serial with ``reason``."""
+    assert new in ENDED
+    cert = s.get(Certificate, cert_id)
+    if cert is None:
+        raise NotFound("证书不存在")
+    now = utcnow()
+    move_certificate(s, cert.id, cert.status, new, revoked_at=now, revocation_reason=reason,
+                     keystore_verifier_enc=None, keystore_share_enc=None)
+    if cert.serial_hex:
+        ca.revoke_serial(s, cert.serial_hex, reason, now)
+    action = "certificate:revoke" if new == CertificateStatus.REVOKED else "certificate:withdraw"
+    audit.record(s, actor, action, "certificate", cert.id,
+                 {"serial": cert.serial_hex, "reason": reason, **(details or {})})
+    return cert
+
+
+def supersede_predecessor(s: Session, ca: CertificateAuthority, successor: Certificate, actor: Actor | None) -> None:
+    """The successor is in use now: the certificate it replaces becomes 已收回 (unless it ended already,
+    as a reissued or unbound one does at once)."""
+    if successor.predecessor_id is None:
+        return
+    predecessor = s.get(Certificate, successor.predecessor_id)
+    if predecessor is None or predecessor.status in ENDED:
+        return
+    kind = s.scalar(select(Application.kind).where(Application.result_certificate_id == successor.id))
+    retire(s, ca, predecessor.id, CertificateStatus.WITHDRAWN, SUPERSEDE_REASON.get(kind, "superseded"), actor,
+           {"successor": successor.id})
