@@ -95,10 +95,9 @@ class BusinessService:
             check_url(webhook_url, self.allow_private_webhooks)
         row, binding_token = self.signing.create(self.service_account(client), pdf, title, placements, ip,
                                                  user_agent, allowed_account_id=signer_account_id,
-                                                 pades_level=pades_level)
+                                                 pades_level=pades_level, webhook_url=webhook_url)
         handoff = secrets.token_urlsafe(32)
         with self.db.write() as s:
-            s.execute(update(SigningSession).where(SigningSession.id == row.id).values(webhook_url=webhook_url))
             s.add(SessionSource(session_id=row.id, api_client_id=client.id, external_ref=external_ref[:100]))
             s.add(SessionHandoff(token_sha256=_sha256(handoff), session_id=row.id,
                                  binding_token_enc=self.box.seal(binding_token.encode(), "handoff", row.id.encode()),

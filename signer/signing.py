@@ -99,7 +99,8 @@ class SigningService:
     # -- K1: create ----------------------------------------------------------------------------
     def create(self, creator: Account, pdf: bytes, title: str, placements: list[PlacementRequest],
                pc_ip: str, user_agent: str, allowed_account_id: int | None = None,
-               pades_level: PadesLevel = PadesLevel.B_B) -> tuple[SigningSession, str]:
+               pades_level: PadesLevel = PadesLevel.B_B,
+               webhook_url: str | None = None) -> tuple[SigningSession, str]:
         """Store the document with its empty signature fields; return the session and its binding token."""
         if creator.enterprise_id is None:
             raise Forbidden("只有企业账号可以发起签署")
@@ -136,7 +137,7 @@ class SigningService:
                 pades_level=pades_level, status=S.WAITING, qr_secret=secrets.token_bytes(32),
                 binding_token_hash=_digest(binding_token),
                 confirmation_code=qr.confirmation_code(session_id, document_sha),
-                pc_ip=pc_ip[:64], pc_user_agent=user_agent[:300],
+                pc_ip=pc_ip[:64], pc_user_agent=user_agent[:300], webhook_url=webhook_url,
                 expires_at=now + timedelta(seconds=self.config.session_ttl_seconds),
             )
             s.add(row)
