@@ -56,6 +56,28 @@ def check_csrf() -> None:
         raise Forbidden("CSRF 校验失败，请刷新页面后重试", code="csrf_failed")
 
 
+def _same_origin(origin: str) -> bool:
+    allowed = {request.host_url.rstrip("/"), *(current_app.config["SIGNER"].origins() or [])}
+    return origin.rstrip("/") in allowed
+
+
+def check_public_csrf() -> None:
+    """CSRF for an endpoint anyone may call without logging in (K7 verify).
+
+    A browser's cross-site request is refused by its Origin / Sec-Fetch-Site headers; a browser request
+    (either header, or our session cookie, which every visitor of our pages holds) must also carry the
+    session's token, like a logged-in request. A non-browser client (no cookie, no Origin) needs neither.
+    """
+    if request.method in SAFE_METHODS:
+        return
+    origin = request.headers.get("Origin")
+    site = request.headers.get("Sec-Fetch-Site")
+    if (origin is not None and not _same_origin(origin)) or site in ("cross-site", "same-site"):
+        raise Forbidden("不允许跨站提交，请在本站页面上操作", code="csrf_failed")
+    if origin is not None or site is not None or current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        check_csrf()
+
+
 def current_account() -> Account | None:
     if "pc_account" not in g:
         account_id = session.get("account_id")

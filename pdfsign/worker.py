@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import fonts, remote, verify
+from . import fonts, preview, remote, verify
 from .errors import PdfRejected, PreparedStateInvalid, SignatureValueInvalid
 from .inspect import check_placement, inspect_pdf
 from .ltv import RevocationMaterial, add_long_term_data
@@ -116,6 +116,28 @@ def op_verify(req: dict[str, Any]) -> dict[str, Any]:
     return result.to_dict()
 
 
+def _previews(pages: list[preview.PagePreview]) -> list[dict[str, Any]]:
+    return [{"number": p.number, "png": b64(p.png), "width_px": p.width_px, "height_px": p.height_px}
+            for p in pages]
+
+
+def op_preview_document(req: dict[str, Any]) -> dict[str, Any]:
+    """Validate an upload for the placement page: inspect it, read every page's geometry, render the first
+    ``render`` pages."""
+    pdf = unb64(req["pdf"])
+    info = inspect_pdf(pdf, max_bytes=req["max_bytes"])
+    geometry = preview.page_geometry(pdf)
+    if len(geometry) != info.page_count:
+        raise PdfRejected("unreadable", "无法解析该 PDF 文件的页面")
+    first = list(range(1, min(info.page_count, int(req.get("render", 1))) + 1))
+    return {"page_count": info.page_count, "title": info.title, "pages": [g.to_dict() for g in geometry],
+            "previews": _previews(preview.render_pages(pdf, first))}
+
+
+def op_render_pages(req: dict[str, Any]) -> dict[str, Any]:
+    return {"previews": _previews(preview.render_pages(unb64(req["pdf"]), [int(n) for n in req["pages"]]))}
+
+
 def op_prepare_fonts(req: dict[str, Any]) -> dict[str, Any]:
     prepared = fonts.prepare_fonts(Path(req["source"]), Path(req["dest"]))
     return {"font_paths": prepared.as_list()}
@@ -128,6 +150,8 @@ OPS = {
     "finish_document": op_finish_document,
     "verify": op_verify,
     "prepare_fonts": op_prepare_fonts,
+    "preview_document": op_preview_document,
+    "render_pages": op_render_pages,
 }
 
 

@@ -106,11 +106,12 @@ class AppNamespace(Namespace):
 
 
 def sweeper(services: Any, socketio: SocketIO, every: float = 2.0) -> None:
-    """Expire overdue sessions and send due webhooks (every process runs one; compare-and-set and
-    delivery leases make them agree)."""
+    """Expire overdue sessions, send due webhooks, delete long-expired drafts (every process runs one;
+    compare-and-set and delivery leases make them agree)."""
     while True:
         socketio.sleep(every)
-        for task in (services.signing.expire_due, services.webhooks.enqueue_due, services.webhooks.deliver_due):
+        for task in (services.signing.expire_due, services.webhooks.enqueue_due, services.webhooks.deliver_due,
+                     services.drafts.purge_expired):
             try:
                 task()
             except Exception:  # keep sweeping

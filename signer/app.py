@@ -16,6 +16,7 @@ from .ca import CertificateAuthority
 from .certificates import CertificateService
 from .config import Config, load_secret
 from .db import Database
+from .drafts import DraftService
 from .lifecycle.service import Lifecycle, build_lifecycle
 from .models import Enterprise
 from .seals import SealService
@@ -45,6 +46,10 @@ class Services:
     @property
     def verification(self) -> VerificationService:
         return VerificationService(self.db, self.pool, self.ca, self.config)
+
+    @property
+    def drafts(self) -> DraftService:
+        return DraftService(self.db, self.store, self.pool, self.signing, self.config)
 
     def enterprise_name(self, enterprise_id: int | None) -> str:
         if enterprise_id is None:
@@ -97,7 +102,7 @@ SECURITY_HEADERS = {
 
 def create_app(config: Config | None = None) -> Flask:
     from api import errors as api_errors
-    from api.views import app_api, auth_api, business_api, openapi, pages, pki, seals_api, signing_api
+    from api.views import app_api, auth_api, business_api, drafts_api, openapi, pages, pki, seals_api, signing_api
     from realtime.namespaces import AppNamespace, PcNamespace
     from realtime.notifier import SocketNotifier
 
@@ -122,8 +127,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["signer"] = services
 
     api_errors.register(app)
-    for bp in (auth_api.bp, app_api.bp, signing_api.bp, business_api.bp, seals_api.bp, pki.bp, pages.bp,
-               openapi.bp):
+    for bp in (auth_api.bp, app_api.bp, signing_api.bp, drafts_api.bp, business_api.bp, seals_api.bp, pki.bp,
+               pages.bp, openapi.bp):
         app.register_blueprint(bp)
     from api.views import app_lifecycle_api, applications_api, cashier, certificates_api, orders_api, review_api
 

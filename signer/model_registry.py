@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     models,
     models_business,
+    models_drafts,
     models_lifecycle,
     models_seals,
 )

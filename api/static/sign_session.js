@@ -21,8 +21,11 @@
       el("download").href = state.download_url;
       el("download").hidden = false;
     }
-    if (state.status !== "waiting") { el("qr").style.visibility = "hidden"; }
+    el("qr-area").hidden = state.status !== "waiting";
+    el("no-scan").hidden = state.status !== "waiting";
     el("cancel").hidden = ["signed", "rejected", "cancelled", "expired", "failed"].indexOf(state.status) >= 0;
+    const back = el("back-to-draft");
+    if (back) { back.hidden = ["rejected", "cancelled", "expired", "failed"].indexOf(state.status) < 0; }
   }
 
   const socket = io("/pc", { transports: ["websocket", "polling"] });
@@ -48,6 +51,8 @@
       method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin"
     });
     const body = await resp.json().catch(function () { return {}; });
-    if (resp.ok) { render(body); }
+    if (resp.ok) { render(body); return; }
+    el("failure").textContent = (body.error && body.error.message) || "取消失败，请刷新页面后重试";
+    el("failure").hidden = false;
   });
 })();

@@ -7,10 +7,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.yaml_utils import load_operations_from_docstring
 from flask import Blueprint, Flask, current_app, jsonify
 
-from .. import schemas, schemas_business, schemas_lifecycle, schemas_seals
+from .. import schemas, schemas_business, schemas_drafts, schemas_lifecycle, schemas_seals
 
 # Every module that defines request/response schemas; each feature area adds its own.
-SCHEMA_MODULES = [schemas, schemas_business, schemas_seals, schemas_lifecycle]
+SCHEMA_MODULES = [schemas, schemas_business, schemas_seals, schemas_drafts, schemas_lifecycle]
 
 bp = Blueprint("openapi", __name__)
 PREFIXES = ("/api/v1/",)

@@ -1,21 +1,41 @@
-"""The PC pages of the signing loop: login, start a signing, the QR page (K1–K3, K6)."""
+"""The PC pages in the member-center frame: login, the signing pages (upload → place the seals → QR; K1–K3,
+K6) and the public verification page (K7)."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from signer.drafts import pades_levels, seal_palette
 from signer.errors import DomainError, NotAuthenticated, RateLimited
 
 from ..auth import check_csrf, client_ip, csrf_token, current_account, login_pc, logout_pc, services
+from ..member import crumbs, menu
+from .drafts_api import draft_token
 from .signing_api import binding_token, set_binding_cookie
 
 bp = Blueprint("pages", __name__)
+MAX_PREVIEW_PAGES = 200  # pages shown on the placement page; later pages take a seal by its page number
+SIGN_TRAIL: list[Any] = ["证书服务", ("扫码签章", "pages.sign_new")]
+ERROR_STATUS = {"not_found": 404, "draft_not_found": 404, "draft_expired": 410}
 
 
-def _render(template: str, **context):
-    return render_template(template, account=current_account(), csrf_token=csrf_token(), **context)
+def _render(template: str, **context: Any):
+    account = current_account()
+    enterprise = services().enterprise_name(account.enterprise_id) if account else ""
+    return render_template(template, account=account, csrf_token=csrf_token(), enterprise_name=enterprise,
+                           **context)
+
+
+def _member(template: str, active: str, trail: list[Any], **context: Any):
+    """A page inside the member-center frame (left menu, breadcrumb)."""
+    return _render(template, menu=menu(active), crumbs=crumbs(*trail), **context)
+
+
+def _error(exc: DomainError, trail: list[Any], default: int = 403):
+    return _member("error.html", "pages.sign_new", trail, message=exc.message), ERROR_STATUS.get(exc.code, default)
 
 
 def _safe_next(target: str | None) -> str:
@@ -60,9 +80,28 @@ def _login_redirect():
 
 @bp.get("/sign")
 def sign_new():
+    """Step 1: upload the PDF (validated on the server, its pages rendered)."""
     if current_account() is None:
         return _login_redirect()
-    return _render("sign_new.html", max_mb=current_app.config["SIGNER"].max_pdf_bytes // (1024 * 1024))
+    limit = current_app.config["SIGNER"].max_pdf_bytes
+    return _member("sign_new.html", "pages.sign_new", [*SIGN_TRAIL, "上传文件"], max_bytes=limit,
+                   max_mb=limit // (1024 * 1024))
+
+
+@bp.get("/sign/draft/<draft_id>")
+def sign_place(draft_id: str):
+    """Step 2: the page previews; drag the seals onto them, choose the PAdES level, start."""
+    account = current_account()
+    if account is None:
+        return _login_redirect()
+    trail = [*SIGN_TRAIL, "放置印章"]
+    drafts = services().drafts
+    try:
+        draft = drafts.view(drafts.for_pc(draft_id, account, draft_token(draft_id)))
+    except DomainError as exc:
+        return _error(exc, trail)
+    return _member("sign_place.html", "pages.sign_new", trail, draft=draft, palette=seal_palette(),
+                   levels=pades_levels(), previews=draft["pages"][:MAX_PREVIEW_PAGES])
 
 
 @bp.get("/sign/handoff/<token>")
@@ -74,7 +113,7 @@ def sign_handoff(token: str):
     try:
         session_id, binding = services().business.redeem_handoff(token, account, client_ip())
     except DomainError as exc:
-        return _render("error.html", message=exc.message), 404 if exc.code == "not_found" else 409
+        return _error(exc, SIGN_TRAIL, 409)
     resp = redirect(url_for("pages.sign_session", session_id=session_id))
     set_binding_cookie(resp, session_id, binding)
     return resp
@@ -82,13 +121,26 @@ def sign_handoff(token: str):
 
 @bp.get("/sign/<session_id>")
 def sign_session(session_id: str):
+    """Step 3: the QR code and the live status."""
     account = current_account()
     if account is None:
         return _login_redirect()
+    trail = [*SIGN_TRAIL, "扫码签署"]
     svc = services()
     try:
         svc.signing.for_pc(session_id, account, binding_token(session_id))
         state = svc.signing.state(session_id)
     except DomainError as exc:
-        return _render("error.html", message=exc.message), 404 if exc.code == "not_found" else 403
-    return _render("sign_session.html", session_id=session_id, state=state)
+        return _error(exc, trail)
+    levels = {level["value"]: level["label"] for level in pades_levels()}
+    return _member("sign_session.html", "pages.sign_new", trail, session_id=session_id, state=state,
+                   level_label=levels.get(state["pades_level"], state["pades_level"]),
+                   draft_id=svc.drafts.draft_of_session(session_id))
+
+
+@bp.get("/verify")
+def verify():
+    """K7 验证签名: public, no login; the page posts the file to ``POST /api/v1/verify``."""
+    limit = current_app.config["SIGNER"].max_pdf_bytes
+    return _member("verify.html", "pages.verify", ["证书服务", "验证签名"], max_bytes=limit,
+                   max_mb=limit // (1024 * 1024))

@@ -10,7 +10,7 @@ from PIL import Image
 from signer.accounts import AppIdentity
 from signer.errors import NotFound, ValidationFailed
 
-from ..auth import app_login_required, client_ip, services
+from ..auth import app_login_required, check_public_csrf, client_ip, services
 from ..schemas_seals import HandwritingResultSchema, HandwritingSchema, VerificationSchema
 
 bp = Blueprint("seals_api", __name__, url_prefix="/api/v1")
@@ -19,6 +19,8 @@ bp = Blueprint("seals_api", __name__, url_prefix="/api/v1")
 @bp.post("/verify")
 def verify():
     """K7 验证签章: anyone may upload a PDF (multipart ``file``); no login, rate-limited per address.
+    A browser (Origin header or session cookie) must be on this site and send ``X-CSRF-Token``; other clients
+    need no token.
     ---
     post:
       tags: [Verify]
@@ -35,8 +37,11 @@ def verify():
         400: {content: {application/json: {schema: ErrorSchema}}}
         413: {content: {application/json: {schema: ErrorSchema}}}
         422: {description: not a readable PDF, content: {application/json: {schema: ErrorSchema}}}
+        403: {description: a cross-site or token-less browser request,
+              content: {application/json: {schema: ErrorSchema}}}
         429: {content: {application/json: {schema: ErrorSchema}}}
     """
+    check_public_csrf()
     upload = request.files.get("file")
     if upload is None:
         raise ValidationFailed("请选择要验证的PDF文件", details={"file": ["必填"]})

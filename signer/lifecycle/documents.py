@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta, timezone
 
 from ..db import Database
 from ..errors import NotFound
 from ..models import Account, Enterprise, utcnow
 from . import access
-from .pdfdoc import Page, render
+from .pdfdoc import SHANGHAI, Page, render
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 TEMPLATES = {
     "application-form": "企业数字证书申请表",
     "seal-form": "印章采集表",

@@ -27,7 +27,8 @@ from ..enums import CertificateKind, CertificateStatus
 from ..errors import Conflict, NotFound
 from ..models import Certificate, Enterprise, UnlockChallenge, utcnow
 from ..transitions import move_certificate
-from .retire import supersede_predecessor
+from .retire import supersede_predecessor, withdraw_undelivered
+from .rules import add_years
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class InstallService:
         if not isinstance(public_key, ec.EllipticCurvePublicKey):
             raise Conflict("原证书的密钥类型不支持续用", code="key_type")
         now = utcnow()
-        not_after = successor.planned_not_after or now.replace(year=now.year + successor.validity_years)
+        not_after = successor.planned_not_after or add_years(now, successor.validity_years)
         subject = pki.leaf_subject(enterprise.name, sequence, int(now.timestamp() * 1000))
         issued = self.ca.issue(None, subject, now - timedelta(minutes=5), not_after, actor, successor.id,
                                public_key=public_key)
@@ -101,10 +102,7 @@ class InstallService:
                               "device": who.device.device_uid})
                 supersede_predecessor(s, self.ca, successor, actor)
         except Conflict:
-            with self.db.write() as s:  # signed but never delivered: withdraw it
-                self.ca.revoke_serial(s, serial_hex, "cessation_of_operation")
-                audit.record(s, actor, "certificate:withdraw-undelivered", "certificate", successor.id,
-                             {"serial": serial_hex})
+            withdraw_undelivered(self.db, self.ca, serial_hex, successor.id, actor)
             raise
         return Installed(
             certificate_pem=issued.public_bytes(serialization.Encoding.PEM).decode(),

@@ -13,7 +13,6 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta, timezone
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -40,10 +39,9 @@ from ..models_lifecycle import Application, Invoice, InvoiceProfile, Order, Orde
 from ..signing_pool import SigningPool
 from ..storage import BlobStore, store_blob
 from . import access, idnumbers
-from .pdfdoc import Page, capital_amount, render, yuan
+from .pdfdoc import SHANGHAI, Page, capital_amount, render, yuan
 from .settings import LifecycleSettings
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 TAX_RATE_PERCENT = 6  # 现代服务 (信息技术服务) VAT
 SEAL_FIELD = "InvoiceSeal"
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}")

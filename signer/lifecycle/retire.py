@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import Actor
 from ..ca import CertificateAuthority
+from ..db import Database
 from ..enums import CertificateStatus
 from ..errors import NotFound
 from ..models import Certificate, utcnow
@@ -51,3 +52,11 @@ def supersede_predecessor(s: Session, ca: CertificateAuthority, successor: Certi
     kind = s.scalar(select(Application.kind).where(Application.result_certificate_id == successor.id))
     retire(s, ca, predecessor.id, CertificateStatus.WITHDRAWN, SUPERSEDE_REASON.get(kind, "superseded"), actor,
            {"successor": successor.id})
+
+
+def withdraw_undelivered(db: Database, ca: CertificateAuthority, serial_hex: str, cert_id: int,
+                         actor: Actor | None) -> None:
+    """A certificate was signed but its delivery lost a race: revoke the serial so it can never be used."""
+    with db.write() as s:
+        ca.revoke_serial(s, serial_hex, "cessation_of_operation")
+        audit.record(s, actor, "certificate:withdraw-undelivered", "certificate", cert_id, {"serial": serial_hex})

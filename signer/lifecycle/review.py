@@ -51,7 +51,8 @@ from ..transitions import move_certificate
 from . import access, rules
 from .invoices import InvoiceService
 from .orders import OrderService
-from .retire import retire, supersede_predecessor
+from .retire import retire, supersede_predecessor, withdraw_undelivered
+from .rules import add_years
 from .sms import SmsService
 from .transitions import move_application, move_shipping
 
@@ -72,13 +73,6 @@ class SealChoice:
 
     attachment_id: int
     cutout: bool = False
-
-
-def add_years(moment: datetime, years: int) -> datetime:
-    try:
-        return moment.replace(year=moment.year + years)
-    except ValueError:  # 29 February
-        return moment.replace(year=moment.year + years, day=28)
 
 
 class ReviewService:
@@ -321,8 +315,7 @@ class ReviewService:
                     "pin_enrolled": pin_verifier is not None})
                 supersede_predecessor(s, self.ca, cert, actor)
         except Conflict:
-            with self.db.write() as s:
-                self.ca.revoke_serial(s, serial_hex, "cessation_of_operation")
+            withdraw_undelivered(self.db, self.ca, serial_hex, cert.id, actor)
             raise
         return self.get(reviewer, app.id)
 

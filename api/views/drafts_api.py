@@ -1,0 +1,130 @@
+"""Signing drafts for the PC page (K1): upload a PDF, see its pages, place the seals, start the session."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from signer.drafts import DRAFT_TTL
+from signer.errors import ValidationFailed
+from signer.models import Account
+from signer.signing import PlacementRequest
+
+from ..auth import client_ip, pc_login_required, services
+from ..schemas import SessionStateSchema
+from ..schemas_drafts import DraftSchema, StartDraftSchema
+from .signing_api import set_binding_cookie
+
+bp = Blueprint("drafts_api", __name__, url_prefix="/api/v1/drafts")
+DRAFT_COOKIE = "sd_{}"
+
+
+def draft_token(draft_id: str) -> str | None:
+    return request.cookies.get(DRAFT_COOKIE.format(draft_id))
+
+
+def _json(body: Any, status: int) -> Response:
+    return current_app.response_class(json.dumps(body, ensure_ascii=False), status=status,
+                                      mimetype="application/json")
+
+
+@bp.post("")
+@pc_login_required
+def create(account: Account):
+    """Upload the PDF to sign (multipart ``file``, optional ``title``): validated, pages rendered for placing.
+    ---
+    post:
+      tags: [Signing]
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file]
+              properties:
+                file: {type: string, format: binary}
+                title: {type: string}
+      responses:
+        201: {description: the draft; a cookie binds it to this browser,
+              content: {application/json: {schema: DraftSchema}}}
+        400: {content: {application/json: {schema: ErrorSchema}}}
+        413: {content: {application/json: {schema: ErrorSchema}}}
+        422: {description: not a PDF, encrypted or unreadable (details.file says why),
+              content: {application/json: {schema: ErrorSchema}}}
+    """
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed("请选择要签署的PDF文件", details={"file": ["请选择要签署的PDF文件"]})
+    title = request.form.get("title", "")[:200] or re.sub(r"(?i)\.pdf$", "", upload.filename.rsplit("/", 1)[-1])
+    pdf = upload.stream.read(current_app.config["SIGNER"].max_pdf_bytes + 1)
+    drafts = services().drafts
+    row, token = drafts.create(account, pdf, title, client_ip())
+    resp = _json(DraftSchema().dump(drafts.view(row)), 201)
+    resp.set_cookie(DRAFT_COOKIE.format(row.id), token, max_age=int(DRAFT_TTL.total_seconds()), httponly=True,
+                    samesite="Strict", secure=current_app.config["SIGNER"].secure_cookies, path="/")
+    return resp
+
+
+@bp.get("/<draft_id>")
+@pc_login_required
+def get(account: Account, draft_id: str):
+    """The draft: pages with their geometry and preview URLs, the last placements.
+    ---
+    get:
+      tags: [Signing]
+      parameters: [{name: draft_id, in: path, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: DraftSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+        410: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    drafts = services().drafts
+    return DraftSchema().dump(drafts.view(drafts.for_pc(draft_id, account, draft_token(draft_id))))
+
+
+@bp.get("/<draft_id>/pages/<int:number>.png")
+@pc_login_required
+def page_png(account: Account, draft_id: str, number: int):
+    """A page preview (PNG, rotation applied, about 800 px wide).
+    ---
+    get:
+      tags: [Signing]
+      parameters:
+        - {name: draft_id, in: path, required: true, schema: {type: string}}
+        - {name: number, in: path, required: true, schema: {type: integer}}
+      responses:
+        200: {content: {image/png: {}}}
+        404: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    drafts = services().drafts
+    png = drafts.page_png(drafts.for_pc(draft_id, account, draft_token(draft_id)), number)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@bp.post("/<draft_id>/start")
+@pc_login_required
+def start(account: Account, draft_id: str):
+    """Start the signing session with the seals placed (JSON body); the QR page follows.
+    ---
+    post:
+      tags: [Signing]
+      parameters: [{name: draft_id, in: path, required: true, schema: {type: string}}]
+      requestBody: {content: {application/json: {schema: StartDraftSchema}}}
+      responses:
+        201: {description: the session; its binding cookie is set for this browser,
+              content: {application/json: {schema: SessionStateSchema}}}
+        400: {content: {application/json: {schema: ErrorSchema}}}
+        410: {content: {application/json: {schema: ErrorSchema}}}
+        422: {description: a seal is off its page, content: {application/json: {schema: ErrorSchema}}}
+    """
+    data = StartDraftSchema().load(request.get_json(silent=True) or {})
+    svc = services()
+    placements = [PlacementRequest(**p) for p in data["placements"]]
+    row, token = svc.drafts.start(account, draft_token(draft_id), draft_id, data["title"], placements,
+                                  data["pades_level"], client_ip(), request.headers.get("User-Agent", ""))
+    resp = _json(SessionStateSchema().dump(svc.signing.state(row.id)), 201)
+    set_binding_cookie(resp, row.id, token)
+    return resp

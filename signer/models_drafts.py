@@ -1,0 +1,49 @@
+"""Signing drafts: a PC upload waiting for its seals to be placed on the page previews (K1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .enums import PadesLevel
+from .models import Base, UTCDateTime, _enum, utcnow
+
+
+class SigningDraft(Base):
+    """The validated upload, every page's geometry, and the last placements chosen for it.
+
+    Owned by the enterprise and by the browser that uploaded it (only the SHA-256 of its binding token is
+    kept). A draft can start several sessions (back from a cancelled one, adjust, start again) until it
+    expires.
+    """
+
+    __tablename__ = "signing_drafts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    binding_token_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    page_count: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"box": [llx, lly, urx, ury], "rotation": 0}]
+    placements: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    pades_level: Mapped[PadesLevel] = mapped_column(_enum(PadesLevel), default=PadesLevel.B_B)
+    last_session_id: Mapped[str | None] = mapped_column(ForeignKey("signing_sessions.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SigningDraftPage(Base):
+    """A rendered page preview (PNG in the blob store); rendered on upload or on first request."""
+
+    __tablename__ = "signing_draft_pages"
+
+    draft_id: Mapped[str] = mapped_column(ForeignKey("signing_drafts.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_sha256: Mapped[str] = mapped_column(String(64))
+    width_px: Mapped[int] = mapped_column(Integer)
+    height_px: Mapped[int] = mapped_column(Integer)

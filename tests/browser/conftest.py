@@ -1,0 +1,90 @@
+"""Debian's Chromium driven by Playwright against a live server on loopback; no other host may be asked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from signer.demo import DEMO_PASSWORD, LiveServer
+
+CHROMIUM = os.environ.get("SIGNER_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("SIGNER_ARTIFACTS", "artifacts")) / "screenshots"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def login(page: Any, url: str, username: str = "admin", target: str = "/sign") -> None:
+    page.goto(f"{url}{target}")
+    assert "/login" in page.url  # not logged in yet
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**{target}")
+
+
+@pytest.fixture
+def browser_page(live_server: LiveServer) -> Iterator[Any]:
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("SIGNER_REQUIRE_SERVICES") == "1":
+            pytest.fail("chromium is required in CI")
+        pytest.skip("Debian chromium not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    own = urlsplit(live_server.url).netloc
+    foreign: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(accept_downloads=True, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                      viewport={"width": 1280, "height": 1000})
+
+        def guard(route):  # type: ignore[no-untyped-def]  # nothing outside the server may be requested
+            host = urlsplit(route.request.url).netloc
+            if route.request.url.startswith("data:") or host == own:
+                return route.continue_()
+            foreign.append(route.request.url)
+            return route.abort()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        yield page
+        context.close()
+        browser.close()
+    assert foreign == [], f"the page requested other hosts: {foreign}"
+
+
+def sign_via_api(url: str, workdir: Path, pdf: bytes, placements: list[dict[str, Any]], level: str = "B-T") -> bytes:
+    """A signed PDF made the API way (PC client + reference APP client), for the pages that read one."""
+    from mobile import AppClient
+    from signer.demo import SIGNING_PASSWORD, PcClient
+
+    phone = AppClient(url, workdir / "phone")
+    phone.login("operator1", DEMO_PASSWORD)
+    phone.download_certificate(phone.certificates()[0]["id"], SIGNING_PASSWORD)
+    pc = PcClient(url)
+    try:
+        pc.login("admin", DEMO_PASSWORD)
+        created = pc.create_session(pdf, "验证用文件", placements, pades_level=level)
+        created.raise_for_status()
+        session_id = created.json()["id"]
+        pc.join(session_id)
+        phone.scan(pc.wait_frame()["payload"])
+        phone.approve(SIGNING_PASSWORD)
+        pc.wait_status("signed")
+        resp = pc.download(session_id)
+        resp.raise_for_status()
+        return resp.content
+    finally:
+        pc.close()
