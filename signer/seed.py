@@ -14,8 +14,8 @@ from .models_lifecycle import InvoiceProfile
 from .passwords import hash_password
 
 DEMO_ENTERPRISE = "龙口市恒通汽车贸易有限公司"
-DEMO_CREDIT_CODE = "91370681MA3C7H2X1D"
-DEMO_TAX_NUMBER = "91370681MA3C7H2X10"  # the credit code with its GB 32100 check character
+DEMO_CREDIT_CODE = "91370681MA3C7H2X10"  # a 统一社会信用代码 with a valid GB 32100 check character
+DEMO_TAX_NUMBER = DEMO_CREDIT_CODE
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,8 @@ def seed_demo(db: Database, password: str, usage_limit: int = 1000) -> bool:
     """Create the demo enterprise once; returns False when it exists already."""
     names = DemoAccounts()
     with db.write() as s:
-        if s.scalar(select(Enterprise).where(Enterprise.credit_code == DEMO_CREDIT_CODE)) is not None:
-            return False
+        if s.scalar(select(Account).where(Account.username == names.admin)) is not None:
+            return False  # seeded before (also by an earlier version with another credit code)
         enterprise = Enterprise(name=DEMO_ENTERPRISE, credit_code=DEMO_CREDIT_CODE, legal_representative="王恒通")
         s.add(enterprise)
         s.flush()

@@ -43,3 +43,4 @@ def test_deleting_the_last_event_is_detected(tmp_path: Path):
     with services.db.read() as s:
         report = verify_chain(s)
     assert not report.ok and "truncated" in report.reason
+
