@@ -14,6 +14,7 @@ from signer.models import Account, Enterprise
 from signer.models_lifecycle import Application, Order
 from signer.passwords import hash_password
 from signer.samples import sample_pdf
+from signer.seed import DEMO_CREDIT_CODE
 from tests.helpers import PASSWORD
 from tests.lifecycle_helpers import RESIDENT_ID, ApiUser, lifecycle_app, scan_jpeg, seal_png
 from tests.unit.test_lifecycle_rules import _pixel_bomb
@@ -136,7 +137,7 @@ def test_templates_are_pdfs_with_the_enterprise_data(api, tmp_path):
         path = tmp_path / f"{name}.pdf"
         path.write_bytes(resp.data)
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-        assert "龙口市恒通汽车贸易有限公司" in text and "91370681MA3C7H2X1D" in text
+        assert "龙口市恒通汽车贸易有限公司" in text and DEMO_CREDIT_CODE in text
     assert admin.get("/api/v1/templates/..%2F..%2Fetc.pdf").status_code == 404
 
 
