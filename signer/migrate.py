@@ -28,7 +28,7 @@ def upgrade(db: Database) -> None:
             conn.commit()
         try:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "heads")  # feature branches may meet before their merge revision
+            command.upgrade(cfg, "head")
             conn.commit()
         finally:
             if not db.is_sqlite:

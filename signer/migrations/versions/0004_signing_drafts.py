@@ -1,11 +1,8 @@
 """signing drafts: uploads with page previews, waiting for their seals to be placed
 
-Revision ID: 0003d
-Revises: 0002a
-Create Date: 2026-12-02 10:12:00.000000
-
-A branch beside 0003 (the certificate lifecycle): the two touch different tables, and ``signer.migrate``
-upgrades to all heads.
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-28
 """
 
 from alembic import op
@@ -13,8 +10,8 @@ import sqlalchemy as sa
 import signer.models
 
 
-revision = '0003d'
-down_revision = '0002a'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
