@@ -69,7 +69,7 @@ def build_services(config: Config, notifier: Any) -> Services:
     box = SecretBox(master_key)
     accounts = AccountService(db)
     certificates = CertificateService(db, ca, box)
-    pool = SigningPool(config.signing_workers)
+    pool = SigningPool(config.signing_workers, timeout=config.pdf_timeout_seconds)
     seals = SealService(db, store)
     signing = SigningService(db, store, pool, ca, certificates, notifier, config, seals)
     business = BusinessService(db, box, signing, config.webhook_allow_private)

@@ -34,6 +34,7 @@ class Config:
     qr_window_steps: int = field(default_factory=lambda: _env_int("SIGNER_QR_WINDOW", 3))
     max_pdf_bytes: int = field(default_factory=lambda: _env_int("SIGNER_MAX_PDF_BYTES", 20 * 1024 * 1024))
     signing_workers: int = field(default_factory=lambda: _env_int("SIGNER_SIGNING_WORKERS", 2))
+    pdf_timeout_seconds: int = field(default_factory=lambda: _env_int("SIGNER_PDF_TIMEOUT", 120))
     certificate_years: int = field(default_factory=lambda: _env_int("SIGNER_CERT_YEARS", 1))
     default_usage_limit: int = field(default_factory=lambda: _env_int("SIGNER_USAGE_LIMIT", 1000))
     allowed_origins: list[str] = field(

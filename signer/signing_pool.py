@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import queue
+import select
 import subprocess
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from pdfsign import worker as pdf_worker
@@ -22,15 +24,24 @@ class PdfWorkerError(RuntimeError):
     pass
 
 
-class _Process:
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pdfsign.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        )
+WORKER_COMMAND = (sys.executable, "-m", "pdfsign.worker")
+DEFAULT_TIMEOUT = 120.0
 
-    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+
+class _Process:
+    def __init__(self, command: Sequence[str] = WORKER_COMMAND) -> None:
+        self.proc = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # noqa: S603 - our command
+
+    def call(self, request: dict[str, Any], timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+        """Send one request and wait for its reply; a worker silent past ``timeout`` is killed
+        (a hostile PDF must not hold a worker forever)."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         pdf_worker.write_message(self.proc.stdin, request)
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)  # cooperative under gevent
+        if not ready:
+            self.proc.kill()
+            self.proc.wait()
+            raise PdfWorkerError(f"pdf worker gave no answer within {timeout:g} s")
         reply = pdf_worker.read_message(self.proc.stdout)
         if reply is None:
             raise PdfWorkerError("pdf worker exited")
@@ -49,8 +60,11 @@ class _Process:
 
 
 class SigningPool:
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, timeout: float = DEFAULT_TIMEOUT,
+                 command: Sequence[str] = WORKER_COMMAND) -> None:
         self.size = workers
+        self.timeout = timeout
+        self.command = tuple(command)
         self._idle: queue.Queue[_Process] | None = None
 
     def start(self) -> None:
@@ -58,7 +72,7 @@ class SigningPool:
         if self._idle is None and self.size > 0:
             self._idle = queue.Queue()
             for _ in range(self.size):
-                self._idle.put(_Process())
+                self._idle.put(_Process(self.command))
 
     def _checkout(self) -> _Process:
         self.start()
@@ -72,14 +86,14 @@ class SigningPool:
         else:
             proc = self._checkout()
             try:
-                reply = proc.call(req)
+                reply = proc.call(req, self.timeout)
             except (OSError, PdfWorkerError):
                 proc.close()
-                proc = _Process()  # replace the broken worker
+                proc = _Process(self.command)  # replace the broken worker
                 raise
             finally:
                 assert self._idle is not None
-                self._idle.put(proc if proc.alive() else _Process())
+                self._idle.put(proc if proc.alive() else _Process(self.command))
         if reply["ok"]:
             return reply["result"]
         if reply["kind"] == "pdf_rejected":

@@ -1,0 +1,39 @@
+"""The PDF worker pool: a worker that stops answering is killed and replaced (hostile PDFs)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+from signer.signing_pool import PdfWorkerError, SigningPool, _Process
+
+SILENT = (sys.executable, "-c", "import time; time.sleep(600)")
+
+
+def test_a_silent_worker_is_killed_after_the_timeout():
+    stuck = _Process(SILENT)
+    started = time.monotonic()
+    with pytest.raises(PdfWorkerError, match=r"no answer within 0\.5 s"):
+        stuck.call({"op": "prepare_document"}, timeout=0.5)
+    assert time.monotonic() - started < 5
+    assert not stuck.alive()
+
+
+def test_the_pool_replaces_a_killed_worker():
+    pool = SigningPool(1, timeout=0.5, command=SILENT)
+    pool.start()
+    first = pool._idle.queue[0]
+    with pytest.raises(PdfWorkerError):
+        pool.request("prepare_document", pdf="", placements=[], max_bytes=1)
+    replacement = pool._idle.queue[0]
+    assert replacement is not first and replacement.alive() and not first.alive()
+    pool.close()
+
+
+def test_a_real_worker_answers_within_the_timeout():
+    pool = SigningPool(1, timeout=30)
+    with pytest.raises(Exception, match="PDF"):  # it answers, refusing the empty document
+        pool.request("prepare_document", pdf="", placements=[], max_bytes=10)
+    pool.close()
