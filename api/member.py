@@ -23,12 +23,13 @@ class Group:
     entries: tuple[Entry, ...]
 
 
-# endpoint None: the page is not built yet (证书管理, 订单管理, 发票信息 belong to the certificate lifecycle).
+# endpoint None: the page is not built yet.
 MENU: tuple[Group, ...] = (
     Group("个人中心", (Entry("个人中心"),)),
-    Group("证书服务", (Entry("证书管理"), Entry("扫码签章", "pages.sign_new"), Entry("验证签名", "pages.verify"))),
-    Group("采购订单", (Entry("订单管理"),)),
-    Group("发票信息", (Entry("发票信息"),)),
+    Group("证书服务", (Entry("证书管理", "member_pages.certificates"), Entry("扫码签章", "pages.sign_new"),
+                   Entry("验证签名", "pages.verify"))),
+    Group("采购订单", (Entry("订单管理", "member_pages.orders"),)),
+    Group("发票信息", (Entry("发票信息", "member_pages.invoices"),)),
 )
 
 

@@ -130,10 +130,18 @@ def create_app(config: Config | None = None) -> Flask:
     for bp in (auth_api.bp, app_api.bp, signing_api.bp, drafts_api.bp, business_api.bp, seals_api.bp, pki.bp,
                pages.bp, openapi.bp):
         app.register_blueprint(bp)
-    from api.views import app_lifecycle_api, applications_api, cashier, certificates_api, orders_api, review_api
+    from api.views import (
+        app_lifecycle_api,
+        applications_api,
+        cashier,
+        certificates_api,
+        member_pages,
+        orders_api,
+        review_api,
+    )
 
     for bp in (applications_api.bp, certificates_api.bp, orders_api.bp, review_api.bp, app_lifecycle_api.bp,
-               cashier.bp):  # the certificate lifecycle (A–J)
+               cashier.bp, member_pages.bp):  # the certificate lifecycle (A–J)
         app.register_blueprint(bp)
 
     @app.after_request

@@ -1,0 +1,361 @@
+"""The member center's certificate-lifecycle pages (A1–A5, B1–B6, E): thin pages over the JSON API.
+
+The list, the 新签 wizard, 生成订单 and the review actions call ``/api/v1`` from small scripts in
+``static/member/``; the detail pages (订单, 申请, 办理记录, 审核) are rendered here from the same services the
+API uses, so no domain rule lives in a page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from signer.enums import (
+    APPLICATION_KIND_LABELS,
+    APPLICATION_STATUS_LABELS,
+    ATTACHMENT_KIND_LABELS,
+    CERTIFICATE_KIND_LABELS,
+    ID_TYPE_LABELS,
+    INVOICE_TYPE_LABELS,
+    REISSUE_REASON_LABELS,
+    SEAL_KIND_LABELS,
+    SEAL_TYPE_LABELS,
+    ApplicationKind,
+    ApplicationStatus,
+    AttachmentKind,
+    CertificateKind,
+    Role,
+    SealKind,
+    SealType,
+)
+from signer.errors import DomainError
+from signer.lifecycle import access, rules
+from signer.lifecycle.settings import ORDERED_KINDS
+from signer.lifecycle.views import describe_profile
+from signer.models import Account, Certificate, utcnow
+
+from ..auth import csrf_token, current_account, services
+from ..errors import status_of
+from ..member import crumbs, menu
+
+bp = Blueprint("member_pages", __name__, url_prefix="/member")
+CERT_TRAIL: list[Any] = ["证书服务", ("证书管理", "member_pages.certificates")]
+ORDER_TRAIL: list[Any] = ["采购订单", ("订单管理", "member_pages.orders")]
+REVIEW_TRAIL: list[Any] = ["平台审核", ("审核管理", "member_pages.review_queue")]
+# The list's filter 状态 (A5), in the manual's order.
+STATES = (("pending_order", "待生成订单"), ("pending_payment", "待支付"), ("pending_review", "待审核"),
+          ("rejected", "已驳回"), ("in_production", "待制作"), ("pending_download", "待下载"),
+          ("effective", "已生效"), ("expiring", "即将失效"), ("expired", "已失效"), ("frozen", "已冻结"),
+          ("revoked", "已吊销"), ("withdrawn", "已收回"))
+KINDS = (("mobile", "移动端证书"), ("key", "实体KEY证书"), ("anxinqian", "安心签"))
+# B3: the wizard's attachments in the manual's order; seal images are jpg/png, scans may be PDF too.
+CST = timezone(timedelta(hours=8), "CST")  # the pages show Beijing time; the API speaks UTC
+UPLOADS = (
+    (AttachmentKind.COMPANY_SEAL, False, None),
+    (AttachmentKind.LEGAL_REP_SIGNATURE, False, None),
+    (AttachmentKind.LEGAL_REP_SEAL, False, None),
+    (AttachmentKind.APPLICATION_FORM, True, "application-form"),
+    (AttachmentKind.SEAL_FORM, True, "seal-form"),
+    (AttachmentKind.BUSINESS_LICENSE, True, None),
+    (AttachmentKind.OPERATOR_ID, True, None),
+    (AttachmentKind.ANXINQIAN_RENAME_FORM, True, "anxinqian-rename-form"),
+    (AttachmentKind.RENAMED_BUSINESS_LICENSE, True, None),
+)
+# The reviewer's queue: 待审核 by default, or what was decided.
+REVIEW_STATUSES = (ApplicationStatus.PENDING_REVIEW, ApplicationStatus.REJECTED, ApplicationStatus.APPROVED)
+# A3 toolbar operations on one certificate (C, D, G, J), at /api/v1/certificates/{id}/{kind}.
+TOOLBAR = (ApplicationKind.RENEW, ApplicationKind.REISSUE, ApplicationKind.REVOKE, ApplicationKind.UNFREEZE,
+           ApplicationKind.CHANGE, ApplicationKind.EXTEND, ApplicationKind.PHONE_CHANGE)
+
+
+@bp.app_template_filter("cst")
+def cst(value: datetime | None) -> str:
+    """A UTC time as Beijing time (naive values are UTC)."""
+    if value is None:
+        return "-"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _page(template: str, active: str, trail: list[Any], **context: Any) -> str:
+    account = current_account()
+    enterprise = services().enterprise_name(account.enterprise_id) if account else ""
+    groups = menu(active)
+    if account is not None and account.role == Role.REVIEWER:  # the review pages are for platform staff only
+        entry = {"label": "审核管理", "url": url_for("member_pages.review_queue"),
+                 "active": active == "member_pages.review_queue"}
+        groups.append({"label": "平台审核", "entries": [entry]})
+    return render_template(template, account=account, csrf_token=csrf_token(), enterprise_name=enterprise,
+                           menu=groups, crumbs=crumbs(*trail), **context)
+
+
+def _error(exc: DomainError, active: str, trail: list[Any]) -> tuple[str, int]:
+    return _page("error.html", active, trail, message=exc.message), status_of(exc)
+
+
+def _account() -> Account | Response:
+    account = current_account()
+    if account is None:
+        return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+    return account
+
+
+# -- A1–A5 证书管理 --------------------------------------------------------------------------------------
+@bp.get("/certificates")
+def certificates() -> Any:
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    return _page("member/certificates.html", "member_pages.certificates", ["证书服务", "证书管理"],
+                 kinds=KINDS, states=STATES)
+
+
+@bp.get("/certificates/new")
+def new_certificate() -> Any:
+    """B1–B3 新签: 办理证书 → 办理信息 → 附件上传, one page whose steps keep what was typed."""
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    lc = services().lifecycle
+    prices = [p for p in lc.settings.prices.as_list() if p["kind"] == "new"]
+    new_kinds = rules.required_attachments(ApplicationKind.NEW, CertificateKind.MOBILE, SealType.COMPANY_AND_LEGAL_REP)
+    optional = {AttachmentKind.LEGAL_REP_SIGNATURE, AttachmentKind.LEGAL_REP_SEAL}
+    uploads = [{"kind": kind.value, "label": ATTACHMENT_KIND_LABELS[kind], "pdf": pdf, "template": template}
+               for kind, pdf, template in UPLOADS if kind in new_kinds or kind in optional]
+    return _page("member/new.html", "member_pages.certificates", [*CERT_TRAIL, "新签"],
+                 enterprise=services().enterprise_name(account.enterprise_id), prices=prices,
+                 seal_types=SEAL_TYPE_LABELS, id_types=ID_TYPE_LABELS, uploads=uploads,
+                 max_mb=lc.settings.max_upload_bytes // (1024 * 1024))
+
+
+@bp.get("/certificates/<int:cert_id>/seals")
+def assign_seals(cert_id: int) -> Any:
+    """B8 分配印章: the company seal, the legal-representative seal and the handwritten signature of the
+    certificate's bound account (administrators change them; everyone of the enterprise may look)."""
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    svc = services()
+    trail = [*CERT_TRAIL, "分配印章"]
+    try:
+        with svc.db.read() as s:
+            cert = access.own(s.get(Certificate, cert_id), account, "证书")
+            bound_id = cert.bound_account_id
+        bound = svc.accounts.get(bound_id) if bound_id else None
+        if bound is None:
+            return _page("error.html", "member_pages.certificates", trail, message="该证书未绑定账号，请先绑定"), 409
+        assigned = svc.lifecycle.binding.assignments(account, bound.id)
+    except DomainError as exc:
+        return _error(exc, "member_pages.certificates", trail)
+    seals = [{"kind": k.value, "label": SEAL_KIND_LABELS[k], "assigned": k in assigned} for k in SealKind]
+    return _page("member/seals.html", "member_pages.certificates", trail, bound=bound, seals=seals,
+                 can_assign=account.role == Role.ADMIN)
+
+
+@bp.get("/certificates/<int:cert_id>/<kind>")
+def apply_for(cert_id: int, kind: str) -> Any:
+    """续签 (C), 变更 (D, J), 补办, 吊销, 解冻, 延长有效期, 变更手机号 (G) of one certificate: the form of the kind."""
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    if kind not in {k.value for k in TOOLBAR}:
+        abort(404)
+    app_kind = ApplicationKind(kind)
+    svc = services()
+    lc = svc.lifecycle
+    label = APPLICATION_KIND_LABELS[app_kind]
+    trail = [*CERT_TRAIL, label]
+    try:
+        with svc.db.read() as s:
+            cert = access.own(s.get(Certificate, cert_id), account, "证书")
+            state = rules.state_of(cert, utcnow(), lc.settings.renewal_window)
+            facts = {"kind": cert.kind, "kind_label": CERTIFICATE_KIND_LABELS[cert.kind], "subject": cert.subject,
+                     "not_before": cert.not_before, "not_after": cert.not_after,
+                     "state_label": rules.state_label(state), "phone": cert.contact_phone}
+    except DomainError as exc:
+        return _error(exc, "member_pages.certificates", trail)
+    required = rules.required_attachments(app_kind, facts["kind"])
+    uploads = [{"kind": k.value, "label": ATTACHMENT_KIND_LABELS[k], "pdf": pdf, "template": template}
+               for k, pdf, template in UPLOADS if k in required]
+    prices = [p for p in lc.settings.prices.as_list()
+              if p["kind"] == app_kind.value and p["certificate_kind"] == facts["kind"].value]
+    reasons = (rules.REVOCATION_REASONS if app_kind == ApplicationKind.REVOKE
+               else {k.value: v for k, v in REISSUE_REASON_LABELS.items()} if app_kind == ApplicationKind.REISSUE
+               else {})
+    return _page("member/apply.html", "member_pages.certificates", trail, cert_id=cert_id, kind=app_kind.value,
+                 label=label, cert=facts, uploads=uploads, prices=prices, reasons=reasons, id_types=ID_TYPE_LABELS,
+                 handler=app_kind not in (ApplicationKind.REVOKE, ApplicationKind.PHONE_CHANGE),
+                 ordered=app_kind in ORDERED_KINDS, max_mb=lc.settings.max_upload_bytes // (1024 * 1024))
+
+
+@bp.get("/applications/<int:app_id>")
+def application(app_id: int) -> Any:
+    """查看 an application; 查看驳回 shows the reviewer's opinion on top."""
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    lc = services().lifecycle
+    trail = [*CERT_TRAIL, "查看驳回" if request.args.get("view") == "rejection" else "查看申请"]
+    try:
+        app = lc.applications.describe(lc.applications.get(account, app_id))
+    except DomainError as exc:
+        return _error(exc, "member_pages.certificates", trail)
+    present = {a["kind"] for a in app["attachments"] if not a.get("replaced")}
+    replaceable = [{"kind": kind.value, "label": ATTACHMENT_KIND_LABELS[kind], "pdf": pdf}
+                   for kind, pdf, _template in UPLOADS if kind.value in present]
+    return _page("member/application.html", "member_pages.certificates", trail, app=app,
+                 rejection=request.args.get("view") == "rejection", id_types=ID_TYPE_LABELS,
+                 replaceable=replaceable, max_mb=lc.settings.max_upload_bytes // (1024 * 1024))
+
+
+@bp.get("/records")
+def records() -> Any:
+    """E 办理记录 of a certificate (``?certificate=``) or of a 新签 before its certificate (``?application=``)."""
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    lc = services().lifecycle
+    trail = [*CERT_TRAIL, "办理记录"]
+    cert_id = request.args.get("certificate", type=int)
+    app_id = request.args.get("application", type=int)
+    try:
+        if cert_id:
+            items = lc.records.for_certificate(account, cert_id)
+        elif app_id:
+            items = lc.records.for_application(account, app_id)
+        else:
+            abort(404)
+    except DomainError as exc:
+        return _error(exc, "member_pages.certificates", trail)
+    return _page("member/records.html", "member_pages.certificates", trail, items=items)
+
+
+@bp.get("/related-orders")
+def related_orders() -> Any:
+    """关联订单: the orders of a certificate's applications, or the order of an application."""
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    lc = services().lifecycle
+    trail = [*CERT_TRAIL, "关联订单"]
+    try:
+        if app_id := request.args.get("application", type=int):
+            order_no = lc.applications.describe(lc.applications.get(account, app_id)).get("order_no")
+            orders = [lc.orders.get(account, order_no)] if order_no else []
+        elif cert_id := request.args.get("certificate", type=int):
+            orders = lc.orders.for_certificate(account, cert_id)
+        else:
+            abort(404)
+    except DomainError as exc:
+        return _error(exc, "member_pages.certificates", trail)
+    items = [lc.orders.describe(o, lc.invoices.for_order(o.id)) for o in orders]
+    return _page("member/orders.html", "member_pages.certificates", trail, orders=items, related=True)
+
+
+# -- B4, B5 orders ----------------------------------------------------------------------------------------
+@bp.get("/orders")
+def orders() -> Any:
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    lc = services().lifecycle
+    items = [lc.orders.describe(o, lc.invoices.for_order(o.id)) for o in lc.orders.list(account)]
+    return _page("member/orders.html", "member_pages.orders", ["采购订单", "订单管理"], orders=items)
+
+
+@bp.get("/orders/new")
+def new_order() -> Any:
+    """B4 生成订单 / 批量生成订单 of ``?applications=1,2``: 在线支付 and the invoice profile (default preselected)."""
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    lc = services().lifecycle
+    trail = [*ORDER_TRAIL, "生成订单"]
+    try:
+        ids = [int(v) for v in request.args.get("applications", "").split(",") if v.strip()][:50]
+    except ValueError:
+        abort(404)
+    try:
+        apps = [lc.applications.describe(lc.applications.get(account, i)) for i in ids]
+    except DomainError as exc:
+        return _error(exc, "member_pages.orders", trail)
+    if not apps:
+        abort(404)
+    profiles = [p for p in lc.invoices.profiles(account)]
+    return _page("member/order_new.html", "member_pages.orders", trail, apps=apps, profiles=profiles,
+                 total_fen=sum(a["price_fen"] or 0 for a in apps))
+
+
+@bp.get("/orders/<order_no>")
+def order(order_no: str) -> Any:
+    """B5 查看 an order: 支付 (the cashier) while unpaid, 查看电子发票 (F2) once issued."""
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    lc = services().lifecycle
+    trail = [*ORDER_TRAIL, "订单详情"]
+    try:
+        found = lc.orders.get(account, order_no)
+    except DomainError as exc:
+        return _error(exc, "member_pages.orders", trail)
+    return _page("member/order.html", "member_pages.orders", trail,
+                 order=lc.orders.describe(found, lc.invoices.for_order(found.id)))
+
+
+# -- F1 invoice profiles ----------------------------------------------------------------------------------
+@bp.get("/invoices")
+def invoices() -> Any:
+    """F1 发票信息: 新增, 修改, 默认发票, 删除 (confirmed); the default is preselected when ordering."""
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    trail = ["发票信息"]
+    try:
+        items = [describe_profile(p) for p in services().lifecycle.invoices.profiles(account)]
+    except DomainError as exc:
+        return _error(exc, "member_pages.invoices", trail)
+    return _page("member/invoices.html", "member_pages.invoices", trail, items=items, types=INVOICE_TYPE_LABELS)
+
+
+# -- B6 platform review -------------------------------------------------------------------------------------
+@bp.get("/review")
+def review_queue() -> Any:
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    lc = services().lifecycle
+    trail = ["平台审核", "审核管理"]
+    wanted = request.args.get("status", ApplicationStatus.PENDING_REVIEW.value)
+    if wanted not in {st.value for st in REVIEW_STATUSES}:
+        wanted = ApplicationStatus.PENDING_REVIEW.value
+    try:
+        items = [lc.applications.describe(a) for a in lc.review.queue(account, ApplicationStatus(wanted))]
+    except DomainError as exc:
+        return _error(exc, "member_pages.review_queue", trail)
+    statuses = [(st.value, APPLICATION_STATUS_LABELS[st]) for st in REVIEW_STATUSES]
+    return _page("member/review_queue.html", "member_pages.review_queue", trail, items=items, statuses=statuses,
+                 status=wanted, status_label=APPLICATION_STATUS_LABELS[ApplicationStatus(wanted)])
+
+
+@bp.get("/review/<int:app_id>")
+def review(app_id: int) -> Any:
+    """One application: its data and attachments (previews), 审核通过 with 维护印章信息, or 驳回 with an opinion."""
+    account = _account()
+    if isinstance(account, Response):
+        return account
+    lc = services().lifecycle
+    trail = [*REVIEW_TRAIL, "审核"]
+    try:
+        app = lc.applications.describe(lc.review.get(account, app_id))
+    except DomainError as exc:
+        return _error(exc, "member_pages.review_queue", trail)
+    current = [a for a in app["attachments"] if not a.get("replaced")]
+    company = [a for a in current if a["kind"] == AttachmentKind.COMPANY_SEAL.value]
+    legal = [a for a in current if a["kind"] in (AttachmentKind.LEGAL_REP_SIGNATURE.value,
+                                                 AttachmentKind.LEGAL_REP_SEAL.value)]
+    return _page("member/review.html", "member_pages.review_queue", trail, app=app, attachments=current,
+                 company=company, legal=legal)
