@@ -138,10 +138,11 @@ def create_app(config: Config | None = None) -> Flask:
         member_pages,
         orders_api,
         review_api,
+        seal_tools_api,
     )
 
     for bp in (applications_api.bp, certificates_api.bp, orders_api.bp, review_api.bp, app_lifecycle_api.bp,
-               cashier.bp, member_pages.bp):  # the certificate lifecycle (A–J)
+               seal_tools_api.bp, cashier.bp, member_pages.bp):  # the certificate lifecycle (A–J)
         app.register_blueprint(bp)
 
     @app.after_request

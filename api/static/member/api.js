@@ -50,7 +50,9 @@ window.MemberApi = (function () {
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
   }
-  /* 附件上传: the file goes up at once (POST /api/v1/uploads) and the preview shows what the server stored. */
+  /* 附件上传: the file goes up at once (POST /api/v1/uploads) and the preview shows what the server stored.
+     An input with data-tool goes through that seal image tool (在线制作, 抠图, 线下上传) instead, and its transparent
+     result is previewed over a checkerboard. */
   function bindUpload(input, preview, maxMb, done, failed) {
     input.addEventListener("change", async () => {
       const file = input.files[0];
@@ -60,12 +62,17 @@ window.MemberApi = (function () {
       const body = new FormData();
       body.append("kind", input.dataset.kind);
       body.append("file", file);
-      preview.textContent = "正在上传…";
+      const tool = input.dataset.tool;
+      preview.textContent = tool ? "正在处理…" : "正在上传…";
       try {
-        const row = await call("POST", "/api/v1/uploads", body);
+        const row = await call("POST", tool ? "/api/v1/seal-tools/" + tool : "/api/v1/uploads", body);
+        input.value = "";
         preview.replaceChildren();
         const url = "/api/v1/uploads/" + row.id;
-        if (row.content_type.startsWith("image/")) {
+        if (tool) {
+          preview.appendChild(el("img", { src: url + "/preview.png", alt: row.kind_label + "处理结果预览",
+                                          "data-upload-id": String(row.id), "data-tool": tool }));
+        } else if (row.content_type.startsWith("image/")) {
           preview.appendChild(el("img", { src: url, alt: row.kind_label + "预览", "data-upload-id": String(row.id) }));
         }
         preview.appendChild(el("a", { href: url, "data-upload-id": String(row.id) }, "已上传：" + row.filename));

@@ -119,7 +119,10 @@
   form.querySelectorAll(".upload input[type=file]").forEach((input) => {
     const k = input.dataset.kind;
     const error = form.querySelector("[data-error-for='attachments." + k + "']");
-    input.addEventListener("change", () => { error.hidden = true; });
+    input.addEventListener("change", () => {
+      error.hidden = true;
+      form.querySelectorAll(".upload[data-kind='" + k + "'] input").forEach((i) => i.removeAttribute("aria-invalid"));
+    });
     api.bindUpload(input, form.querySelector("[data-preview-for='" + k + "']"), Number(root.dataset.maxMb),
       (row) => { uploaded[k] = row.id; },
       (err) => { delete uploaded[k]; fieldError("attachments." + k, err.message); });

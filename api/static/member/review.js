@@ -5,8 +5,9 @@
   const root = document.getElementById("review");
   const approveForm = document.getElementById("approve-form");
   const rejectForm = document.getElementById("reject-form");
-  if (!approveForm) return;
   const base = "/api/v1/review/applications/" + root.dataset.applicationId;
+  bindShipping();
+  if (!approveForm) return;
   const error = document.getElementById("form-error");
 
   function fail(err) {
@@ -50,4 +51,54 @@
       window.location.reload();
     } catch (err) { fail(err); }
   });
+
+  /* I 实体KEY: 制作并邮寄 (快递公司, 运单号, the KEY's CSR), then 已签收; the page shows the new state. */
+  function bindShipping() {
+    const shipForm = document.getElementById("ship-form");
+    const deliveredButton = document.getElementById("delivered");
+    const shipError = document.getElementById("ship-error");
+    function shipFail(button, err) {
+      button.disabled = false;
+      for (const [name, message] of Object.entries(err.fields || {})) {
+        const p = document.querySelector("#shipping [data-error-for='" + name + "']");
+        if (p) { p.textContent = message; p.hidden = false; }
+      }
+      shipError.textContent = err.message;
+      shipError.hidden = false;
+    }
+    if (shipForm) {
+      shipForm.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        shipError.hidden = true;
+        shipForm.querySelectorAll(".field-error").forEach((p) => { p.hidden = true; });
+        const value = (id) => document.getElementById(id).value.trim();
+        const missing = { carrier: "请填写快递公司", tracking_number: "请填写运单号", csr: "请粘贴KEY生成的证书请求" };
+        let ok = true;
+        for (const [name, message] of Object.entries(missing)) {
+          if (!value(name)) {
+            const p = shipForm.querySelector("[data-error-for=" + name + "]");
+            p.textContent = message; p.hidden = false; ok = false;
+          }
+        }
+        if (!ok) return;
+        const button = document.getElementById("ship");
+        button.disabled = true;
+        try {
+          await api.call("POST", base + "/ship", { carrier: value("carrier"), tracking_number: value("tracking_number"),
+                                                   csr: value("csr"), pin_verifier: value("pin_verifier") || null });
+          window.location.reload();
+        } catch (err) { shipFail(button, err); }
+      });
+    }
+    if (deliveredButton) {
+      deliveredButton.addEventListener("click", async () => {
+        shipError.hidden = true;
+        deliveredButton.disabled = true;
+        try {
+          await api.call("POST", base + "/delivered");
+          window.location.reload();
+        } catch (err) { shipFail(deliveredButton, err); }
+      });
+    }
+  }
 })();

@@ -1,0 +1,103 @@
+"""B3 附件上传's seal image tools on the PC: 在线制作, 签字抠图, 签章抠图 and 线下上传 (resized).
+
+Each tool takes one photo or PNG (multipart ``file``), makes a transparent PNG with :mod:`signer.seal_images` and
+stores it as the attachment of its kind, exactly as ``POST /api/v1/uploads`` would; the page previews it from
+``/api/v1/uploads/{id}`` (or over a checkerboard from ``/api/v1/uploads/{id}/preview.png``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import PurePath
+
+from flask import Blueprint, request
+
+from signer import seal_images
+from signer.enums import AttachmentKind
+from signer.errors import ValidationFailed
+from signer.lifecycle.views import describe_attachment
+from signer.models import Account
+
+from ..auth import client_ip, pc_login_required, services
+from ..schemas_lifecycle import AttachmentSchema, UploadFormSchema
+from .applications_api import file_response
+
+bp = Blueprint("seal_tools_api", __name__, url_prefix="/api/v1")
+
+SEAL_KINDS = (AttachmentKind.COMPANY_SEAL, AttachmentKind.LEGAL_REP_SEAL)
+
+
+def _normalize(kind: AttachmentKind) -> Callable[[bytes], bytes]:
+    box = seal_images.SIGNATURE_BOX if kind == AttachmentKind.LEGAL_REP_SIGNATURE else (seal_images.SEAL_SIDE,) * 2
+    return lambda data: seal_images.normalize_transparent(data, *box)
+
+
+# tool → (the attachment kinds it serves, how it makes the transparent PNG, the stored file's name suffix)
+TOOLS: dict[str, tuple[tuple[AttachmentKind, ...], Callable[[AttachmentKind], Callable[[bytes], bytes]], str]] = {
+    "make-seal": ((AttachmentKind.COMPANY_SEAL,), lambda _kind: seal_images.make_seal_online, "在线制作"),
+    "cut-out-signature": ((AttachmentKind.LEGAL_REP_SIGNATURE,), lambda _kind: seal_images.cut_out_signature,
+                          "签字抠图"),
+    "cut-out-seal": (SEAL_KINDS, lambda _kind: seal_images.cut_out_seal, "签章抠图"),
+    "normalize": ((*SEAL_KINDS, AttachmentKind.LEGAL_REP_SIGNATURE), _normalize, "线下上传"),
+}
+
+
+@bp.post("/seal-tools/<tool>")
+@pc_login_required
+def process(account: Account, tool: str):
+    """B3 印章图片工具: 在线制作 (make-seal: a white-background photo of the company seal), 签字抠图
+    (cut-out-signature), 签章抠图 (cut-out-seal) or 线下上传 (normalize: a transparent PNG, cropped and resized);
+    the transparent PNG made is stored as the attachment of ``kind``.
+    ---
+    post:
+      tags: [Applications]
+      parameters:
+        - {name: tool, in: path, required: true,
+           schema: {type: string, enum: [make-seal, cut-out-signature, cut-out-seal, normalize]}}
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [kind, file]
+              properties:
+                kind: {type: string, enum: [company_seal, legal_rep_signature, legal_rep_seal]}
+                file: {type: string, format: binary, description: jpg/png photo (normalize — a transparent PNG)}
+      responses:
+        201: {content: {application/json: {schema: AttachmentSchema}}}
+        400: {content: {application/json: {schema: ErrorSchema}}}
+        413: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    if tool not in TOOLS:
+        raise ValidationFailed("不支持的图片工具", code="unknown_tool", details={"tool": list(TOOLS)})
+    kinds, maker, label = TOOLS[tool]
+    kind = UploadFormSchema().load(request.form.to_dict())["kind"]
+    if kind not in kinds:
+        raise ValidationFailed("该附件不能使用此工具", details={"kind": [k.value for k in kinds]})
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("请选择要上传的图片", details={"file": ["必填"]})
+    limit = min(services().lifecycle.settings.max_upload_bytes, seal_images.MAX_UPLOAD_BYTES)
+    content = upload.stream.read(limit + 1)
+    png = maker(kind)(content)  # refuses more than ``limit`` bytes (TooLarge), other types, broken images
+    stem = PurePath(upload.filename or "image").stem[:60] or "image"
+    row = services().lifecycle.applications.upload(account, kind, f"{stem}-{label}.png", png, client_ip())
+    return AttachmentSchema().dump(describe_attachment(row)), 201
+
+
+@bp.get("/uploads/<int:attachment_id>/preview.png")
+@pc_login_required
+def preview(account: Account, attachment_id: int):
+    """上传结果预览: a stored seal or signature image over a light checkerboard, so its transparency shows.
+    ---
+    get:
+      tags: [Applications]
+      parameters: [{name: attachment_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {image/png: {}}}
+        400: {content: {application/json: {schema: ErrorSchema}}}
+        404: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    row, data = services().lifecycle.applications.attachment(account, attachment_id)
+    if not row.content_type.startswith("image/"):
+        raise ValidationFailed("只有图片附件可以预览", code="not_image")
+    return file_response(seal_images.preview(data), "image/png", f"preview-{row.id}.png", inline=True)
