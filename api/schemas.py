@@ -115,6 +115,11 @@ class ChallengeResultSchema(Schema):
     challenge = fields.Nested(ChallengeSchema)
 
 
+def challenge_reply(challenge: Any) -> dict[str, Any]:
+    """The answer that hands out an unlock challenge (password change, install, KEY PIN)."""
+    return ChallengeResultSchema().dump({"challenge": {"id": challenge.id, "nonce": challenge.nonce}})
+
+
 class ChangePasswordSchema(Schema):
     challenge_id = fields.Int(required=True, strict=True)
     response = Base64Bytes(required=True, max_bytes=64)

@@ -12,11 +12,11 @@ from ..schemas import (
     AppLoginResultSchema,
     AppLoginSchema,
     CertificateListSchema,
-    ChallengeResultSchema,
     ChangePasswordSchema,
     DownloadResultSchema,
     DownloadSchema,
     ShareResultSchema,
+    challenge_reply,
 )
 
 bp = Blueprint("app_api", __name__, url_prefix="/api/v1/app")
@@ -111,7 +111,7 @@ def password_challenge(who: AppIdentity, cert_id: int):
         200: {content: {application/json: {schema: ChallengeResultSchema}}}
     """
     challenge = services().certificates.password_challenge(who, cert_id)
-    return ChallengeResultSchema().dump({"challenge": {"id": challenge.id, "nonce": challenge.nonce}})
+    return challenge_reply(challenge)
 
 
 @bp.post("/certificates/<int:cert_id>/password")

@@ -10,7 +10,7 @@ from signer.certificates import describe
 from signer.enums import SealKind
 
 from ..auth import app_login_required, client_ip, services
-from ..schemas import CertificateListSchema, ChallengeResultSchema
+from ..schemas import CertificateListSchema, challenge_reply
 from ..schemas_lifecycle import (
     BindSchema,
     BoundCertificateSchema,
@@ -60,7 +60,7 @@ def install_challenge(who: AppIdentity, cert_id: int):
         409: {content: {application/json: {schema: ErrorSchema}}}
     """
     challenge = services().lifecycle.installs.challenge(who, cert_id)
-    return ChallengeResultSchema().dump({"challenge": {"id": challenge.id, "nonce": challenge.nonce}})
+    return challenge_reply(challenge)
 
 
 @bp.post("/certificates/<int:cert_id>/install")

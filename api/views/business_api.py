@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, request
-from marshmallow import ValidationError
+from flask import Blueprint, Response, request
 
-from signer.errors import Conflict, ValidationFailed
+from signer.errors import Conflict
 from signer.signing import PlacementRequest
 
 from ..auth import bearer_token, client_ip, services
 from ..schemas_business import BusinessCreateSessionSchema, BusinessSessionSchema
-from .signing_api import DEFAULT_PLACEMENT
+from .signing_api import session_form
 
 bp = Blueprint("business_api", __name__, url_prefix="/api/v1/business")
 
@@ -56,25 +54,12 @@ def create(client):
         401: {content: {application/json: {schema: ErrorSchema}}}
         422: {content: {application/json: {schema: ErrorSchema}}}
     """
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationFailed("缺少PDF文件", details={"file": ["必填"]})
-    raw: dict[str, Any] = request.form.to_dict()
-    try:
-        raw["placements"] = json.loads(raw["placements"]) if raw.get("placements") else [DEFAULT_PLACEMENT]
-        if raw.get("signer_account_id") not in (None, ""):
-            raw["signer_account_id"] = int(raw["signer_account_id"])
-        else:
-            raw.pop("signer_account_id", None)
-    except (json.JSONDecodeError, ValueError) as exc:
-        raise ValidationError({"_schema": ["placements 或 signer_account_id 格式错误"]}) from exc
-    data = BusinessCreateSessionSchema().load(raw)
+    pdf, title, data = session_form(BusinessCreateSessionSchema)
     svc = services()
     created = svc.business.create_session(
-        client, upload.stream.read(current_app.config["SIGNER"].max_pdf_bytes + 1),
-        data["title"] or (upload.filename or "").rsplit("/", 1)[-1].removesuffix(".pdf"),
-        [PlacementRequest(**p) for p in data["placements"]], data["pades_level"], data["signer_account_id"],
-        data["webhook_url"], data["external_ref"], client_ip(), request.headers.get("User-Agent", ""),
+        client, pdf, title, [PlacementRequest(**p) for p in data["placements"]], data["pades_level"],
+        data["signer_account_id"], data["webhook_url"], data["external_ref"], client_ip(),
+        request.headers.get("User-Agent", ""),
     )
     body = BusinessSessionSchema().dump({"session": svc.signing.state(created.session_id),
                                          "handoff_url": request.host_url.rstrip("/") + created.handoff_path})

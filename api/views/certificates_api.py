@@ -9,7 +9,7 @@ from signer.lifecycle.listing import ListFilter
 from signer.models import Account
 
 from ..auth import client_ip, pc_login_required, services
-from ..schemas import ChallengeResultSchema
+from ..schemas import challenge_reply
 from ..schemas_lifecycle import (
     BindSchema,
     BoundCertificateSchema,
@@ -208,7 +208,7 @@ def key_pin_challenge(account: Account, cert_id: int):
         403: {content: {application/json: {schema: ErrorSchema}}}
     """
     challenge = services().lifecycle.keypin.challenge(account, cert_id)
-    return ChallengeResultSchema().dump({"challenge": {"id": challenge.id, "nonce": challenge.nonce}})
+    return challenge_reply(challenge)
 
 
 @bp.post("/certificates/<int:cert_id>/key-pin/verify")

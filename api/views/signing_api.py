@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
 from signer.errors import ValidationFailed
 from signer.models import Account
@@ -30,6 +31,30 @@ def set_binding_cookie(resp: Response, session_id: str, token: str) -> None:
     by a cross-site navigation, and the redirect to the page must carry the cookie."""
     resp.set_cookie(BINDING_COOKIE.format(session_id), token, max_age=3600, httponly=True, samesite="Lax",
                     secure=current_app.config["SIGNER"].secure_cookies, path="/")
+
+
+def session_form(schema: type[Schema]) -> tuple[bytes, str, dict[str, Any]]:
+    """The multipart form that creates a session (PC page and business API): the PDF (read up to one byte past
+    the limit, so the domain can say it is too large), its title (default: the file name) and the fields."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("请选择要签署的PDF文件", details={"file": ["必填"]})
+    raw: dict[str, Any] = request.form.to_dict()
+    try:
+        raw["placements"] = json.loads(raw["placements"]) if raw.get("placements") else [DEFAULT_PLACEMENT]
+    except json.JSONDecodeError as exc:
+        raise ValidationError({"placements": ["不是有效的JSON"]}) from exc
+    if raw.get("signer_account_id") in ("", None):
+        raw.pop("signer_account_id", None)
+    else:
+        try:
+            raw["signer_account_id"] = int(raw["signer_account_id"])
+        except ValueError as exc:
+            raise ValidationError({"signer_account_id": ["需要整数"]}) from exc
+    data = schema().load(raw)
+    pdf = upload.stream.read(current_app.config["SIGNER"].max_pdf_bytes + 1)
+    title = data["title"] or (upload.filename or "").rsplit("/", 1)[-1].removesuffix(".pdf")
+    return pdf, title, data
 
 
 @bp.post("")
@@ -57,25 +82,7 @@ def create(account: Account):
         413: {content: {application/json: {schema: ErrorSchema}}}
         422: {content: {application/json: {schema: ErrorSchema}}}
     """
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationFailed("请选择要签署的PDF文件", details={"file": ["必填"]})
-    raw = request.form.to_dict()
-    try:
-        raw["placements"] = json.loads(raw["placements"]) if raw.get("placements") else [DEFAULT_PLACEMENT]
-    except json.JSONDecodeError as exc:
-        raise ValidationError({"placements": ["不是有效的JSON"]}) from exc
-    if raw.get("signer_account_id") in ("", None):
-        raw.pop("signer_account_id", None)
-    else:
-        try:
-            raw["signer_account_id"] = int(raw["signer_account_id"])
-        except ValueError as exc:
-            raise ValidationError({"signer_account_id": ["需要整数"]}) from exc
-    data = CreateSessionSchema().load(raw)
-    limit = current_app.config["SIGNER"].max_pdf_bytes
-    pdf = upload.stream.read(limit + 1)
-    title = data["title"] or (upload.filename or "").rsplit("/", 1)[-1].removesuffix(".pdf")
+    pdf, title, data = session_form(CreateSessionSchema)
     placements = [PlacementRequest(**p) for p in data["placements"]]
     svc = services()
     row, token = svc.signing.create(account, pdf, title, placements, client_ip(),
