@@ -1,5 +1,5 @@
 # make run   — the product, embedded default (SQLite, in-process services), on http://127.0.0.1:5000
-# make test  — the whole test suite (unit, integration on loopback, PostgreSQL when configured)
+# make test  — the whole test suite (unit, integration on loopback, PostgreSQL/Redis when they answer)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -8,15 +8,13 @@ export SIGNER_INSTANCE ?= $(CURDIR)/instance
 
 .PHONY: run test lint demo bench clean
 
-# Debian packages the product itself needs (the seal font); .ci/run adds the test tools.
-SYSTEM_PACKAGES := fonts-noto-cjk
+# Debian packages: the product needs the seal font; the tests add the independent validators (poppler's
+# pdfsig with NSS's certutil, qpdf, openssl), pg_dump for the backup test and a browser.
+RUN_PACKAGES  := fonts-noto-cjk
+TEST_PACKAGES := $(RUN_PACKAGES) poppler-utils libnss3-tools qpdf openssl postgresql-client chromium
 
 $(STAMP): requirements.txt requirements-dev.txt setup.cfg
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
-	  | grep -q "install ok installed" || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
-	  else echo "please install: sudo apt-get install $$missing" >&2; exit 1; fi; fi
+	@echo "setting up $(VENV) (Python packages from requirements-dev.txt)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -24,10 +22,13 @@ $(STAMP): requirements.txt requirements-dev.txt setup.cfg
 	touch $(STAMP)
 
 run: $(STAMP)
+	@scripts/system-packages $(RUN_PACKAGES)
 	$(VENV)/bin/signer init
 	$(VENV)/bin/signer serve --host $${SIGNER_HOST:-127.0.0.1} --port $${SIGNER_PORT:-5000}
 
 test: $(STAMP)
+	@scripts/system-packages $(TEST_PACKAGES)
+	@scripts/local-services
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 

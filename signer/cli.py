@@ -15,41 +15,57 @@ def _patch_gevent() -> None:
     monkey.patch_all()
 
 
+def _step(text: str) -> None:
+    """Say what is about to happen before it happens (some steps take a while on a fresh machine)."""
+    print(f"… {text}", flush=True)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
-    from . import migrate
+    from . import audit, migrate
     from .app import build_services
     from .config import Config, load_secret
     from .events import NullNotifier
     from .seed import DEMO_CREDIT_CODE, DemoAccounts, seed_demo
     from .seed_seals import seed_demo_seals
-    from .stamp_fonts import ensure_stamp_fonts
+    from .stamp_fonts import ensure_stamp_fonts, prepared_paths
 
     config = Config()
+    print(f"instance: {config.instance_path}")
     services = build_services(config, NullNotifier())
+    print(f"database: {services.db.write_engine.url.render_as_string(hide_password=True)}")
+    _step("database schema (migrations)")
     migrate.upgrade(services.db)
-    from . import audit
-
     with services.db.write() as s:
         audit.ensure_head(s)
+    _step("certificate authority (root, issuing CA, OCSP responder, TSA)")
     created = services.ca.initialize(config.organization)
-    print(f"instance: {config.instance_path}")
-    print(f"database: {services.db.write_engine.url.render_as_string(hide_password=True)}")
     print("CA: " + ("created" if created else "already present"))
-    if config.seed_demo and not args.no_demo:
-        password = os.environ.get("SIGNER_DEMO_PASSWORD") or load_secret(
-            config.instance_path, "demo-password", "SIGNER_DEMO_PASSWORD_HEX", 9).hex()
+    demo = config.seed_demo and not args.no_demo
+    if demo:
+        _step("demo enterprise and accounts")
+        given = os.environ.get("SIGNER_DEMO_PASSWORD")
+        password = given or load_secret(config.instance_path, "demo-password", "SIGNER_DEMO_PASSWORD_HEX", 9).hex()
+        kept = "SIGNER_DEMO_PASSWORD" if given else str(config.instance_path / "demo-password.key")
+        names = DemoAccounts()
+        accounts = f"{names.admin} / {names.operator} / {names.operator2} / {names.reviewer}"
         if seed_demo(services.db, password, config.default_usage_limit):
-            names = DemoAccounts()
-            print(f"demo accounts: {names.admin} / {names.operator} / {names.operator2} / {names.reviewer}, "
-                  f"password: {password}")
+            print(f"demo accounts: {accounts}, password: {password}")
         else:
-            print("demo data: already present")
-    fonts = ensure_stamp_fonts(config)
+            print(f"demo data: already present ({accounts}; the password is in {kept})")
+    if prepared_paths(config):
+        fonts = prepared_paths(config)
+    else:
+        _step(f"preparing the seal fonts into {config.font_dir} (once per machine, about a minute)")
+        fonts = ensure_stamp_fonts(config)
     print("stamp fonts: " + (str(config.font_dir) if fonts else "none (install fonts-noto-cjk)"))
-    if config.seed_demo and not args.no_demo and seed_demo_seals(
-            services.seals, DEMO_CREDIT_CODE, DemoAccounts().operator, fonts[0] if fonts else None):
-        print("demo seals: company seal, legal-representative seal, handwritten signature")
+    if demo:
+        _step("demo seals")
+        if seed_demo_seals(services.seals, DEMO_CREDIT_CODE, DemoAccounts().operator, fonts[0] if fonts else None):
+            print("demo seals: company seal, legal-representative seal, handwritten signature")
+        else:
+            print("demo seals: already present")
     services.db.dispose()
+    print("ready: `signer serve` (or `make run`) serves the pages and the API")
     return 0
 
 

@@ -4,21 +4,54 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from signer.demo import LiveServer
+from tests.needs import answers, missing
 
-REQUIRE_SERVICES = os.environ.get("SIGNER_REQUIRE_SERVICES") == "1"
+_missing = missing  # older name, kept for test modules that import it
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def _missing(what: str) -> None:
-    """Skip with a reason, or fail in CI where the service must be there."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{what} is required in CI (SIGNER_REQUIRE_SERVICES=1)")
-    pytest.skip(f"{what} not configured")
+def _postgres_usable(url: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Use PostgreSQL and Redis when they answer on their usual ports and no URL was given.
+
+    Set in the environment, so the servers and workers that tests start see the same choice.
+    """
+    if "TEST_POSTGRES_URL" not in os.environ and answers("127.0.0.1", 5432) \
+            and _postgres_usable(DEFAULT_POSTGRES_URL):
+        os.environ["TEST_POSTGRES_URL"] = DEFAULT_POSTGRES_URL
+    if "TEST_REDIS_URL" not in os.environ and answers("127.0.0.1", 6379):
+        os.environ["TEST_REDIS_URL"] = DEFAULT_REDIS_URL
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line per skip reason with its count, so nothing is skipped unnoticed."""
+    reasons: Counter[str] = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    if reasons:
+        terminalreporter.section("skipped, by reason")
+        for reason, count in reasons.most_common():
+            terminalreporter.write_line(f"{count:4d} × {reason}")
 
 
 @pytest.fixture
@@ -26,7 +59,7 @@ def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
     base = os.environ.get("TEST_POSTGRES_URL")
     if not base:
-        _missing("PostgreSQL (TEST_POSTGRES_URL)")
+        missing("PostgreSQL (TEST_POSTGRES_URL, or a server answering on 127.0.0.1:5432)")
     import psycopg
 
     name = f"signer_test_{uuid.uuid4().hex[:12]}"
@@ -42,7 +75,7 @@ def postgres_url() -> Iterator[str]:
 def redis_url() -> str:
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
-        _missing("Redis (TEST_REDIS_URL)")
+        missing("Redis (TEST_REDIS_URL, or a server answering on 127.0.0.1:6379)")
     return url
 
 

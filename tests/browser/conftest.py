@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from signer.demo import DEMO_PASSWORD, LiveServer
+from tests.needs import tool
 
 CHROMIUM = os.environ.get("SIGNER_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("SIGNER_ARTIFACTS", "artifacts")) / "screenshots"
@@ -37,10 +37,7 @@ def login(page: Any, url: str, username: str = "admin", target: str = "/sign") -
 
 @pytest.fixture
 def browser_page(live_server: LiveServer) -> Iterator[Any]:
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("SIGNER_REQUIRE_SERVICES") == "1":
-            pytest.fail("chromium is required in CI")
-        pytest.skip("Debian chromium not installed (.ci/run installs it)")
+    tool(CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     own = urlsplit(live_server.url).netloc

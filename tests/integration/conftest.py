@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from signer.demo import DEMO_PASSWORD, LiveServer, PcClient
+from tests.needs import tool
 
 
 @pytest.fixture
@@ -22,18 +22,18 @@ def pc(live_server: LiveServer) -> Iterator[PcClient]:
 
 def nss_trusting(root_pem: Path, workdir: Path) -> Path:
     """An NSS database (for poppler's pdfsig) that trusts only the platform root."""
-    if not shutil.which("certutil") or not shutil.which("pdfsig"):
-        pytest.skip("poppler-utils / libnss3-tools not installed (.ci/run installs them)")
+    certutil = tool("certutil")
+    tool("pdfsig")
     nss = workdir / "nss"
     nss.mkdir()
-    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "platform-root", "-t", "CT,C,C", "-i",
+    subprocess.run([certutil, "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+    subprocess.run([certutil, "-A", "-d", f"sql:{nss}", "-n", "platform-root", "-t", "CT,C,C", "-i",
                     str(root_pem)], check=True)
     return nss
 
 
 def pdfsig_report(pdf: Path, nss: Path, ocsp: bool) -> str:
-    args = ["pdfsig", "-nssdir", f"sql:{nss}", str(pdf)]
+    args = [tool("pdfsig"), "-nssdir", f"sql:{nss}", str(pdf)]
     if not ocsp:
         args.insert(1, "-no-ocsp")
     return subprocess.run(args, capture_output=True, text=True, timeout=60).stdout

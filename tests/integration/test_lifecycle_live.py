@@ -4,7 +4,6 @@ reviewer, the reference APP client (H1–H7), and openssl as a client of the app
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,9 @@ from mobile import AppClient, AppError
 from mobile import cli as app_cli
 from signer.demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.samples import sample_pdf
+from tests.integration.conftest import nss_trusting, pdfsig_report
 from tests.lifecycle_helpers import RESIDENT_ID, scan_jpeg, seal_png
+from tests.needs import tool
 
 LIVE_ENV = {"SIGNER_SMS_PROVIDER": "outbox", "SIGNER_SMS_RESEND_SECONDS": "0", "SIGNER_QR_STEP": "1"}
 AGREEMENTS = ["cfca_service_agreement", "cfca_cps", "cfca_security_notice", "cfca_core_terms",
@@ -117,14 +118,12 @@ def test_b1_to_b7_h1_h2_f2_new_certificate_from_the_pc_form_to_the_phone(server,
     assert order["status_label"] == "已支付" and order["electronic_invoice"]["amount_fen"] == 30000
     pdf = admin.http.get(admin.url + order["electronic_invoice"]["download_url"], timeout=30)
     (tmp_path / "invoice.pdf").write_bytes(pdf.content)
-    text = subprocess.run(["pdftotext", str(tmp_path / "invoice.pdf"), "-"], capture_output=True, text=True).stdout
+    text = subprocess.run([tool("pdftotext"), str(tmp_path / "invoice.pdf"), "-"], capture_output=True,
+                          text=True).stdout
     assert "叁佰元整" in text and "龙口市恒通汽车贸易有限公司" in text
-    if shutil.which("pdfsig"):
-        from tests.integration.conftest import nss_trusting, pdfsig_report
-
-        (tmp_path / "root.pem").write_bytes(requests.get(f"{server.url}/pki/root.pem", timeout=10).content)
-        report = pdfsig_report(tmp_path / "invoice.pdf", nss_trusting(tmp_path / "root.pem", tmp_path), ocsp=True)
-        assert "Signature is Valid." in report and "Certificate is Trusted." in report, report
+    (tmp_path / "root.pem").write_bytes(requests.get(f"{server.url}/pki/root.pem", timeout=10).content)
+    report = pdfsig_report(tmp_path / "invoice.pdf", nss_trusting(tmp_path / "root.pem", tmp_path), ocsp=True)
+    assert "Signature is Valid." in report and "Certificate is Trusted." in report, report
     records = admin.call("GET", f"/certificates/{mine[0]['id']}/records")["items"]
     assert {"提交申请", "支付成功", "审核通过", "APP下载证书"} <= {r["action_label"] for r in records}
 
@@ -188,15 +187,14 @@ def test_h4_h6_h7_assign_seals_unbind_and_bind_from_the_app(server, tmp_path, mo
 
 def openssl_ocsp(server: LiveServer, workdir: Path, *target: str) -> str:
     """openssl as a client of the app's own OCSP responder (HTTP POST)."""
-    result = subprocess.run(["openssl", "ocsp", "-issuer", "issuing.pem", *target, "-url", f"{server.url}/pki/ocsp",
-                             "-CAfile", "root.pem", "-resp_text"], cwd=workdir, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run([tool("openssl"), "ocsp", "-issuer", "issuing.pem", *target,
+                             "-url", f"{server.url}/pki/ocsp", "-CAfile", "root.pem", "-resp_text"],
+                            cwd=workdir, capture_output=True, text=True, timeout=60)
     return result.stdout + result.stderr
 
 
 def test_g_extend_installs_the_same_key_then_revocation_shows_in_openssl_ocsp_and_crl(server, tmp_path):
-    if not shutil.which("openssl"):
-        pytest.skip("openssl not installed")
+    tool("openssl")
     admin, reviewer = browser(server, "admin"), browser(server, "reviewer")
     operator = phone(server, tmp_path / "operator-phone", "operator1")
     old_id = operator.certificates()[0]["id"]
@@ -235,7 +233,7 @@ def test_g_extend_installs_the_same_key_then_revocation_shows_in_openssl_ocsp_an
     unknown = openssl_ocsp(server, tmp_path, "-serial", "0x1234567890abcdef")
     assert re.search(r"^0x1234567890abcdef: unknown$", unknown, re.MULTILINE), unknown
 
-    crl = subprocess.run(["openssl", "crl", "-inform", "DER", "-text", "-noout"], capture_output=True,
+    crl = subprocess.run([tool("openssl"), "crl", "-inform", "DER", "-text", "-noout"], capture_output=True,
                          input=requests.get(f"{server.url}/pki/issuing.crl", timeout=10).content, check=True).stdout
     listed = {int(s, 16) for s in re.findall(rb"Serial Number: ([0-9A-F]+)", crl)}
     assert {old.serial_number, new.serial_number} <= listed

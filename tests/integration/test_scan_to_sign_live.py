@@ -18,6 +18,7 @@ from pdfsign.validate import all_valid, validate_pdf
 from signer.demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient, png_from_frame
 from signer.samples import sample_pdf
 from tests.integration.conftest import nss_trusting, pdfsig_report
+from tests.needs import tool
 
 
 def root_der(url: str) -> bytes:
@@ -64,7 +65,7 @@ def assert_valid_everywhere(url: str, signed: bytes, workdir: Path, expected: in
     report = pdfsig_report(pdf, nss, ocsp=True)  # NSS asks our OCSP responder while the server runs
     assert report.count("Signature is Valid.") == expected, report
     assert report.count("Certificate is Trusted.") == expected, report
-    check = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+    check = subprocess.run([tool("qpdf"), "--check", str(pdf)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
 
 
@@ -156,16 +157,16 @@ def test_revoked_serial_and_unknown_serial_over_ocsp_and_crl(live_server, tmp_pa
     issuing.write_text(store["chain_pem"][0])
     root = tmp_path / "root.pem"
     root.write_bytes(requests.get(f"{live_server.url}/pki/root.pem", timeout=10).content)
-    out = subprocess.run(["openssl", "ocsp", "-issuer", str(issuing), "-cert", str(leaf), "-CAfile", str(root),
+    out = subprocess.run([tool("openssl"), "ocsp", "-issuer", str(issuing), "-cert", str(leaf), "-CAfile", str(root),
                           "-url", f"{live_server.url}/pki/ocsp"], capture_output=True, text=True, timeout=30)
     assert "Response verify OK" in out.stderr + out.stdout and f"{leaf}: good" in out.stdout
-    unknown = subprocess.run(["openssl", "ocsp", "-issuer", str(issuing), "-serial", "0x1234567890abcdef",
+    unknown = subprocess.run([tool("openssl"), "ocsp", "-issuer", str(issuing), "-serial", "0x1234567890abcdef",
                               "-CAfile", str(root), "-url", f"{live_server.url}/pki/ocsp"],
                              capture_output=True, text=True, timeout=30)
     assert "0x1234567890abcdef: unknown" in unknown.stdout
     crl = tmp_path / "issuing.crl"
     crl.write_bytes(requests.get(f"{live_server.url}/pki/issuing.crl", timeout=10).content)
-    text = subprocess.run(["openssl", "crl", "-inform", "DER", "-in", str(crl), "-noout", "-text",
+    text = subprocess.run([tool("openssl"), "crl", "-inform", "DER", "-in", str(crl), "-noout", "-text",
                            "-CAfile", str(issuing)], capture_output=True, text=True)
     assert text.returncode == 0 and "Next Update" in text.stdout
 

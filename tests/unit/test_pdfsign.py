@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +38,7 @@ from pdfsign import (
     validate_pdf,
     verify_signature_value,
 )
+from tests.needs import tool
 
 # ---------------------------------------------------------------------------------------------
 # fixtures: a throwaway PKI and small PDFs built here
@@ -647,9 +647,7 @@ def test_modified_bytes_are_not_intact(pki: Pki, signed_once: bytes) -> None:
 
 
 def test_poppler_pdfsig_accepts_signature(pki: Pki, signed_once: bytes, tmp_path: Path) -> None:
-    pdfsig = "/usr/bin/pdfsig"
-    if not Path(pdfsig).exists():
-        pytest.skip("poppler-utils not installed")
+    pdfsig = tool("pdfsig")
     path = tmp_path / "signed.pdf"
     path.write_bytes(run_round(pki, signed_once, SEAL_B.field_name, leaf=pki.other_leaf))
     proc = subprocess.run([pdfsig, "-nocert", str(path)], capture_output=True, text=True, timeout=30)
@@ -657,9 +655,7 @@ def test_poppler_pdfsig_accepts_signature(pki: Pki, signed_once: bytes, tmp_path
 
 
 def test_qpdf_check(pki: Pki, signed_once: bytes, tmp_path: Path) -> None:
-    qpdf = shutil.which("qpdf")
-    if qpdf is None:
-        pytest.skip("qpdf not installed")
+    qpdf = tool("qpdf")
     path = tmp_path / "signed.pdf"
     path.write_bytes(signed_once)
     proc = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True, timeout=30)

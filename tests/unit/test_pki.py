@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from signer import pki
+from tests.needs import tool
 
 BASE_URL = "https://ca.example.test"
 ORG = "测试签章服务有限公司"
@@ -255,10 +255,7 @@ def test_leaf_cannot_outlive_issuing_ca(hierarchy: pki.Hierarchy) -> None:
 
 
 def openssl() -> str:
-    path = shutil.which("openssl")
-    if path is None:
-        pytest.skip("openssl command-line tool not installed")
-    return path
+    return tool("openssl")
 
 
 def test_crl_parsed_by_openssl(hierarchy: pki.Hierarchy) -> None:

@@ -4,8 +4,6 @@ services, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import subprocess
 import time
 from io import BytesIO
@@ -28,20 +26,11 @@ from signer.seed import DEMO_CREDIT_CODE
 from signer.seed_seals import seed_demo_seals
 from signer.signing import PlacementRequest
 from tests.helpers import DomainPhone, add_operator, provision
+from tests.needs import missing, tool
 
-REQUIRE = os.environ.get("SIGNER_REQUIRE_SERVICES") == "1"
 THREE = [PlacementRequest(SealKind.COMPANY, 1, 60, 60, 150, 110),
          PlacementRequest(SealKind.LEGAL_REP, 1, 230, 60, 150, 110),
          PlacementRequest(SealKind.HANDWRITTEN, 1, 400, 60, 150, 110)]
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if REQUIRE:
-            pytest.fail(f"{name} is required in CI")
-        pytest.skip(f"{name} not installed (.ci/run installs it)")
-    return path
 
 
 @pytest.fixture
@@ -49,9 +38,7 @@ def env(tmp_path: Path, database_url: str):
     services, _notifier = provision(tmp_path, database_url)
     fonts = services.signing.font_paths()
     if not fonts:
-        if REQUIRE:
-            pytest.fail("the CJK stamp font (fonts-noto-cjk) is required in CI")
-        pytest.skip("no CJK font installed")
+        missing("the CJK stamp font (Debian package fonts-noto-cjk)")
     assert seed_demo_seals(services.seals, DEMO_CREDIT_CODE, "operator1", fonts[0])
     yield services
     services.db.dispose()
