@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -72,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     start_background_tasks(app)
     from .serving import serve
 
-    print(f"serving on http://{args.host}:{args.port}", flush=True)
+    logging.getLogger("signer.serve").info("serving on http://%s:%s", args.host, args.port)
     serve(app, args.host, args.port, access_log=args.access_log)
     return 0
 

@@ -102,6 +102,9 @@ class JsonFormatter(logging.Formatter):
 
 
 _HANDLER_MARK = "_signer_json"
+# Chatty libraries: the access log is replaced by signer.request's lines (path without query string, with
+# the request id); font subsetting reports every table.
+QUIET = ("geventwebsocket.handler", "fontTools")
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -124,4 +127,6 @@ def configure_logging(level: int = logging.INFO, stream: Any = None) -> None:
     setattr(handler, _HANDLER_MARK, True)
     root.addHandler(handler)
     root.setLevel(level)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
     logging.captureWarnings(True)
