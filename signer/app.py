@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
+from . import production
 from .accounts import AccountService
 from .business import BusinessService
 from .ca import CertificateAuthority
@@ -109,6 +110,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     config = config or Config()
     configure_logging()
+    production.enforce(config)  # before anything is created in the instance folder
     app = Flask("api", static_folder="static", template_folder="templates")
     app.config.update(
         SECRET_KEY=load_secret(config.instance_path, "flask", "SIGNER_SECRET_KEY"),

@@ -60,9 +60,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app, start_background_tasks
     from .config import Config
     from .errors import NotFound
+    from .production import ProductionRefused
 
     config = Config()
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except ProductionRefused as exc:
+        print(exc, file=sys.stderr)
+        return 2
     services = app.extensions["signer"]
     migrate.upgrade(services.db)
     try:
