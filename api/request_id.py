@@ -8,10 +8,18 @@ import time
 
 from flask import Flask, Response, g, request
 
-from signer.logging_setup import reset_request_id, sane_request_id, set_request_id
+from signer.logging_setup import SECRET_KEYS, reset_request_id, sane_request_id, set_request_id
 
 HEADER = "X-Request-ID"
 log = logging.getLogger("signer.request")
+
+
+def loggable_path() -> str:
+    """The path, or the route's pattern when a path argument is a secret (``/sign/handoff/<token>``)."""
+    names = request.view_args or {}
+    if request.url_rule is not None and any(word in name.lower() for name in names for word in SECRET_KEYS):
+        return request.url_rule.rule
+    return request.path
 
 
 def install(app: Flask) -> None:
@@ -27,8 +35,9 @@ def install(app: Flask) -> None:
         if request_id:
             resp.headers[HEADER] = request_id
             if not request.path.startswith("/socket.io"):  # socket events log their own lines
-                log.info("%s %s %s", request.method, request.path, resp.status_code, extra={
-                    "method": request.method, "path": request.path, "status": resp.status_code,
+                path = loggable_path()
+                log.info("%s %s %s", request.method, path, resp.status_code, extra={
+                    "method": request.method, "path": path, "status": resp.status_code,
                     "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 1),
                     "ip": request.remote_addr or ""})
         return resp

@@ -60,3 +60,34 @@ def test_exceptions_are_one_line_and_scrubbed():
     assert len(lines) == 1
     line = json.loads(lines[0])
     assert "ValueError" in line["exc"] and secret not in lines[0]
+
+
+def test_a_secret_in_the_url_path_is_not_logged(tmp_path, caplog):
+    from tests.lifecycle_helpers import lifecycle_app
+
+    app, services = lifecycle_app(tmp_path, f"sqlite:///{tmp_path / 'signer.db'}")
+    handoff = secrets.token_urlsafe(32)
+    with caplog.at_level(logging.INFO, logger="signer.request"):
+        app.test_client().get(f"/sign/handoff/{handoff}")
+    services.db.dispose()
+    lines = [r for r in caplog.records if r.name == "signer.request"]
+    assert lines and lines[-1].path == "/sign/handoff/<token>"
+    assert handoff not in caplog.text
+
+
+def test_database_errors_do_not_carry_the_bound_values(tmp_path):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from signer.enums import Role
+    from signer.models import Account
+    from tests.helpers import provision
+
+    services, _ = provision(tmp_path, f"sqlite:///{tmp_path / 'signer.db'}")
+    secret_hash = "scrypt$" + secrets.token_hex(20)
+    with pytest.raises(IntegrityError) as failed, services.db.write() as s:
+        s.add(Account(enterprise_id=None, username="admin", display_name="dup", role=Role.REVIEWER,
+                      password_hash=secret_hash))
+        s.flush()
+    services.db.dispose()
+    assert "UNIQUE" in str(failed.value) and secret_hash not in str(failed.value)
