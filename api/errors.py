@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from signer import errors as e
+from signer.metrics import API_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
 
 
 def domain_error_response(exc: e.DomainError) -> tuple[Response, int]:
+    API_ERRORS.labels(code=exc.code).inc()
     resp = jsonify(error_body(exc.code, exc.message, exc.details))
     if isinstance(exc, e.RateLimited) and "retry_after" in exc.details:
         resp.headers["Retry-After"] = str(max(1, int(exc.details["retry_after"])))
@@ -51,6 +53,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def _schema(exc: ValidationError):
         details = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        API_ERRORS.labels(code="validation_failed").inc()
         return jsonify(error_body("validation_failed", "请求参数有误", details)), 400
 
     @app.errorhandler(HTTPException)
@@ -59,9 +62,11 @@ def register(app: Flask) -> None:
             return exc
         code = (exc.name or "error").lower().replace(" ", "_")
         message = {413: "上传的文件过大", 404: "资源不存在", 405: "不支持的请求方法"}.get(exc.code or 0, exc.name)
+        API_ERRORS.labels(code=code).inc()
         return jsonify(error_body(code, message)), exc.code or 500
 
     @app.errorhandler(Exception)
     def _internal(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
+        API_ERRORS.labels(code="internal").inc()
         return jsonify(error_body("internal", "服务器内部错误")), 500

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+import os
 import struct
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -23,6 +26,7 @@ from .placements import SealPlacement, add_signature_fields
 from .tsa import LocalTimeStamper, TsaCredentials
 
 _HEADER = struct.Struct(">I")
+log = logging.getLogger(__name__)
 
 
 def read_message(stream: BinaryIO) -> dict[str, Any] | None:
@@ -143,7 +147,13 @@ def op_prepare_fonts(req: dict[str, Any]) -> dict[str, Any]:
     return {"font_paths": prepared.as_list()}
 
 
+def op_ping(req: dict[str, Any]) -> dict[str, Any]:
+    """The readiness probe's question: is this worker answering?"""
+    return {"pid": os.getpid()}
+
+
 OPS = {
+    "ping": op_ping,
     "prepare_document": op_prepare_document,
     "prepare_round": op_prepare_round,
     "finish_round": op_finish_round,
@@ -156,6 +166,16 @@ OPS = {
 
 
 def handle(req: dict[str, Any]) -> dict[str, Any]:
+    """Run one request; logs one line with the caller's ``request_id`` (no field of the request)."""
+    started = time.perf_counter()
+    reply = _run(req)
+    log.info("pdf job %s %s", req.get("op"), "ok" if reply["ok"] else reply["kind"], extra={
+        "request_id": req.get("request_id"), "op": req.get("op"), "outcome": "ok" if reply["ok"] else reply["kind"],
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+    return reply
+
+
+def _run(req: dict[str, Any]) -> dict[str, Any]:
     try:
         return {"ok": True, "result": OPS[req["op"]](req)}
     except PdfRejected as exc:

@@ -12,6 +12,7 @@ from flask_socketio import Namespace, SocketIO, join_room
 from api.auth import bearer_token, current_account
 from api.views.signing_api import binding_token
 from signer.errors import DomainError, NotAuthenticated
+from signer.logging_setup import new_request_id, reset_request_id, set_request_id
 
 from .events import ApproveEvent, JoinEvent, RejectEvent, ScanEvent, SignRoundEvent, ack
 from .notifier import APP_NAMESPACE, PC_NAMESPACE, SocketNotifier, session_room
@@ -19,7 +20,22 @@ from .notifier import APP_NAMESPACE, PC_NAMESPACE, SocketNotifier, session_room
 log = logging.getLogger(__name__)
 
 
-class PcNamespace(Namespace):
+class _Traced(Namespace):
+    """Each event gets its own request id, carried into its log lines and PDF jobs."""
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        token = set_request_id(new_request_id())
+        started = time.perf_counter()
+        try:
+            return super().trigger_event(event, *args)
+        finally:
+            log.info("socket %s %s", self.namespace, event, extra={
+                "namespace": self.namespace, "event": event,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+            reset_request_id(token)
+
+
+class PcNamespace(_Traced):
     """The signing page: joins its session's room, receives QR frames and status changes."""
 
     def __init__(self, services: Any, socketio: SocketIO, notifier: SocketNotifier) -> None:
@@ -64,7 +80,7 @@ class PcNamespace(Namespace):
             self.sio.sleep(step_seconds - time.time() % step_seconds + 0.05)
 
 
-class AppNamespace(Namespace):
+class AppNamespace(_Traced):
     """The phone: scan, approve (unlock), one signing round per seal, reject."""
 
     def __init__(self, services: Any) -> None:

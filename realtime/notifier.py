@@ -8,6 +8,7 @@ from typing import Any
 from flask_socketio import SocketIO
 
 from signer import qr
+from signer.metrics import observe_push
 
 PC_NAMESPACE = "/pc"
 APP_NAMESPACE = "/app"
@@ -25,6 +26,7 @@ class SocketNotifier:
 
     def session_changed(self, session_id: str, state: dict[str, Any]) -> None:
         self.socketio.emit("status", state, to=session_room(session_id), namespace=PC_NAMESPACE)
+        observe_push()
 
     def qr_frame(self, sid: str, session_id: str, payload: str, step: int, confirmation_code: str) -> None:
         image = "data:image/png;base64," + base64.b64encode(qr.render_png(payload)).decode()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
+from . import production
 from .accounts import AccountService
 from .business import BusinessService
 from .ca import CertificateAuthority
@@ -18,6 +18,7 @@ from .config import Config, load_secret
 from .db import Database
 from .drafts import DraftService
 from .lifecycle.service import Lifecycle, build_lifecycle
+from .logging_setup import configure_logging
 from .models import Enterprise
 from .seals import SealService
 from .secretbox import SecretBox
@@ -102,12 +103,14 @@ SECURITY_HEADERS = {
 
 def create_app(config: Config | None = None) -> Flask:
     from api import errors as api_errors
-    from api.views import app_api, auth_api, business_api, drafts_api, openapi, pages, pki, seals_api, signing_api
+    from api import request_id
+    from api.views import app_api, auth_api, business_api, drafts_api, openapi, ops, pages, pki, seals_api, signing_api
     from realtime.namespaces import AppNamespace, PcNamespace
     from realtime.notifier import SocketNotifier
 
     config = config or Config()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
+    production.enforce(config)  # before anything is created in the instance folder
     app = Flask("api", static_folder="static", template_folder="templates")
     app.config.update(
         SECRET_KEY=load_secret(config.instance_path, "flask", "SIGNER_SECRET_KEY"),
@@ -127,8 +130,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["signer"] = services
 
     api_errors.register(app)
+    request_id.install(app)
     for bp in (auth_api.bp, app_api.bp, signing_api.bp, drafts_api.bp, business_api.bp, seals_api.bp, pki.bp,
-               pages.bp, openapi.bp):
+               pages.bp, openapi.bp, ops.bp):
         app.register_blueprint(bp)
     from api.views import (
         app_lifecycle_api,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .metrics import note_audit
 from .models import AuditEvent, AuditHead, utcnow
 
 GENESIS = "0" * 64
@@ -79,6 +80,7 @@ def record(session: Session, actor: Actor | None, action: str, subject_type: str
     )
     session.add(event)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=digest))
+    note_audit(session, action)
     return event
 
 

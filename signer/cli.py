@@ -1,8 +1,9 @@
-"""``signer``: the server's administration command (init, serve, demo, verify-audit)."""
+"""``signer``: the server's administration command (init, serve, demo, backup, restore, verify-audit)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -75,9 +76,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app, start_background_tasks
     from .config import Config
     from .errors import NotFound
+    from .production import ProductionRefused
 
     config = Config()
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except ProductionRefused as exc:
+        print(exc, file=sys.stderr)
+        return 2
     services = app.extensions["signer"]
     migrate.upgrade(services.db)
     try:
@@ -88,7 +94,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     start_background_tasks(app)
     from .serving import serve
 
-    print(f"serving on http://{args.host}:{args.port}", flush=True)
+    logging.getLogger("signer.serve").info("serving on http://%s:%s", args.host, args.port)
     serve(app, args.host, args.port, access_log=args.access_log)
     return 0
 
@@ -106,6 +112,40 @@ def cmd_verify_audit(args: argparse.Namespace) -> int:
         return 0
     print(f"audit chain BROKEN at event {report.first_bad_seq}: {report.reason}", file=sys.stderr)
     return 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .backup import BackupError, create_backup, describe
+    from .config import Config
+
+    try:
+        manifest = create_backup(Config(), Path(args.out))
+    except BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    info = describe(manifest)
+    print(f"backup written: {args.out} ({info['database']}, {info['files']} files, "
+          f"secret files: {', '.join(info['secret_files']) or 'none'})")
+    if info["environment_secrets"]:
+        print("not in the archive (given by environment, keep them safe): " + ", ".join(info["environment_secrets"]))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backup import BackupError, describe, restore_backup
+    from .config import Config
+
+    config = Config()
+    try:
+        manifest = restore_backup(config, Path(args.archive), force=args.force)
+    except BackupError as exc:
+        print(f"restore refused: {exc}", file=sys.stderr)
+        return 1
+    info = describe(manifest)
+    print(f"restored backup of {info['created_at']} into {config.instance_path} ({info['database']})")
+    if info["environment_secrets"]:
+        print("set these as when the backup was made: " + ", ".join(info["environment_secrets"]))
+    return 0
 
 
 def cmd_create_api_client(args: argparse.Namespace) -> int:
@@ -145,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--enterprise-id", type=int, required=True)
     p.add_argument("--name", required=True, help="e.g. 询价交易")
     p.set_defaults(func=cmd_create_api_client)
+    p = sub.add_parser("backup", help="database, blobs and secret files into one tar.gz (keep it safe)")
+    p.add_argument("--out", required=True, help="the archive to write (mode 0600)")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into an empty instance (and database)")
+    p.add_argument("archive")
+    p.add_argument("--force", action="store_true", help="overwrite a non-empty instance folder / database")
+    p.set_defaults(func=cmd_restore)
     p = sub.add_parser("verify-audit", help="check the audit hash chain")
     p.set_defaults(func=cmd_verify_audit)
     return parser

@@ -17,6 +17,9 @@ from typing import Any
 from pdfsign import worker as pdf_worker
 from pdfsign.errors import PdfRejected, SignatureValueInvalid
 
+from .logging_setup import current_request_id
+from .metrics import PDF_WORKER_SECONDS, PDF_WORKER_WAITING
+
 log = logging.getLogger(__name__)
 
 
@@ -24,7 +27,7 @@ class PdfWorkerError(RuntimeError):
     pass
 
 
-WORKER_COMMAND = (sys.executable, "-m", "pdfsign.worker")
+WORKER_COMMAND = (sys.executable, "-m", "signer.pdf_worker")
 DEFAULT_TIMEOUT = 120.0
 
 
@@ -77,9 +80,15 @@ class SigningPool:
     def _checkout(self) -> _Process:
         self.start()
         assert self._idle is not None
-        return self._idle.get()
+        with PDF_WORKER_WAITING.track_inprogress():
+            return self._idle.get()
 
     def request(self, op: str, **fields: Any) -> dict[str, Any]:
+        """One PDF job, timed per op and tagged with the current request id (the worker logs it)."""
+        with PDF_WORKER_SECONDS.labels(op=op).time():
+            return self._request(op, request_id=current_request_id(), **fields)
+
+    def _request(self, op: str, **fields: Any) -> dict[str, Any]:
         req = {"op": op, **fields}
         if self.size == 0:
             reply = pdf_worker.handle(req)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from .db import Database
 from .enums import TERMINAL_SESSION_STATUSES
 from .errors import ValidationFailed
+from .metrics import WEBHOOK_ATTEMPTS
 from .models import SigningSession, utcnow
 from .models_business import ApiClient, SessionSource, WebhookDelivery
 from .secretbox import SecretBox
@@ -177,6 +178,7 @@ class WebhookService:
                 if attempts >= len(BACKOFF_SECONDS):
                     values["gave_up_at"] = now
                 log.warning("webhook %s attempt %d failed: %s", delivery.event_id, attempts, error)
+            WEBHOOK_ATTEMPTS.labels(outcome="failed" if error else "delivered").inc()
             s.execute(update(WebhookDelivery).where(and_(WebhookDelivery.id == delivery.id))
                       .values(**values).execution_options(synchronize_session=False))
         return error is None
