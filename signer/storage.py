@@ -8,9 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .models import Blob
+from .models import Blob, utcnow
 
 
 class BlobStore(Protocol):
@@ -50,8 +51,18 @@ class FileBlobStore:
 
 
 def store_blob(session: Session, store: BlobStore, data: bytes, content_type: str) -> str:
-    """Store the bytes and record them (idempotent by content)."""
+    """Store the bytes and record them, idempotent by content even when requests race.
+
+    Two transactions storing the same content at once both see no row; a plain INSERT would make the
+    second fail on the primary key, so the row is inserted with "on conflict do nothing".
+    """
     digest = store.put(data)
-    if session.get(Blob, digest) is None:
-        session.add(Blob(sha256=digest, size=len(data), content_type=content_type))
+    values = {"sha256": digest, "size": len(data), "content_type": content_type, "created_at": utcnow()}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["sha256"]))
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["sha256"]))
+    elif session.get(Blob, digest) is None:  # pragma: no cover - other backends are not supported
+        session.add(Blob(**values))
     return digest
