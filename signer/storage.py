@@ -8,9 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from .db import insert_ignore
 from .models import Blob, utcnow
 
 
@@ -57,12 +57,6 @@ def store_blob(session: Session, store: BlobStore, data: bytes, content_type: st
     second fail on the primary key, so the row is inserted with "on conflict do nothing".
     """
     digest = store.put(data)
-    values = {"sha256": digest, "size": len(data), "content_type": content_type, "created_at": utcnow()}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(postgresql.insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["sha256"]))
-    elif dialect == "sqlite":
-        session.execute(sqlite.insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["sha256"]))
-    elif session.get(Blob, digest) is None:  # pragma: no cover - other backends are not supported
-        session.add(Blob(**values))
+    insert_ignore(session, Blob, {"sha256": digest, "size": len(data), "content_type": content_type,
+                                  "created_at": utcnow()}, ["sha256"])
     return digest
