@@ -31,7 +31,9 @@ def client_ip() -> str:
 
 def login_pc(account: Account) -> str:
     """Start a server-side login session; the signed cookie carries only its random token."""
-    token = services().accounts.sessions.start(account, client_ip(), request.headers.get("User-Agent", ""))
+    sessions = services().accounts.sessions
+    sessions.end(session.get(SESSION_LOGIN_KEY), client_ip())  # a new login in this browser replaces the old
+    token = sessions.start(account, client_ip(), request.headers.get("User-Agent", ""))
     session.clear()
     session[SESSION_LOGIN_KEY] = token
     session["csrf"] = secrets.token_urlsafe(32)
