@@ -50,12 +50,14 @@ class AccountService:
         pair. So a guesser elsewhere slows only himself, and the real user is never locked out.
         """
         pair, address = f"login:pair:{username.lower()}|{ip}", f"login:ip:{ip}"
-        ratelimit.check_blocked(self.db, [pair, address], LOGIN_THROTTLED)
+        ratelimit.check_blocked(self.db, [address], LOGIN_THROTTLED)
+        # The attempt counts as a failure before the check (so parallel guesses cannot all be checked);
+        # a success then clears the pair, so a successful login never counts.
+        ratelimit.record_failure(self.db, pair, PAIR_POLICY, refuse_blocked=LOGIN_THROTTLED)
         with self.db.read() as s:
             account = s.scalar(select(Account).where(Account.username == username))
         stored = account.password_hash if account else DUMMY_HASH  # same work for unknown names
         if not verify_password(password, stored) or account is None or not account.active:
-            ratelimit.record_failure(self.db, pair, PAIR_POLICY)
             ratelimit.record_failure(self.db, address, ADDRESS_POLICY)
             raise NotAuthenticated("用户名或密码错误", code="bad_credentials")
         ratelimit.clear(self.db, pair)

@@ -70,12 +70,19 @@ def check_blocked(db: Database, keys: list[str], message: str) -> None:
         raise RateLimited(message, details={"retry_after": max(1, math.ceil(wait.total_seconds()))})
 
 
-def record_failure(db: Database, key: str, policy: FailurePolicy) -> None:
-    """Count one failure for ``key`` (atomically) and set its next delay."""
+def record_failure(db: Database, key: str, policy: FailurePolicy, refuse_blocked: str | None = None) -> None:
+    """Count one failure for ``key`` and set its next delay, in one locked step.
+
+    With ``refuse_blocked`` (a message), a key inside its delay is refused (RateLimited) and not counted;
+    counting *before* checking the password this way lets exactly ``free`` concurrent guesses through.
+    """
     now = utcnow()
     with db.write() as s:
         insert_ignore(s, LoginFailures, {"key": key, "failures": 0, "last_failure_at": now}, ["key"])
         row = s.execute(select(LoginFailures).where(LoginFailures.key == key).with_for_update()).scalar_one()
+        if refuse_blocked is not None and row.blocked_until is not None and row.blocked_until > now:
+            wait = math.ceil((row.blocked_until - now).total_seconds())
+            raise RateLimited(refuse_blocked, details={"retry_after": max(1, wait)})
         failures = 1 if now - row.last_failure_at > policy.forget_after else row.failures + 1
         delay = policy.delay(failures)
         row.failures = failures

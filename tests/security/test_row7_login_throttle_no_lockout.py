@@ -7,6 +7,8 @@ clears the pair's count, and successful logins never count at all.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -76,3 +78,26 @@ def test_spraying_many_accounts_from_one_address_is_slowed(app):
     assert codes[:20] == [401] * 20 and set(codes[20:]) == {429}, codes
     assert attempt("someone-new", ATTACKER).status_code == 429
     assert login(app, USER, PASSWORD).status_code == 200
+
+
+@pytest.fixture
+def app_on(tmp_path: Path, database_url: str):
+    app, services = lifecycle_app(tmp_path, database_url)
+    yield app
+    services.db.dispose()
+
+
+def test_parallel_wrong_logins_are_checked_at_most_five_times(app_on):
+    """Ten guesses at once from one address: five are checked, the rest wait (SQLite and PostgreSQL)."""
+    barrier = threading.Barrier(10)
+
+    def guess(_: int) -> int:
+        client = app_on.test_client()
+        barrier.wait()
+        return client.post("/api/v1/auth/login", json={"username": "admin", "password": "wrong-guess"},
+                           environ_base={"REMOTE_ADDR": ATTACKER}).status_code
+
+    with ThreadPoolExecutor(10) as pool:
+        codes = sorted(pool.map(guess, range(10)))
+    assert codes == [401] * 5 + [429] * 5, codes
+    assert login(app_on, USER, PASSWORD).status_code == 200
