@@ -1,4 +1,4 @@
-"""PC login (signed session cookie + CSRF token) and APP bearer tokens."""
+"""PC login (server-side login session behind a signed cookie, + CSRF token) and APP bearer tokens."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from signer.models import Account
 F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
+SESSION_LOGIN_KEY = "login"  # the cookie's key for the login-session token (signer/login_sessions.py)
 
 
 def services() -> Any:
@@ -29,15 +30,22 @@ def client_ip() -> str:
 
 
 def login_pc(account: Account) -> str:
+    """Start a server-side login session; the signed cookie carries only its random token."""
+    sessions = services().accounts.sessions
+    sessions.end(session.get(SESSION_LOGIN_KEY), client_ip())  # a new login in this browser replaces the old
+    token = sessions.start(account, client_ip(), request.headers.get("User-Agent", ""))
     session.clear()
-    session["account_id"] = account.id
+    session[SESSION_LOGIN_KEY] = token
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
     return session["csrf"]
 
 
 def logout_pc() -> None:
+    """End the login session on the server, so a copy of the old cookie is refused too."""
+    services().accounts.sessions.end(session.get(SESSION_LOGIN_KEY), client_ip())
     session.clear()
+    g.pop("pc_account", None)
 
 
 def csrf_token() -> str:
@@ -80,9 +88,7 @@ def check_public_csrf() -> None:
 
 def current_account() -> Account | None:
     if "pc_account" not in g:
-        account_id = session.get("account_id")
-        account = services().accounts.get(account_id) if account_id else None
-        g.pc_account = account if account is not None and account.active else None
+        g.pc_account = services().accounts.sessions.account_for(session.get(SESSION_LOGIN_KEY))
     return g.pc_account
 
 

@@ -178,3 +178,22 @@ class SessionStateSchema(Schema):
     failure = fields.Str(allow_none=True)
     signed = fields.Bool()
     download_url = fields.Str(allow_none=True)
+
+
+# -- PC login sessions (an administrator sees and ends an account's sessions) ----------------------
+class LoginSessionSchema(Schema):
+    id = fields.Str()
+    account_id = fields.Int()
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    ip = fields.Str()
+    user_agent = fields.Str()
+
+
+class LoginSessionListSchema(Schema):
+    items = fields.List(fields.Nested(LoginSessionSchema))
+
+
+class EndedSessionsSchema(Schema):
+    ended = fields.Int()

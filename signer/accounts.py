@@ -13,10 +13,14 @@ from . import audit, ratelimit
 from .audit import Actor
 from .db import Database
 from .errors import NotAuthenticated, ValidationFailed
+from .login_sessions import LoginSessions
 from .models import Account, ApiToken, Device, utcnow
 from .passwords import DUMMY_HASH, verify_password
 
 TOKEN_LIFETIME = timedelta(days=30)
+LOGIN_THROTTLED = "登录失败次数过多，请稍后再试"
+PAIR_POLICY = ratelimit.FailurePolicy(free=5, base_seconds=30, cap_seconds=900)  # one account, one address
+ADDRESS_POLICY = ratelimit.FailurePolicy(free=20, base_seconds=30, cap_seconds=900)  # spraying many accounts
 
 
 def token_digest(token: str) -> str:
@@ -37,16 +41,26 @@ class AppIdentity:
 class AccountService:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.sessions = LoginSessions(db)
 
     def authenticate(self, username: str, password: str, ip: str) -> Account:
-        """Check a login; limited per account and per IP; the same error for any failure."""
-        ratelimit.hit(self.db, f"login:user:{username.lower()}", 10, 900, "登录尝试过多，请15分钟后再试")
-        ratelimit.hit(self.db, f"login:ip:{ip}", 50, 900, "登录尝试过多，请15分钟后再试")
+        """Check a login; the same error for any failure.
+
+        Only failures count, per (account, address) and, more loosely, per address; a success clears the
+        pair. So a guesser elsewhere slows only himself, and the real user is never locked out.
+        """
+        pair, address = f"login:pair:{username.lower()}|{ip}", f"login:ip:{ip}"
+        ratelimit.check_blocked(self.db, [address], LOGIN_THROTTLED)
+        # The attempt counts as a failure before the check (so parallel guesses cannot all be checked);
+        # a success then clears the pair, so a successful login never counts.
+        ratelimit.record_failure(self.db, pair, PAIR_POLICY, refuse_blocked=LOGIN_THROTTLED)
         with self.db.read() as s:
             account = s.scalar(select(Account).where(Account.username == username))
         stored = account.password_hash if account else DUMMY_HASH  # same work for unknown names
         if not verify_password(password, stored) or account is None or not account.active:
+            ratelimit.record_failure(self.db, address, ADDRESS_POLICY)
             raise NotAuthenticated("用户名或密码错误", code="bad_credentials")
+        ratelimit.clear(self.db, pair)
         return account
 
     def get(self, account_id: int) -> Account | None:

@@ -64,7 +64,7 @@ def build_services(config: Config, notifier: Any) -> Services:
     """Everything the domain needs, without Flask (the CLI uses this too)."""
     config.instance_path.mkdir(parents=True, exist_ok=True)
     master_key = load_secret(config.instance_path, "master", "SIGNER_MASTER_KEY")
-    db = Database(config.sqlalchemy_url)
+    db = Database(config.sqlalchemy_url, audit_key=load_secret(config.instance_path, "audit", "SIGNER_AUDIT_KEY"))
     store = FileBlobStore(config.blob_path)
     ca = CertificateAuthority(db, master_key, config.base_url)
     box = SecretBox(master_key)
@@ -104,6 +104,7 @@ SECURITY_HEADERS = {
 def create_app(config: Config | None = None) -> Flask:
     from api import errors as api_errors
     from api import request_id
+    from api.security_headers import SecurityHeadersMiddleware
     from api.views import app_api, auth_api, business_api, drafts_api, openapi, ops, pages, pki, seals_api, signing_api
     from realtime.namespaces import AppNamespace, PcNamespace
     from realtime.notifier import SocketNotifier
@@ -149,12 +150,14 @@ def create_app(config: Config | None = None) -> Flask:
                seal_tools_api.bp, cashier.bp, member_pages.bp):  # the certificate lifecycle (A–J)
         app.register_blueprint(bp)
 
+    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}  # nothing we serve is for shared caches
+    if config.secure_cookies:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+
     @app.after_request
     def _headers(resp):  # type: ignore[no-untyped-def]
-        for key, value in SECURITY_HEADERS.items():
+        for key, value in headers.items():
             resp.headers.setdefault(key, value)
-        if config.secure_cookies:
-            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 
     socketio.init_app(
@@ -168,6 +171,7 @@ def create_app(config: Config | None = None) -> Flask:
     )
     socketio.on_namespace(PcNamespace(services, socketio, notifier))
     socketio.on_namespace(AppNamespace(services))
+    app.wsgi_app = SecurityHeadersMiddleware(app.wsgi_app, headers)  # also Socket.IO polling responses
     return app
 
 

@@ -101,10 +101,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_verify_audit(args: argparse.Namespace) -> int:
     from .audit import verify_chain
-    from .config import Config
+    from .config import Config, load_secret
     from .db import Database
 
-    db = Database(Config().sqlalchemy_url)
+    config = Config()
+    db = Database(config.sqlalchemy_url, audit_key=load_secret(config.instance_path, "audit", "SIGNER_AUDIT_KEY"))
     with db.read() as s:
         report = verify_chain(s)
     if report.ok:

@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
+from . import audit
 from .db import Database
 
 SCRIPTS = Path(__file__).parent / "migrations"
@@ -30,6 +31,8 @@ def upgrade(db: Database) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
             conn.commit()
+            with db.write() as s:  # the audit head exists and is sealed with the audit key
+                audit.ensure_head(s)
         finally:
             if not db.is_sqlite:
                 conn.exec_driver_sql("SELECT pg_advisory_unlock(74201)")

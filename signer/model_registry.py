@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     models_drafts,
     models_lifecycle,
     models_seals,
+    models_sessions,
 )
 from .models import Base
 

@@ -283,6 +283,8 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    keyed_from: Mapped[int | None] = mapped_column(BigInteger)  # first HMAC-keyed event (signer/audit.py)
+    mac: Mapped[str | None] = mapped_column(String(64))  # HMAC(key, seq | last_hash | keyed_from)
 
 
 class AuditEvent(Base):
@@ -300,3 +302,4 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
+    chain_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # 2: HMAC-keyed

@@ -17,7 +17,7 @@ from .seed import DEMO_CREDIT_CODE
 
 # The secrets load_secret() would otherwise generate into the instance folder: file name → variable.
 ENV_SECRETS = {"master": "SIGNER_MASTER_KEY", "flask": "SIGNER_SECRET_KEY",
-               "payment-sandbox": "SIGNER_PAYMENT_SECRET", "sms": "SIGNER_SMS_KEY"}
+               "payment-sandbox": "SIGNER_PAYMENT_SECRET", "sms": "SIGNER_SMS_KEY", "audit": "SIGNER_AUDIT_KEY"}
 
 
 class ProductionRefused(Exception):

@@ -46,7 +46,10 @@ def parse_payload(payload: str, scheme: str) -> Frame:
     parts = urlsplit(payload)
     if parts.scheme != scheme or parts.netloc != "sign":
         raise ValidationFailed("不是本平台的签署二维码", code="bad_qr")
-    query = parse_qs(parts.query)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    # Exactly one of each, nothing else: a duplicate appended after a valid frame is not "the first wins".
+    if sorted(query) != ["h", "s", "t"] or any(len(values) != 1 for values in query.values()):
+        raise ValidationFailed("二维码内容无效", code="bad_qr")
     try:
         session_id = query["s"][0]
         step = int(query["t"][0])

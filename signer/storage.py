@@ -10,7 +10,8 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from .models import Blob
+from .db import insert_ignore
+from .models import Blob, utcnow
 
 
 class BlobStore(Protocol):
@@ -50,8 +51,12 @@ class FileBlobStore:
 
 
 def store_blob(session: Session, store: BlobStore, data: bytes, content_type: str) -> str:
-    """Store the bytes and record them (idempotent by content)."""
+    """Store the bytes and record them, idempotent by content even when requests race.
+
+    Two transactions storing the same content at once both see no row; a plain INSERT would make the
+    second fail on the primary key, so the row is inserted with "on conflict do nothing".
+    """
     digest = store.put(data)
-    if session.get(Blob, digest) is None:
-        session.add(Blob(sha256=digest, size=len(data), content_type=content_type))
+    insert_ignore(session, Blob, {"sha256": digest, "size": len(data), "content_type": content_type,
+                                  "created_at": utcnow()}, ["sha256"])
     return digest

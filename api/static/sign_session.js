@@ -4,8 +4,18 @@
   const sessionId = root.dataset.sessionId;
   const csrf = document.querySelector("meta[name=csrf-token]").content;
   const el = function (id) { return document.getElementById(id); };
+  const stateUrl = "/api/v1/signing-sessions/" + encodeURIComponent(sessionId);
+  const TERMINAL = ["signed", "rejected", "cancelled", "expired", "failed"];
+  // Events can be lost (the message queue restarting, a socket that is up but deaf): when nothing has
+  // arrived for QUIET_MS, or the socket drops, the page reads the state over HTTP instead.
+  const QUIET_MS = 10000;
+  let lastNews = Date.now();
+  let finished = TERMINAL.indexOf(el("status").dataset.status) >= 0;
+  let polling = false;
 
   function render(state) {
+    lastNews = Date.now();
+    finished = TERMINAL.indexOf(state.status) >= 0;
     const status = el("status");
     status.textContent = state.status_label;
     status.dataset.status = state.status;
@@ -23,9 +33,22 @@
     }
     el("qr-area").hidden = state.status !== "waiting";
     el("no-scan").hidden = state.status !== "waiting";
-    el("cancel").hidden = ["signed", "rejected", "cancelled", "expired", "failed"].indexOf(state.status) >= 0;
+    el("cancel").hidden = finished;
     const back = el("back-to-draft");
     if (back) { back.hidden = ["rejected", "cancelled", "expired", "failed"].indexOf(state.status) < 0; }
+  }
+
+  async function refresh() {
+    if (polling) { return; }
+    polling = true;
+    try {
+      const resp = await fetch(stateUrl, { credentials: "same-origin", cache: "no-store" });
+      if (resp.ok) { render(await resp.json()); }
+    } catch (err) {
+      // offline for now: the next tick tries again
+    } finally {
+      polling = false;
+    }
   }
 
   const socket = io("/pc", { transports: ["websocket", "polling"] });
@@ -36,8 +59,13 @@
       else if (reply) { el("failure").textContent = reply.error.message; el("failure").hidden = false; }
     });
   });
+  socket.on("disconnect", function () { if (!finished) { refresh(); } });
+  setInterval(function () {
+    if (!finished && Date.now() - lastNews >= QUIET_MS) { lastNews = Date.now(); refresh(); }
+  }, 1000);
   socket.on("qr", function (frame) {
     if (frame.session_id !== sessionId) { return; }
+    lastNews = Date.now();
     const img = el("qr");
     img.src = frame.image;
     img.dataset.payload = frame.payload;

@@ -1,16 +1,21 @@
-"""PC login over JSON (for business tooling and the demo): sets the session cookie, returns the CSRF token."""
+"""PC login over JSON (for business tooling and the demo): sets the session cookie, returns the CSRF token.
+
+Also an enterprise administrator's view of an account's login sessions, and ending them.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ..auth import client_ip, login_pc, logout_pc, services
-from ..schemas import LoginSchema, PcLoginResultSchema
+from signer.models import Account
 
-bp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth")
+from ..auth import check_csrf, client_ip, login_pc, logout_pc, pc_login_required, services
+from ..schemas import EndedSessionsSchema, LoginSchema, LoginSessionListSchema, PcLoginResultSchema
+
+bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 
 
-@bp.post("/login")
+@bp.post("/auth/login")
 def login():
     """PC login; later state-changing calls send the returned token in ``X-CSRF-Token``.
     ---
@@ -28,13 +33,68 @@ def login():
     return PcLoginResultSchema().dump({"account": account, "csrf_token": token})
 
 
-@bp.post("/logout")
+@bp.post("/auth/logout")
 def logout():
-    """End the PC session.
+    """End the PC session on the server (requires the CSRF token, like every state change).
     ---
     post:
       tags: [PC]
-      responses: {200: {description: logged out}}
+      responses:
+        200: {description: logged out}
+        403: {content: {application/json: {schema: ErrorSchema}}}
     """
+    check_csrf()
     logout_pc()
     return {}
+
+
+@bp.get("/accounts/<int:account_id>/sessions")
+@pc_login_required
+def account_sessions(admin: Account, account_id: int):
+    """An account's active PC login sessions (企业管理员, own enterprise only).
+    ---
+    get:
+      tags: [PC]
+      parameters: [{name: account_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: LoginSessionListSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+        404: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    return LoginSessionListSchema().dump({"items": services().accounts.sessions.active(admin, account_id)})
+
+
+@bp.post("/accounts/<int:account_id>/sessions/<session_id>/end")
+@pc_login_required
+def end_account_session(admin: Account, account_id: int, session_id: str):
+    """End one of an account's login sessions: that browser is logged out at its next request.
+    ---
+    post:
+      tags: [PC]
+      parameters:
+        - {name: account_id, in: path, required: true, schema: {type: integer}}
+        - {name: session_id, in: path, required: true, schema: {type: string}}
+      responses:
+        200: {content: {application/json: {schema: EndedSessionsSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+        404: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    ended = services().accounts.sessions.end_by_admin(admin, account_id, session_id[:64], client_ip())
+    return EndedSessionsSchema().dump({"ended": ended})
+
+
+@bp.post("/accounts/<int:account_id>/sessions/end-all")
+@pc_login_required
+def end_all_account_sessions(admin: Account, account_id: int):
+    """End every login session of an account.
+    ---
+    post:
+      tags: [PC]
+      parameters: [{name: account_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: EndedSessionsSchema}}}
+        403: {content: {application/json: {schema: ErrorSchema}}}
+        404: {content: {application/json: {schema: ErrorSchema}}}
+    """
+    ended = services().accounts.sessions.end_by_admin(admin, account_id, None, client_ip())
+    return EndedSessionsSchema().dump({"ended": ended})
