@@ -69,3 +69,34 @@ def flate_bomb(inflated_mib: int = 1024) -> bytes:
     parts = [deflater.compress(chunk) for _ in range(inflated_mib)]
     parts.append(deflater.flush())
     return one_page(content=stream(b"".join(parts), b"/Filter /FlateDecode "))
+
+
+AMOUNT_FIELD = "金额"
+
+
+def with_text_field(value: str = "1000") -> bytes:
+    """One page with a fillable text field 金额 (a widget on the page, listed in /AcroForm)."""
+    name = b"<FEFF" + AMOUNT_FIELD.encode("utf-16-be").hex().upper().encode() + b">"
+    field = (b"<< /Type /Annot /Subtype /Widget /FT /Tx /T " + name + b" /V (" + value.encode() + b") "
+             b"/Rect [72 600 272 630] /P 3 0 R /F 4 /DA (/Helv 12 Tf 0 g) >>")
+    return one_page(
+        catalog_extra=b"/AcroForm << /Fields [7 0 R] /DA (/Helv 12 Tf 0 g) /DR << /Font << /Helv 4 0 R >> >> >> ",
+        page_extra=b"/Annots [7 0 R] ",
+        extra_objects=(field,),
+    )
+
+
+def change_text_field(pdf: bytes, name: str, value: str) -> bytes:
+    """``pdf`` plus an incremental update that sets the text field ``name`` to ``value``."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    for ref in writer.root["/AcroForm"]["/Fields"]:
+        field = ref.get_object()
+        if str(field.get("/T")) == name:
+            field["/V"] = generic.TextStringObject(value)
+            writer.update_container(field)
+            break
+    else:
+        raise KeyError(name)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
