@@ -2,9 +2,9 @@
 
 What the signer sees must be what is signed, so a document that can change its appearance or act on
 its own (JavaScript, additional actions, XFA forms, launching programs, submitting or importing form
-data, embedded media players) is refused. Every object of the document is looked at, not only the
-catalog and the pages, so an action hidden in an outline item, an annotation or a ``/Next`` chain is
-found too. Plain links (``/URI``, ``/GoTo``) are allowed.
+data, embedded media players, actions that hide content or switch layers) is refused. Every object of
+the document is looked at, not only the catalog and the pages, so an action hidden in an outline item,
+an annotation or a ``/Next`` chain is found too. Plain links (``/URI``, ``/GoTo``) are allowed.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ _ACTIONS = {
     "/RichMediaExecute": "富媒体执行动作（/RichMediaExecute）",
     "/Movie": "影片播放动作（/Movie）",
     "/Sound": "声音播放动作（/Sound）",
+    "/SetOCGState": "切换图层可见性的动作（/SetOCGState）",
+    "/Hide": "隐藏或显示注释的动作（/Hide）",
 }
 _ANNOTATIONS = {
     "/RichMedia": "富媒体（/RichMedia）",

@@ -50,6 +50,7 @@ KINDS = {
                                                          + b" >> ")), "JavaScript"),
     "javascript_in_outline": (one_page(catalog_extra=b"/Outlines << /First 7 0 R /Last 7 0 R /Count 1 >> ",
                                        extra_objects=(b"<< /Title (x) /A " + JS + b" >>",)), "JavaScript"),
+    "set_ocg_state_action": (with_annotation(LINK % b"/A << /S /SetOCGState /State [/OFF] >> "), "/SetOCGState"),
     "rich_media": (with_annotation(b"<< /Type /Annot /Subtype /RichMedia /Rect [72 500 200 520] /P 3 0 R >>"),
                    "/RichMedia"),
     "movie": (with_annotation(b"<< /Type /Annot /Subtype /Movie /Rect [72 500 200 520] /P 3 0 R "
