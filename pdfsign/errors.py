@@ -11,7 +11,9 @@ class PdfRejected(ValueError):
     """The uploaded document, or a request about it, cannot be accepted.
 
     Codes: ``not_pdf``, ``too_large``, ``unreadable``, ``encrypted``, ``locked`` (a certification signature
-    forbids any change), ``bad_placement``, ``field_exists``, ``no_such_field``.
+    forbids any change), ``decompression_bomb`` (streams inflate far beyond the file's size),
+    ``active_content`` (JavaScript, /AA, XFA, /Launch, ...), ``too_complex`` (the job ran out of time or
+    memory), ``bad_placement``, ``field_exists``, ``no_such_field``.
     """
 
     def __init__(self, code: str, message: str) -> None:

@@ -1,8 +1,10 @@
 """Checks on an uploaded PDF before anything is stored or signed.
 
 Everything here treats the input as hostile: the size is checked before parsing, pyHanko's default
-(untrusted-input) decode limits apply, the page tree walk is bounded and cycle-safe, and any parse
-failure becomes ``PdfRejected("unreadable")`` rather than an arbitrary exception.
+(untrusted-input) decode limits apply, every Flate stream is inflated incrementally against a budget
+(:mod:`pdfsign.bounds`), active content is refused (:mod:`pdfsign.active`), the page tree walk is
+bounded and cycle-safe, and any parse failure becomes ``PdfRejected("unreadable")`` rather than an
+arbitrary exception. Every entry point (drafts, direct session creation, verification) runs this.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from io import BytesIO
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.xref import ObjStreamRef
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation.pdf_embedded import read_certification_data
 
+from .active import check_active_content
+from .bounds import check_streams
 from .errors import PdfRejected
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -46,10 +51,12 @@ class PdfInfo:
     docmdp_level: int | None = None
 
 
-def inspect_pdf(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> PdfInfo:
+def inspect_pdf(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, inflate_budget: int | None = None) -> PdfInfo:
     """Validate an uploaded PDF and describe it.
 
-    Raises :class:`PdfRejected` with code ``not_pdf``, ``too_large``, ``unreadable``, ``encrypted`` or
+    Raises :class:`PdfRejected` with code ``not_pdf``, ``too_large``, ``unreadable``, ``encrypted``,
+    ``decompression_bomb`` (streams inflate past ``inflate_budget``, default
+    :func:`pdfsign.bounds.inflate_budget`), ``active_content`` (JavaScript, /AA, XFA, /Launch, ...) or
     ``locked`` (certified with "no changes allowed", so no further signature can be valid).
     Documents that are already signed are accepted; their signature count is reported.
     """
@@ -70,6 +77,8 @@ def inspect_pdf(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> PdfInfo:
         raise PdfRejected("encrypted", "不支持加密的 PDF 文件，请先解除加密")
 
     try:
+        check_streams(_objects(reader, in_object_streams=False), len(data), inflate_budget)
+        check_active_content(_objects(reader, in_object_streams=True), reader.root)
         boxes, rotations = _walk_pages(reader)
         title = _title(reader)
         filled, empty = _signature_fields(reader)
@@ -119,6 +128,29 @@ def check_placement(info: PdfInfo, page: int, x: float, y: float, width: float, 
         urx, ury = info.page_sizes[page - 1]
     if x < llx or y < lly or x + width > urx or y + height > ury:
         raise PdfRejected("bad_placement", f"印章区域超出第 {page} 页的范围")
+
+
+def _objects(reader: PdfFileReader, in_object_streams: bool) -> list[generic.PdfObject]:
+    """The current version of every object the cross-reference sections name.
+
+    Objects stored directly in the file come first; with ``in_object_streams`` also those inside object
+    streams (resolving them decodes their container, so the containers are bounds-checked before).
+    """
+    refs: dict[tuple[int, int], generic.Reference] = {}
+    for revision in range(reader.xrefs.total_revisions):
+        for ref in reader.xrefs.explicit_refs_in_revision(revision):
+            refs[(ref.idnum, ref.generation)] = ref
+    objects = []
+    for key in sorted(refs):
+        ref = refs[key]
+        try:
+            location = reader.xrefs[ref]
+        except KeyError:
+            continue
+        if location is None or (isinstance(location, ObjStreamRef) and not in_object_streams):
+            continue
+        objects.append(reader.get_object(ref))
+    return objects
 
 
 def _has_encrypt_entry(reader: PdfFileReader) -> bool:

@@ -5,6 +5,11 @@ exist before the first signature is applied: pyHanko's difference analysis accep
 existing field after a signature, but adding a new field afterwards is a modification the earlier
 signatures did not cover, and a certification signature followed by new fields even validates as
 illegal. So :func:`add_signature_fields` adds them all in one incremental revision before round one.
+
+Each seal field carries a FieldMDP lock (``/Lock``) on every field except the session's seal fields:
+once the first seal is applied, any other form field of the document (a contract's 金额, say) is
+locked, so changing its value afterwards breaks that signature in every conforming validator, while
+the remaining seals can still be filled.
 """
 
 from __future__ import annotations
@@ -15,7 +20,13 @@ from io import BytesIO
 from typing import Any
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign.fields import SigFieldSpec, append_signature_field, enumerate_sig_fields
+from pyhanko.sign.fields import (
+    FieldMDPAction,
+    FieldMDPSpec,
+    SigFieldSpec,
+    append_signature_field,
+    enumerate_sig_fields,
+)
 
 from .errors import PdfRejected
 from .inspect import DEFAULT_MAX_BYTES, check_placement, inspect_pdf
@@ -100,10 +111,11 @@ def add_signature_fields(
     if clash:
         raise PdfRejected("field_exists", f"签名域已存在：{', '.join(clash)}")
 
+    lock = FieldMDPSpec(FieldMDPAction.EXCLUDE, fields=[p.field_name for p in placements])
     for p in placements:
         append_signature_field(
             writer,
-            SigFieldSpec(sig_field_name=p.field_name, on_page=p.page - 1, box=p.box),
+            SigFieldSpec(sig_field_name=p.field_name, on_page=p.page - 1, box=p.box, field_mdp_spec=lock),
         )
     out = BytesIO()
     writer.write(out)

@@ -26,7 +26,8 @@ from typing import Any
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.errors import NoDSSFoundError
@@ -57,6 +58,9 @@ from .ltv import RevocationMaterial
 __all__ = ["DEFAULT_MAX_BYTES", "SignatureVerdict", "TimestampVerdict", "Verification", "verify_pdf"]
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+# FORM_FILLING is acceptable only when every filled field is a signature field (the next seal of the same
+# document); pyHanko also counts changed values of ordinary form fields as form filling, and a contract
+# whose 金额 changed after signing is not what was signed.
 _ALLOWED_LATER_CHANGES = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES, ModificationLevel.FORM_FILLING)
 
 
@@ -81,6 +85,7 @@ class SignatureVerdict:
     changes_allowed: bool
     valid_at_signing_time: bool
     error: str | None = None
+    changed_fields: list[str] = field(default_factory=list)  # non-signature form fields changed after it
 
 
 @dataclass
@@ -145,7 +150,8 @@ def _lta_spec(roots: list[asn1_x509.Certificate]) -> PdfSignatureValidationSpec:
 
 
 async def _verify_signature(emb: EmbeddedPdfSignature, reader: PdfFileReader, roots: list[asn1_x509.Certificate],
-                            current: RevocationMaterial, has_doc_ts_after: bool) -> SignatureVerdict:
+                            current: RevocationMaterial, has_doc_ts_after: bool,
+                            signature_fields: frozenset[str]) -> SignatureVerdict:
     field_name = str(emb.field_name)
     dss, _ = _dss_context_kwargs(reader)
     base_kwargs: dict[str, Any] = {"trust_roots": roots, "allow_fetching": False,
@@ -173,7 +179,8 @@ async def _verify_signature(emb: EmbeddedPdfSignature, reader: PdfFileReader, ro
     revocation = "revoked" if details is not None else ("good" if status.trusted else "unknown")
     revoked_at = details.revocation_date if details is not None else None
     level_mod = status.modification_level
-    changes_allowed = bool(status.docmdp_ok) and level_mod in _ALLOWED_LATER_CHANGES
+    changed_fields = _changed_other_fields(status.diff_result, signature_fields)
+    changes_allowed = bool(status.docmdp_ok) and level_mod in _ALLOWED_LATER_CHANGES and not changed_fields
     basic = bool(status.intact and status.valid)
     proven_before_revocation = (details is not None and ts_time is not None and revoked_at is not None
                                 and ts_time < revoked_at)
@@ -193,8 +200,19 @@ async def _verify_signature(emb: EmbeddedPdfSignature, reader: PdfFileReader, ro
         signing_time=status.signer_reported_dt, timestamp_time=ts_time, intact=bool(status.intact),
         valid=bool(status.valid), trusted=bool(status.trusted), revocation=revocation, revoked_at=revoked_at,
         pades_level=level, modification_level=None if level_mod is None else level_mod.name,
-        changes_allowed=changes_allowed, valid_at_signing_time=valid_then,
+        changes_allowed=changes_allowed, valid_at_signing_time=valid_then, changed_fields=changed_fields,
     )
+
+
+def _changed_other_fields(diff: object, signature_fields: frozenset[str]) -> list[str]:
+    """Form fields other than signature fields whose value changed after the signature."""
+    if not isinstance(diff, DiffResult):
+        return []
+    return sorted(name for name in diff.changed_form_fields if name not in signature_fields)
+
+
+def _signature_field_names(reader: PdfFileReader) -> frozenset[str]:
+    return frozenset(name for name, _value, _ref in enumerate_sig_fields(reader, filled_status=None))
 
 
 def _safe_signer_cert(emb: EmbeddedPdfSignature) -> asn1_x509.Certificate | None:
@@ -263,6 +281,7 @@ def verify_pdf(pdf: bytes, trust_roots_der: Sequence[bytes], current: Revocation
         try:
             reader = PdfFileReader(BytesIO(pdf), strict=False)
             embedded = list(reader.embedded_signatures)
+            signature_fields = _signature_field_names(reader)
         except Exception as exc:
             raise PdfRejected("unreadable", "无法解析该 PDF 文件") from exc
         signatures: list[SignatureVerdict] = []
@@ -272,7 +291,8 @@ def verify_pdf(pdf: bytes, trust_roots_der: Sequence[bytes], current: Revocation
                 timestamps.append(await _verify_timestamp(emb, roots))
             else:
                 later_ts = any(e.sig_object_type == "/DocTimeStamp" for e in embedded[i + 1:])
-                signatures.append(await _verify_signature(emb, reader, roots, current, later_ts))
+                signatures.append(await _verify_signature(emb, reader, roots, current, later_ts,
+                                                          signature_fields))
         return Verification(_overall(signatures, timestamps), signatures, timestamps)
 
     return asyncio.run(run())

@@ -3,14 +3,19 @@
 pyHanko is CPU-bound pure Python; running it in separate processes keeps the server's event loop free
 and lets signatures scale with cores. Requests and replies carry bytes as base64; nothing else is kept
 between requests, so any worker can serve any round.
+
+``--memory-bytes N`` caps the process's address space (``RLIMIT_AS``): a document that needs more is
+refused as too complex, and the worker then exits so that its pool starts a fresh one.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import logging
 import os
+import resource
 import struct
 import sys
 import time
@@ -165,6 +170,9 @@ OPS = {
 }
 
 
+TOO_COMPLEX = "PDF 文件过于复杂，处理所需内存超出限制，请简化或压缩后再上传"
+
+
 def handle(req: dict[str, Any]) -> dict[str, Any]:
     """Run one request; logs one line with the caller's ``request_id`` (no field of the request)."""
     started = time.perf_counter()
@@ -176,8 +184,11 @@ def handle(req: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run(req: dict[str, Any]) -> dict[str, Any]:
+    """The reply to one request; ``retire`` asks the caller's loop to end this process."""
     try:
         return {"ok": True, "result": OPS[req["op"]](req)}
+    except MemoryError:
+        return {"ok": False, "kind": "pdf_rejected", "code": "too_complex", "message": TOO_COMPLEX, "retire": True}
     except PdfRejected as exc:
         return {"ok": False, "kind": "pdf_rejected", "code": exc.code, "message": str(exc)}
     except SignatureValueInvalid as exc:
@@ -194,10 +205,25 @@ def _run(req: dict[str, Any]) -> dict[str, Any]:
         }
 
 
-def main() -> None:
+def limit_memory(max_bytes: int) -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        max_bytes = min(max_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (max_bytes, hard))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="pdfsign.worker")
+    parser.add_argument("--memory-bytes", type=int, default=0, help="address-space limit (0: none)")
+    args = parser.parse_args(argv)
+    if args.memory_bytes:
+        limit_memory(args.memory_bytes)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while (req := read_message(stdin)) is not None:
-        write_message(stdout, handle(req))
+        reply = handle(req)
+        write_message(stdout, reply)
+        if reply.get("retire"):
+            break
 
 
 if __name__ == "__main__":

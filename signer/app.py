@@ -70,7 +70,8 @@ def build_services(config: Config, notifier: Any) -> Services:
     box = SecretBox(master_key)
     accounts = AccountService(db)
     certificates = CertificateService(db, ca, box)
-    pool = SigningPool(config.signing_workers, timeout=config.pdf_timeout_seconds)
+    pool = SigningPool(config.signing_workers, timeout=config.pdf_timeout_seconds, bulk_workers=config.bulk_workers,
+                       bulk_timeout=config.bulk_timeout_seconds, memory_bytes=config.pdf_memory_mb * 1024 * 1024)
     seals = SealService(db, store)
     signing = SigningService(db, store, pool, ca, certificates, notifier, config, seals)
     business = BusinessService(db, box, signing, config.webhook_allow_private)

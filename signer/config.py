@@ -35,6 +35,11 @@ class Config:
     max_pdf_bytes: int = field(default_factory=lambda: _env_int("SIGNER_MAX_PDF_BYTES", 20 * 1024 * 1024))
     signing_workers: int = field(default_factory=lambda: _env_int("SIGNER_SIGNING_WORKERS", 2))
     pdf_timeout_seconds: int = field(default_factory=lambda: _env_int("SIGNER_PDF_TIMEOUT", 120))
+    # Uploads, previews and verification run in their own lane of workers (issue 9 row 4).
+    bulk_workers: int = field(default_factory=lambda: _env_int("SIGNER_BULK_WORKERS", 2))
+    bulk_timeout_seconds: int = field(default_factory=lambda: _env_int("SIGNER_BULK_PDF_TIMEOUT", 30))
+    pdf_memory_mb: int = field(default_factory=lambda: _env_int("SIGNER_PDF_MEMORY_MB", 1024))
+    uploads_per_enterprise: int = field(default_factory=lambda: _env_int("SIGNER_UPLOADS_PER_ENTERPRISE", 2))
     certificate_years: int = field(default_factory=lambda: _env_int("SIGNER_CERT_YEARS", 1))
     default_usage_limit: int = field(default_factory=lambda: _env_int("SIGNER_USAGE_LIMIT", 1000))
     allowed_origins: list[str] = field(

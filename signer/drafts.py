@@ -31,6 +31,7 @@ from .enums import SEAL_KIND_LABELS, PadesLevel, SealKind
 from .errors import Forbidden, Gone, NotFound, TooLarge, Unprocessable, ValidationFailed
 from .models import Account, SigningSession, utcnow
 from .models_drafts import SigningDraft, SigningDraftPage
+from .pdf_jobs import upload_slot
 from .signing import PlacementRequest, SigningService
 from .signing_pool import SigningPool
 from .storage import BlobStore, store_blob
@@ -73,7 +74,9 @@ class DraftService:
 
     # -- upload --------------------------------------------------------------------------------
     def create(self, creator: Account, pdf: bytes, title: str, ip: str) -> tuple[SigningDraft, str]:
-        """Validate the PDF (magic bytes, size, not encrypted, readable), render its first pages, store it."""
+        """Validate the PDF (magic bytes, size, not encrypted, readable, bounded, no active content), render
+        its first pages, store it. At most ``uploads_per_enterprise`` uploads of an enterprise are in
+        processing at once (429 ``too_many_uploads``), so one enterprise cannot fill the bulk lane."""
         if creator.enterprise_id is None:
             raise Forbidden("只有企业账号可以发起签署")
         limit = self.config.max_pdf_bytes
@@ -82,10 +85,13 @@ class DraftService:
             raise TooLarge(message, code="pdf_too_large", details={"file": [message]})
         if not pdf:
             raise ValidationFailed("请选择要签署的PDF文件", details={"file": ["文件为空"]})
-        try:
-            result = self.pool.request("preview_document", pdf=_b64(pdf), max_bytes=limit, render=RENDER_ON_UPLOAD)
-        except PdfRejected as exc:
-            raise _rejected(exc) from exc
+        lease = timedelta(seconds=2 * self.config.bulk_timeout_seconds + 60)
+        with upload_slot(self.db, creator.enterprise_id, self.config.uploads_per_enterprise, lease):
+            try:
+                result = self.pool.request("preview_document", pdf=_b64(pdf), max_bytes=limit,
+                                           render=RENDER_ON_UPLOAD)
+            except PdfRejected as exc:
+                raise _rejected(exc) from exc
         draft_id = secrets.token_urlsafe(16)
         token = secrets.token_urlsafe(32)
         now = utcnow()

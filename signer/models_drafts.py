@@ -47,3 +47,18 @@ class SigningDraftPage(Base):
     image_sha256: Mapped[str] = mapped_column(String(64))
     width_px: Mapped[int] = mapped_column(Integer)
     height_px: Mapped[int] = mapped_column(Integer)
+
+
+class PdfJobLease(Base):
+    """One slot of an enterprise's uploads in processing (issue 9 row 4), shared by every server process.
+
+    The primary key makes a slot exclusive; a lease expires (a process that died mid-upload cannot hold a
+    slot forever) and an expired one may be taken over by a compare-and-set on ``expires_at``.
+    """
+
+    __tablename__ = "pdf_job_leases"
+
+    enterprise_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

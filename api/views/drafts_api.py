@@ -52,7 +52,9 @@ def create(account: Account):
               content: {application/json: {schema: DraftSchema}}}
         400: {content: {application/json: {schema: ErrorSchema}}}
         413: {content: {application/json: {schema: ErrorSchema}}}
-        422: {description: not a PDF, encrypted or unreadable (details.file says why),
+        422: {description: not a PDF, encrypted, unreadable, a decompression bomb, too complex or with active
+              content (details.file says why), content: {application/json: {schema: ErrorSchema}}}
+        429: {description: too_many_uploads (the enterprise's uploads in processing are at the cap),
               content: {application/json: {schema: ErrorSchema}}}
     """
     upload = request.files.get("file")

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from signer.signing_pool import PdfWorkerError, SigningPool, _Process
+from pdfsign.errors import PdfRejected
+from signer.signing_pool import SIGNING, PdfWorkerError, SigningPool, _Process
 
 SILENT = (sys.executable, "-c", "import time; time.sleep(600)")
 
@@ -21,11 +22,16 @@ def test_a_silent_worker_is_killed_after_the_timeout():
 def test_the_pool_replaces_a_killed_worker():
     pool = SigningPool(1, timeout=0.5, command=SILENT)
     pool.start()
-    first = pool._idle.queue[0]
+    lane = pool.lanes[SIGNING]
+    first = lane._idle.queue[0]
     with pytest.raises(PdfWorkerError):
-        pool.request("prepare_document", pdf="", placements=[], max_bytes=1)
-    replacement = pool._idle.queue[0]
+        pool.request("finish_round", prepared={}, signature="", cert="", chain=[])
+    replacement = lane._idle.queue[0]
     assert replacement is not first and replacement.alive() and not first.alive()
+    # a job about an uploaded document that kills its worker refuses the document, clearly
+    with pytest.raises(PdfRejected) as refused:
+        pool.request("prepare_document", pdf="", placements=[], max_bytes=1)
+    assert refused.value.code == "too_complex"
     pool.close()
 
 
