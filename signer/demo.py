@@ -69,7 +69,7 @@ class LiveServer:
             try:
                 if requests.get(f"{self.url}/login", timeout=2).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too busy starting to answer
                 time.sleep(0.2)
         raise TimeoutError("server did not start")
 
