@@ -22,7 +22,8 @@ from signer.enums import CertificateKind, CertificateStatus, Role, SealKind
 from signer.events import RecordingNotifier
 from signer.models import Account, Certificate, Enterprise, SealAssignment
 from signer.passwords import hash_password
-from signer.seed import seed_demo
+from signer.seed import DEMO_CREDIT_CODE, seed_demo
+from signer.seed_seals import seed_demo_seals
 
 PASSWORD = "Demo-Pass-2026"
 SIGNING_PASSWORD = "Qm7#signing"
@@ -44,6 +45,9 @@ def provision(tmp_path: Path, database_url: str, **overrides: object) -> tuple[S
         audit.ensure_head(s)
     services.ca.initialize("测试认证中心")
     seed_demo(services.db, PASSWORD)
+    # as `signer init` does: seal images for the demo enterprise, a handwriting for operator1 (a seal without
+    # an image cannot sign)
+    seed_demo_seals(services.seals, DEMO_CREDIT_CODE, "operator1", None)
     return services, notifier
 
 
