@@ -32,7 +32,7 @@ COMPANY = PlacementRequest(SealKind.COMPANY, 1, 380, 80, 160, 80)
 
 @pytest.fixture
 def services(tmp_path: Path, database_url: str):
-    found, _notifier = provision(tmp_path, database_url)
+    found, _notifier = provision(tmp_path, database_url, seal_images=True)
     yield found
     found.db.dispose()
 
