@@ -373,6 +373,9 @@ class SealAssignmentsSchema(Schema):
     company = fields.Bool()
     legal_rep = fields.Bool()
     handwritten = fields.Bool()
+    handwriting_set = fields.Bool(metadata={"description": "该账号是否已在APP中设置手写签名"})
+    without_image = fields.List(fields.Str(), metadata={
+        "description": "没有印章图片的印章类型（使用它们的签署在扫码时被拒绝：seal_image_missing）"})
 
 
 class ConfirmSchema(Schema):

@@ -25,7 +25,7 @@ from .enums import (
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .lifecycle.retire import supersede_predecessor
 from .lifecycle.rules import state_label, state_of
-from .models import Account, Certificate, Enterprise, UnlockChallenge, utcnow
+from .models import Account, Certificate, Enterprise, IssuedSerial, UnlockChallenge, utcnow
 from .secretbox import SecretBox
 from .transitions import move_certificate
 
@@ -58,6 +58,63 @@ class UnlockOutcome:
 
 class WrongSigningPassword(Forbidden):
     code = "wrong_password"
+
+
+class CertificateUnusable(Forbidden):
+    """The certificate may not be used now; ``code`` says why (``certificate_frozen``, ``not_effective``,
+    ``certificate_revoked``, ``certificate_expired``, ``usage_exhausted``). A signing session whose round
+    meets it becomes 签署失败 with the message as its reason."""
+
+    code = "certificate_unusable"
+
+
+FROZEN_MESSAGE = "签名密码已连续输错5次，证书已冻结，请办理解冻"
+
+
+def lock_certificate(s: Session, cert_id: int) -> Certificate | None:
+    """The certificate row, locked until the transaction ends (``SELECT … FOR UPDATE`` on PostgreSQL; on
+    SQLite the write transaction's ``BEGIN IMMEDIATE`` already serializes writers)."""
+    return s.scalar(select(Certificate).where(Certificate.id == cert_id).with_for_update()
+                    .execution_options(populate_existing=True))
+
+
+def _check_not_frozen(cert: Certificate) -> None:
+    if cert.status == CertificateStatus.FROZEN or cert.failed_unlocks >= ks_server.MAX_CONSECUTIVE_FAILURES:
+        raise CertificateUnusable(FROZEN_MESSAGE, code="certificate_frozen", details={"remaining": 0})
+
+
+def require_signable(s: Session, cert_id: int, count_use: bool = False) -> Certificate:
+    """The one rule for signing with a certificate, checked on its locked row inside the caller's write
+    transaction: 已生效, not frozen, within its validity, serial not revoked, a use left.
+
+    With ``count_use`` the use is counted here, atomically: ``usage_count + 1`` only while uses are left and
+    the certificate is 已生效, so two sessions approved before either finished cannot both count.
+    """
+    cert = lock_certificate(s, cert_id)
+    if cert is None:
+        raise CertificateUnusable("证书不存在，不能签署", code="not_effective")
+    _check_not_frozen(cert)
+    if cert.status != CertificateStatus.EFFECTIVE:
+        raise CertificateUnusable(f"证书已失效（{CERTIFICATE_STATUS_LABELS[cert.status]}），不能签署",
+                                  code="not_effective", details={"status": cert.status.value})
+    if cert.not_after is None or cert.not_after <= utcnow():
+        raise CertificateUnusable("证书已过有效期，不能签署", code="certificate_expired")
+    issued = s.get(IssuedSerial, cert.serial_hex) if cert.serial_hex else None
+    if issued is None or issued.revoked_at is not None:
+        raise CertificateUnusable("证书已吊销，不能签署", code="certificate_revoked")
+    if count_use:
+        counted = s.execute(
+            update(Certificate)
+            .where(Certificate.id == cert_id, Certificate.usage_count < Certificate.usage_limit,
+                   Certificate.status == CertificateStatus.EFFECTIVE)
+            .values(usage_count=Certificate.usage_count + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if counted != 1:
+            raise CertificateUnusable("证书剩余次数不足，本次签署未完成", code="usage_exhausted")
+    elif cert.usage_count >= cert.usage_limit:
+        raise CertificateUnusable("证书剩余次数不足", code="usage_exhausted")
+    return cert
 
 
 def status_label(cert: Certificate, now: datetime | None = None, window: timedelta = EXPIRING_WINDOW) -> str:
@@ -173,21 +230,27 @@ class CertificateService:
             return self.new_challenge(s, cert, who.device.id, "password")
 
     def _usable_on_device(self, s: Session, who: AppIdentity, cert_id: int, purpose: str = "sign") -> Certificate:
-        cert = s.get(Certificate, cert_id)
+        """The device's certificate, its row locked for the rest of the transaction (so a check and what
+        the caller writes after it are one step)."""
+        cert = lock_certificate(s, cert_id)
         if cert is None or cert.bound_account_id != who.account.id:
             raise NotFound("证书不存在")
         if cert.device_id != who.device.id:
             raise Forbidden("证书不在本设备上", code="wrong_device")
-        if (cert.status == CertificateStatus.FROZEN
-                or cert.failed_unlocks >= ks_server.MAX_CONSECUTIVE_FAILURES):
-            raise Forbidden("签名密码已连续输错5次，证书已冻结，请办理解冻", code="certificate_frozen")
+        _check_not_frozen(cert)
         if cert.status not in UNLOCKABLE.get(purpose, UNLOCKABLE["sign"]):
-            raise Conflict(f"证书状态为{CERTIFICATE_STATUS_LABELS[cert.status]}", code="not_effective")
+            raise CertificateUnusable(f"证书已失效（{CERTIFICATE_STATUS_LABELS[cert.status]}）",
+                                      code="not_effective", details={"status": cert.status.value})
         return cert
 
     def unlock(self, who: AppIdentity, challenge_id: int, response: bytes, purpose: str, ip: str,
                session_id: str | None = None) -> UnlockOutcome:
-        """Check the phone's answer to a challenge. Commits the failure count even when it refuses."""
+        """Check the phone's answer to a challenge. Commits the failure count even when it refuses.
+
+        The certificate row is locked before its failure count is read, so checking an answer and counting
+        it are one step: of any number of concurrent wrong answers exactly five are checked, and nothing,
+        not even the right answer, is checked after that.
+        """
         actor = who.actor(ip)
         now = utcnow()
         with self.db.write() as s:
@@ -234,8 +297,7 @@ class CertificateService:
         if outcome.ok and outcome.share is not None:
             return outcome.share
         if outcome.frozen:
-            raise WrongSigningPassword("签名密码已连续输错5次，证书已冻结，请办理解冻",
-                                       code="certificate_frozen", details={"remaining": 0})
+            raise CertificateUnusable(FROZEN_MESSAGE, code="certificate_frozen", details={"remaining": 0})
         raise WrongSigningPassword(f"签名密码错误，还可尝试{outcome.remaining}次",
                                    details={"remaining": outcome.remaining})
 

@@ -8,6 +8,7 @@ account may apply, optionally pinned to one image; which image a signature shows
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -23,6 +24,12 @@ from .models_seals import HandwrittenSignature, SealImage
 from .storage import BlobStore, store_blob
 
 SOURCES = ("upload", "online", "cutout", "generated")
+
+
+class SealUnusable(Forbidden):
+    """A placement's seal cannot be applied by this account: not assigned, or no image to show."""
+
+    code = "seal_not_assigned"
 
 
 def _actor(account: Account | None, ip: str) -> Actor | None:
@@ -121,11 +128,42 @@ class SealService:
             return self._image_for(s, account_id, kind)
 
     def _image_for(self, s: Session, account_id: int, kind: SealKind) -> bytes | None:
+        sha = self._image_sha(s, account_id, kind)
+        return self.store.get(sha) if sha else None
+
+    def require_usable(self, s: Session, account_id: int, kinds: Iterable[SealKind]) -> None:
+        """Every seal kind a session places is assigned to the account and has an image to show.
+
+        Part of the rule every signing round checks (signer/signing.py): a seal without an image would sign
+        with an empty slot, so it is refused before anything is signed (``seal_image_missing``).
+        """
+        wanted = sorted(set(kinds))
+        assigned = set(s.scalars(select(SealAssignment.seal_kind).where(SealAssignment.account_id == account_id)))
+        unassigned = [k for k in wanted if k not in assigned]
+        if unassigned:
+            labels = "、".join(SEAL_KIND_LABELS[k] for k in unassigned)
+            raise SealUnusable(f"您未被分配{labels}，不能签署此文件", code="seal_not_assigned",
+                               details={"missing": [k.value for k in unassigned]})
+        imageless = [k for k in wanted if self._image_sha(s, account_id, k) is None]
+        if imageless:
+            reasons = ["您尚未设置手写签名（请先在APP中设置）" if k == SealKind.HANDWRITTEN
+                       else f"企业没有{SEAL_KIND_LABELS[k]}的印章图片" for k in imageless]
+            raise SealUnusable(f"{'；'.join(reasons)}，不能签署此文件", code="seal_image_missing",
+                               details={"missing": [k.value for k in imageless]})
+
+    def without_image(self, account_id: int) -> list[SealKind]:
+        """The seal kinds that would have no image for this account (分配印章 says so)."""
+        with self.db.read() as s:
+            return [k for k in SealKind if self._image_sha(s, account_id, k, assigned_only=False) is None]
+
+    def _image_sha(self, s: Session, account_id: int, kind: SealKind, assigned_only: bool = True) -> str | None:
+        """The blob of the image this account's seal of ``kind`` shows (pinned, own handwriting, or the
+        enterprise's latest); refuses (``seal_not_assigned``) when the kind is not assigned."""
         assignment = s.scalar(select(SealAssignment).where(SealAssignment.account_id == account_id,
                                                            SealAssignment.seal_kind == kind))
-        if assignment is None:
-            raise Forbidden(f"您未被分配{SEAL_KIND_LABELS[kind]}", code="seal_not_assigned")
-        sha = assignment.image_sha256
+        if assignment is None and assigned_only:
+            raise SealUnusable(f"您未被分配{SEAL_KIND_LABELS[kind]}", code="seal_not_assigned")
+        sha = assignment.image_sha256 if assignment is not None else None
         if sha is None and kind == SealKind.HANDWRITTEN:
             own = s.get(HandwrittenSignature, account_id)
             sha = own.image_sha256 if own else None
@@ -134,7 +172,7 @@ class SealService:
             sha = s.scalar(select(SealImage.image_sha256).where(
                 SealImage.enterprise_id == account.enterprise_id, SealImage.kind == kind)
                 .order_by(SealImage.id.desc()).limit(1)) if account else None
-        return self.store.get(sha) if sha else None
+        return sha
 
     # -- H5: handwritten signature -----------------------------------------------------------------
     def set_handwriting(self, account: Account, strokes: Any = None, png: bytes | None = None,

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography import x509
@@ -26,7 +26,7 @@ from . import audit, qr
 from .accounts import AppIdentity
 from .audit import Actor
 from .ca import CertificateAuthority
-from .certificates import CertificateService, WrongSigningPassword
+from .certificates import CertificateService, CertificateUnusable, WrongSigningPassword, require_signable
 from .config import Config
 from .db import Database
 from .enums import (
@@ -45,20 +45,20 @@ from .models import (
     Account,
     Certificate,
     Enterprise,
-    IssuedSerial,
-    SealAssignment,
     SealPlacementRow,
     SigningRound,
     SigningSession,
     utcnow,
 )
-from .seals import SealService
+from .seals import SealService, SealUnusable
 from .signing_pool import SigningPool
 from .stamp_fonts import ensure_stamp_fonts
 from .storage import BlobStore, store_blob
 from .transitions import move_session
 
 S = SessionStatus
+# What makes a round impossible to finish: the session fails with the refusal's message as its reason.
+RoundRefused = (CertificateUnusable, SealUnusable)
 SIGNING_GRACE = timedelta(minutes=2)
 TIMESTAMPED_LEVELS = frozenset({PadesLevel.B_T, PadesLevel.B_LT, PadesLevel.B_LTA})
 LONG_TERM_LEVELS = frozenset({PadesLevel.B_LT, PadesLevel.B_LTA})
@@ -267,25 +267,14 @@ class SigningService:
         if row.allowed_account_id is not None and row.allowed_account_id != account.id:
             raise Forbidden("此文件指定了其他签署人", code="not_designated_signer")
         with self.db.write() as s:
-            cert = s.scalar(select(Certificate).where(
+            cert_id = s.scalar(select(Certificate.id).where(
                 Certificate.bound_account_id == account.id, Certificate.device_id == who.device.id,
                 Certificate.kind == CertificateKind.MOBILE, Certificate.status == CertificateStatus.EFFECTIVE,
             ))
-            if cert is None or cert.not_after is None or cert.not_after <= utcnow():
+            if cert_id is None:
                 raise Forbidden("本设备上没有有效的移动端证书", code="no_certificate")
-            issued = s.get(IssuedSerial, cert.serial_hex) if cert.serial_hex else None
-            if issued is None or issued.revoked_at is not None:
-                raise Forbidden("证书已吊销，不能签署", code="certificate_revoked")
-            if cert.usage_count >= cert.usage_limit:
-                raise Forbidden("证书剩余次数不足", code="usage_exhausted")
+            cert = self._require_may_finish(s, row.id, cert_id, account.id)
             placements = self._placements(s, row.id)
-            assigned = set(s.scalars(select(SealAssignment.seal_kind).where(
-                SealAssignment.account_id == account.id)))
-            missing = sorted({p.seal_kind for p in placements} - assigned)
-            if missing:
-                labels = "、".join(SEAL_KIND_LABELS[k] for k in missing)
-                raise Forbidden(f"您未被分配{labels}，不能签署此文件", code="seal_not_assigned",
-                                details={"missing": [k.value for k in missing]})
             move_session(s, row.id, S.WAITING, S.SCANNED, scanned_by=account.id, device_id=who.device.id,
                          certificate_id=cert.id, scanned_at=utcnow())
             challenge = self.certs.new_challenge(s, cert, who.device.id, "sign", row.id)
@@ -317,6 +306,15 @@ class SigningService:
             raise Conflict(f"签署会话状态为{SESSION_STATUS_LABELS[row.status]}", code="illegal_transition")
         return row
 
+    def _require_may_finish(self, s: Session, session_id: str, cert_id: int, account_id: int,
+                            count_use: bool = False) -> Certificate:
+        """May this certificate finish a round of this session? The one rule, checked inside the write
+        transaction of scan, approve and every signature value (certificate row locked; with ``count_use``
+        the use is counted in the same step). Raises one of ``RoundRefused``."""
+        cert = require_signable(s, cert_id, count_use)
+        self.seals.require_usable(s, account_id, [p.seal_kind for p in self._placements(s, session_id)])
+        return cert
+
     def _fail(self, session_id: str, expected: SessionStatus, reason: str, actor: Actor) -> None:
         try:
             with self.db.write() as s:
@@ -334,17 +332,22 @@ class SigningService:
         try:
             share = self.certs.require_unlock(who, challenge_id, response, "sign", ip, session_id)
         except WrongSigningPassword as exc:
-            if exc.code == "certificate_frozen":
-                self._fail(session_id, S.SCANNED, "证书已冻结", actor)
-            else:
-                with self.db.write() as s:
-                    cert = s.get(Certificate, row.certificate_id)
-                    retry = self.certs.new_challenge(s, cert, who.device.id, "sign", session_id)
-                exc.details["challenge"] = {"id": retry.id, "nonce": _b64(retry.nonce)}
+            with self.db.write() as s:
+                cert = s.get(Certificate, row.certificate_id)
+                retry = self.certs.new_challenge(s, cert, who.device.id, "sign", session_id)
+            exc.details["challenge"] = {"id": retry.id, "nonce": _b64(retry.nonce)}
             raise
-        with self.db.write() as s:
-            move_session(s, session_id, S.SCANNED, S.SIGNING)
-            audit.record(s, actor, "signing:approve", "signing_session", session_id, {})
+        except CertificateUnusable as exc:  # frozen (by this answer or before it), withdrawn, revoked …
+            self._fail(session_id, S.SCANNED, exc.message, actor)
+            raise
+        try:
+            with self.db.write() as s:
+                self._require_may_finish(s, session_id, row.certificate_id, row.scanned_by)
+                move_session(s, session_id, S.SCANNED, S.SIGNING)
+                audit.record(s, actor, "signing:approve", "signing_session", session_id, {})
+        except RoundRefused as exc:
+            self._fail(session_id, S.SCANNED, exc.message, actor)
+            raise
         self._notify(session_id)
         try:
             first = self._prepare_round(session_id, 0)
@@ -445,31 +448,41 @@ class SigningService:
                 self._fail(session_id, S.SIGNING, "添加长期验证信息失败", actor)
                 raise
         now = utcnow()
-        with self.db.write() as s:
-            done = s.execute(
-                update(SigningRound)
-                .where(SigningRound.id == round_row.id, SigningRound.finished_at.is_(None))
-                .values(finished_at=now, output_sha256=store_blob(s, self.store, output, "application/pdf"))
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if done != 1:
-                raise Conflict("该轮签署已完成", code="wrong_round")
-            last = position + 1 == total
-            if last:
-                move_session(s, session_id, S.SIGNING, S.SIGNED, signed_sha256=hashlib.sha256(output).hexdigest(),
-                             finished_at=now, current_round=position + 1)
-                s.execute(update(Certificate).where(Certificate.id == cert.id)
-                          .values(usage_count=Certificate.usage_count + 1))
-                audit.record(s, actor, "signing:signed", "signing_session", session_id,
-                             {"certificate": cert.serial_hex, "signed": hashlib.sha256(output).hexdigest()})
-            else:
-                s.execute(update(SigningSession).where(SigningSession.id == session_id)
-                          .values(current_round=position + 1))
-        if last:
-            self._notify(session_id)
-            return {"done": True, "status": S.SIGNED.value}
+        last = position + 1 == total
+        try:
+            with self.db.write() as s:
+                self._finish_round(s, row, round_row.id, position, output, now, last, actor)
+        except RoundRefused as exc:
+            self._fail(session_id, S.SIGNING, exc.message, actor)
+            raise
         self._notify(session_id)
+        if last:
+            return {"done": True, "status": S.SIGNED.value}
         return {"done": False, "round": self._prepare_round(session_id, position + 1)}
+
+    def _finish_round(self, s: Session, row: SigningSession, round_id: int, position: int, output: bytes,
+                      now: datetime, last: bool, actor: Actor) -> None:
+        """Record a finished round; the last one moves the session to 已签署 and counts the use, all in the
+        caller's transaction and only while the certificate may still sign."""
+        session_id = row.id
+        cert = self._require_may_finish(s, session_id, row.certificate_id, row.scanned_by, count_use=last)
+        done = s.execute(
+            update(SigningRound)
+            .where(SigningRound.id == round_id, SigningRound.finished_at.is_(None))
+            .values(finished_at=now, output_sha256=store_blob(s, self.store, output, "application/pdf"))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if done != 1:
+            raise Conflict("该轮签署已完成", code="wrong_round")
+        if last:
+            signed_sha = hashlib.sha256(output).hexdigest()
+            move_session(s, session_id, S.SIGNING, S.SIGNED, signed_sha256=signed_sha, finished_at=now,
+                         current_round=position + 1)
+            audit.record(s, actor, "signing:signed", "signing_session", session_id,
+                         {"certificate": cert.serial_hex, "signed": signed_sha})
+        else:
+            s.execute(update(SigningSession).where(SigningSession.id == session_id)
+                      .values(current_round=position + 1))
 
     def _add_long_term_data(self, pdf: bytes, cert: Certificate, level: PadesLevel) -> bytes:
         """B-LT: one revision with the DSS; B-LTA: plus a document timestamp (after the last seal)."""

@@ -22,13 +22,15 @@ from signer.enums import CertificateKind, CertificateStatus, Role, SealKind
 from signer.events import RecordingNotifier
 from signer.models import Account, Certificate, Enterprise, SealAssignment
 from signer.passwords import hash_password
-from signer.seed import seed_demo
+from signer.seed import DEMO_CREDIT_CODE, seed_demo
+from signer.seed_seals import seed_demo_seals
 
 PASSWORD = "Demo-Pass-2026"
 SIGNING_PASSWORD = "Qm7#signing"
 
 
-def provision(tmp_path: Path, database_url: str, **overrides: object) -> tuple[Services, RecordingNotifier]:
+def provision(tmp_path: Path, database_url: str, seal_images: bool = False,
+              **overrides: object) -> tuple[Services, RecordingNotifier]:
     config = Config(instance_path=tmp_path / "instance", database_url=database_url, signing_workers=0,
                     base_url="http://127.0.0.1:1")
     if database_url.startswith("sqlite"):
@@ -44,6 +46,8 @@ def provision(tmp_path: Path, database_url: str, **overrides: object) -> tuple[S
         audit.ensure_head(s)
     services.ca.initialize("测试认证中心")
     seed_demo(services.db, PASSWORD)
+    if seal_images:  # as `signer init` does: the enterprise's seal images, operator1's handwriting
+        seed_demo_seals(services.seals, DEMO_CREDIT_CODE, "operator1", None)
     return services, notifier
 
 

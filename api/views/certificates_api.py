@@ -158,7 +158,11 @@ def bind(account: Account, cert_id: int):
 
 
 def assignments_view(account_id: int, assignments: dict) -> dict:  # type: ignore[type-arg]
-    return {"account_id": account_id, **{kind.value: kind in assignments for kind in SealKind}}
+    """What is assigned, and which seals would have no image (such a seal is refused at scan)."""
+    without = services().seals.without_image(account_id)
+    return {"account_id": account_id, **{kind.value: kind in assignments for kind in SealKind},
+            "handwriting_set": SealKind.HANDWRITTEN not in without,
+            "without_image": [kind.value for kind in without]}
 
 
 @bp.get("/accounts/<int:account_id>/seals")

@@ -151,7 +151,9 @@ def assign_seals(cert_id: int) -> Any:
         assigned = svc.lifecycle.binding.assignments(account, bound.id)
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
-    seals = [{"kind": k.value, "label": SEAL_KIND_LABELS[k], "assigned": k in assigned} for k in SealKind]
+    without = svc.seals.without_image(bound.id)
+    seals = [{"kind": k.value, "label": SEAL_KIND_LABELS[k], "assigned": k in assigned, "has_image": k not in without}
+             for k in SealKind]
     return _page("member/seals.html", "member_pages.certificates", trail, bound=bound, seals=seals,
                  can_assign=account.role == Role.ADMIN)
 

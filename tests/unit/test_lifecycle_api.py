@@ -263,7 +263,8 @@ def test_b8_seal_assignment_and_prices_and_choices(api):
     admin = ApiUser(app, "admin")
     op_id = account_id(services, "operator1")
     assert admin.get(f"/api/v1/accounts/{op_id}/seals").get_json() == {
-        "account_id": op_id, "company": True, "legal_rep": True, "handwritten": True}
+        "account_id": op_id, "company": True, "legal_rep": True, "handwritten": True,
+        "handwriting_set": False, "without_image": ["company", "legal_rep", "handwritten"]}  # no images seeded
     after = admin.put(f"/api/v1/accounts/{op_id}/seals", json={"legal_rep": False}).get_json()
     assert (after["company"], after["legal_rep"], after["handwritten"]) == (True, False, True)
     prices = admin.get("/api/v1/prices").get_json()["items"]

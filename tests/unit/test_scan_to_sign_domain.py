@@ -25,7 +25,7 @@ COMPANY = PlacementRequest(SealKind.COMPANY, 1, 380, 80, 160, 80)
 
 @pytest.fixture
 def env(tmp_path: Path, database_url: str):
-    services, notifier = provision(tmp_path, database_url)
+    services, notifier = provision(tmp_path, database_url, seal_images=True)  # a seal without an image cannot sign
     yield services, notifier
     services.db.dispose()
 
