@@ -63,11 +63,13 @@ def file_for(kind: AttachmentKind) -> tuple[str, bytes]:
     return f"{kind.value}.jpg", scan_jpeg()
 
 
-def lifecycle_services(tmp_path: Path, database_url: str, **settings: object) -> Services:
-    """A provisioned instance whose SMS go to the outbox, with resends allowed at once."""
+def lifecycle_services(tmp_path: Path, database_url: str, seal_images: bool = False,
+                       **settings: object) -> Services:
+    """A provisioned instance whose SMS go to the outbox, with resends allowed at once (``seal_images``: the
+    demo seal images too, for tests that sign)."""
     values = {"sms_provider": "outbox", "sms_resend_seconds": 0, "sms_daily_per_phone": 1000,
               "sms_daily_per_ip": 1000, **settings}
-    services, _ = provision(tmp_path, database_url, lifecycle=LifecycleSettings(**values))
+    services, _ = provision(tmp_path, database_url, seal_images=seal_images, lifecycle=LifecycleSettings(**values))
     return services
 
 

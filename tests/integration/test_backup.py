@@ -73,7 +73,7 @@ def _sign_on_a(services) -> tuple[bytes, int]:
 
 def test_backup_restore_into_a_new_instance(two_databases, tmp_path, monkeypatch, capsys):
     a_url, b_url = two_databases
-    a = lifecycle_services(tmp_path / "a", a_url)
+    a = lifecycle_services(tmp_path / "a", a_url, seal_images=True)
     signed, cert_id = _sign_on_a(a)
     with a.db.read() as s:
         events_on_a = s.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1))

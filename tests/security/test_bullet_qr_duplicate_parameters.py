@@ -20,7 +20,7 @@ COMPANY = PlacementRequest(SealKind.COMPANY, 1, 380, 80, 160, 80)
 
 @pytest.fixture
 def services(tmp_path: Path):
-    services, _ = provision(tmp_path, f"sqlite:///{tmp_path / 'signer.db'}")
+    services, _ = provision(tmp_path, f"sqlite:///{tmp_path / 'signer.db'}", seal_images=True)
     yield services
     services.db.dispose()
 
