@@ -1,7 +1,7 @@
 """The member center's certificate-lifecycle pages (A1–A5, B1–B6, E): thin pages over the JSON API.
 
 The list, the 新签 wizard, 生成订单 and the review actions call ``/api/v1`` from small scripts in
-``static/member/``; the detail pages (订单, 申请, 办理记录, 审核) are rendered here from the same services the
+``static/js/pages/member/``; the detail pages (订单, 申请, 办理记录, 审核) are rendered here from the same services the
 API uses, so no domain rule lives in a page.
 """
 
