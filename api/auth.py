@@ -6,7 +6,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app, g, request, session
 
@@ -14,14 +14,18 @@ from signer.accounts import AppIdentity
 from signer.errors import Forbidden, NotAuthenticated
 from signer.models import Account
 
+if TYPE_CHECKING:  # signer.app builds the Flask app from api/, so only the type is imported here
+    from signer.app import Services
+
 F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_LOGIN_KEY = "login"  # the cookie's key for the login-session token (signer/login_sessions.py)
 
 
-def services() -> Any:
-    return current_app.extensions["signer"]
+def services() -> Services:
+    found: Services = current_app.extensions["signer"]
+    return found
 
 
 def client_ip() -> str:

@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .errors import KeystoreError, KeystoreLocked
@@ -116,7 +116,7 @@ def _pkcs8(key: PrivateKeyTypes) -> bytes:
     )
 
 
-def _spki(key: Any) -> bytes:
+def _spki(key: PublicKeyTypes) -> bytes:
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 

@@ -39,7 +39,8 @@ def read_message(stream: BinaryIO) -> dict[str, Any] | None:
     if len(header) < _HEADER.size:
         return None
     (length,) = _HEADER.unpack(header)
-    return json.loads(stream.read(length))
+    message: dict[str, Any] = json.loads(stream.read(length))
+    return message
 
 
 def write_message(stream: BinaryIO, message: dict[str, Any]) -> None:
