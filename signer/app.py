@@ -156,7 +156,7 @@ def create_app(config: Config | None = None) -> Flask:
         headers["Strict-Transport-Security"] = "max-age=31536000"
 
     @app.after_request
-    def _headers(resp):  # type: ignore[no-untyped-def]
+    def _headers(resp):
         for key, value in headers.items():
             resp.headers.setdefault(key, value)
         return resp

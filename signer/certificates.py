@@ -15,7 +15,7 @@ from keystore import server as ks_server
 from . import audit, pki
 from .accounts import AppIdentity
 from .ca import CertificateAuthority
-from .db import Database
+from .db import Database, rowcount
 from .enums import (
     CERTIFICATE_KIND_LABELS,
     CERTIFICATE_STATUS_LABELS,
@@ -103,13 +103,13 @@ def require_signable(s: Session, cert_id: int, count_use: bool = False) -> Certi
     if issued is None or issued.revoked_at is not None:
         raise CertificateUnusable("证书已吊销，不能签署", code="certificate_revoked")
     if count_use:
-        counted = s.execute(
+        counted = rowcount(s.execute(
             update(Certificate)
             .where(Certificate.id == cert_id, Certificate.usage_count < Certificate.usage_limit,
                    Certificate.status == CertificateStatus.EFFECTIVE)
             .values(usage_count=Certificate.usage_count + 1)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if counted != 1:
             raise CertificateUnusable("证书剩余次数不足，本次签署未完成", code="usage_exhausted")
     elif cert.usage_count >= cert.usage_limit:
@@ -258,13 +258,13 @@ class CertificateService:
             if (challenge is None or challenge.device_id != who.device.id or challenge.purpose != purpose
                     or challenge.session_id != session_id):
                 raise NotFound("解锁挑战不存在")
-            consumed = s.execute(
+            consumed = rowcount(s.execute(
                 update(UnlockChallenge)
                 .where(UnlockChallenge.id == challenge_id, UnlockChallenge.used_at.is_(None),
                        UnlockChallenge.expires_at > now)
                 .values(used_at=now)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if consumed != 1:
                 raise Conflict("解锁挑战已使用或已过期，请重试", code="challenge_used")
             cert = self._usable_on_device(s, who, challenge.certificate_id, purpose)

@@ -12,7 +12,7 @@ from ..auth import check_csrf, client_ip, csrf_token, current_account, services
 bp = Blueprint("cashier", __name__)
 
 
-def _page(order_no: str, **context):  # type: ignore[no-untyped-def]
+def _page(order_no: str, **context):
     account = current_account()
     lc = services().lifecycle
     try:

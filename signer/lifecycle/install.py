@@ -47,7 +47,7 @@ class InstallService:
         self.ca = ca
         self.certs = certs
 
-    def _pair(self, s, who: AppIdentity, cert_id: int) -> tuple[Certificate, Certificate]:  # type: ignore[no-untyped-def]
+    def _pair(self, s, who: AppIdentity, cert_id: int) -> tuple[Certificate, Certificate]:
         successor = s.get(Certificate, cert_id)
         if successor is None or successor.bound_account_id != who.account.id:
             raise NotFound("证书不存在")
