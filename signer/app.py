@@ -172,7 +172,8 @@ def create_app(config: Config | None = None) -> Flask:
     )
     socketio.on_namespace(PcNamespace(services, socketio, notifier))
     socketio.on_namespace(AppNamespace(services))
-    app.wsgi_app = SecurityHeadersMiddleware(app.wsgi_app, headers)  # also Socket.IO polling responses
+    # also Socket.IO polling responses; Flask documents replacing wsgi_app, but declares it a method
+    app.wsgi_app = SecurityHeadersMiddleware(app.wsgi_app, headers)  # type: ignore[method-assign]
     return app
 
 

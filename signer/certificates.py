@@ -15,7 +15,7 @@ from keystore import server as ks_server
 from . import audit, pki
 from .accounts import AppIdentity
 from .ca import CertificateAuthority
-from .db import Database, rowcount
+from .db import Database, must_get, rowcount
 from .enums import (
     CERTIFICATE_KIND_LABELS,
     CERTIFICATE_STATUS_LABELS,
@@ -139,6 +139,7 @@ class CertificateService:
                 "keystore_share_enc": self.box.seal(share, "keystore-share", ctx)}
 
     def keystore_verifier(self, cert: Certificate, device_id: int) -> bytes:
+        assert cert.keystore_verifier_enc is not None  # only an installed certificate is asked
         return self.box.open(cert.keystore_verifier_enc, "keystore-verifier", self._context(cert.id, device_id))
 
     # -- queries -------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ class CertificateService:
                                code="illegal_transition")
             if cert.reuse_key:
                 raise Conflict("此证书沿用原证书的密钥，请在原手机上安装（输入签名密码）", code="install_same_key")
-            enterprise = s.get(Enterprise, cert.enterprise_id)
+            enterprise = must_get(s, Enterprise, cert.enterprise_id)
             sequence = self.ca.next_sequence(s, cert.enterprise_id)
         now = utcnow()
         not_after = cert.planned_not_after or now.replace(year=now.year + cert.validity_years)
@@ -268,6 +269,7 @@ class CertificateService:
             if consumed != 1:
                 raise Conflict("解锁挑战已使用或已过期，请重试", code="challenge_used")
             cert = self._usable_on_device(s, who, challenge.certificate_id, purpose)
+            assert cert.keystore_verifier_enc is not None and cert.keystore_share_enc is not None  # on this device
             ctx = self._context(cert.id, who.device.id)
             verifier = self.box.open(cert.keystore_verifier_enc, "keystore-verifier", ctx)
             if ks_server.check_unlock_response(verifier, challenge.nonce, response):

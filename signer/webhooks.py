@@ -151,6 +151,7 @@ class WebhookService:
             return False
         with self.db.read() as s:
             client = s.get(ApiClient, delivery.api_client_id)
+        assert client is not None  # a delivery belongs to its client (a foreign key)
         body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
         timestamp = str(int(time.time()))
         error: str | None = None

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from .. import audit
 from ..audit import Actor
 from ..ca import CertificateAuthority
-from ..db import Database, rowcount
+from ..db import Database, must_get, rowcount
 from ..enums import CERTIFICATE_STATUS_LABELS, CertificateKind, CertificateStatus, Role, SealKind
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..models import Account, Certificate, SealAssignment, utcnow
@@ -80,7 +80,7 @@ class BindingService:
             else:
                 raise Conflict("该证书状态不能解绑", code="illegal_transition", details={"status": cert.status.value})
         with self.db.read() as s:
-            return s.get(Certificate, result_id)
+            return must_get(s, Certificate, result_id)
 
     # -- H7 --------------------------------------------------------------------------------------
     def bind(self, actor: Account, cert_id: int, account_id: int, ip: str) -> Certificate:
@@ -109,7 +109,7 @@ class BindingService:
             audit.record(s, Actor(actor.id, actor.username, ip), "certificate:bind", "certificate", cert.id,
                          {"account": target.username})
         with self.db.read() as s:
-            return s.get(Certificate, cert.id)
+            return must_get(s, Certificate, cert.id)
 
     def enterprise_certificates(self, actor: Account) -> list[tuple[Certificate, Account | None]]:
         """H4/H7 in the administrator's APP: every mobile certificate of the enterprise, with its account."""

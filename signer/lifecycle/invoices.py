@@ -24,7 +24,7 @@ from pdfsign.remote import SIGNING_TIME_PLACEHOLDER
 from .. import audit
 from ..audit import Actor
 from ..ca import CertificateAuthority
-from ..db import Database
+from ..db import Database, must_get
 from ..enums import (
     APPLICATION_KIND_LABELS,
     CERTIFICATE_KIND_LABELS,
@@ -154,7 +154,7 @@ class InvoiceService:
             audit.record(s, Actor(actor.id, actor.username, ip), "invoice-profile:default", "invoice_profile",
                          profile.id, {})
         with self.db.read() as s:
-            return s.get(InvoiceProfile, profile_id)
+            return must_get(s, InvoiceProfile, profile_id)
 
     def delete_profile(self, actor: Account, profile_id: int, confirmed: bool, ip: str) -> None:
         """删除, only when confirmed; orders keep their snapshot."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
-from ..db import Database
+from ..db import Database, must_get
 from ..enums import ApplicationStatus, OrderStatus
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Account, utcnow
@@ -145,7 +145,7 @@ class OrderService:
             order = access.own(s.scalar(select(Order).where(Order.order_no == order_no)), actor, "订单")
             move_order(s, order.id, order.status, OrderStatus.CANCELLED, cancelled_at=utcnow())
             for item in s.scalars(select(OrderItem).where(OrderItem.order_id == order.id)):
-                app = s.get(Application, item.application_id)
+                app = must_get(s, Application, item.application_id)
                 move_application(s, app.id, app.kind, A.PENDING_PAYMENT, A.PENDING_ORDER)
             audit.record(s, who, "order:cancel", "order", order.id, {"order_no": order.order_no})
         return self.get(actor, order_no)

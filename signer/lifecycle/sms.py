@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -62,7 +63,7 @@ class OutboxSms:
 
 
 def make_provider(name: str, db: Database) -> SmsProvider:
-    providers = {"console": ConsoleSms, "outbox": lambda: OutboxSms(db)}
+    providers: dict[str, Callable[[], SmsProvider]] = {"console": ConsoleSms, "outbox": lambda: OutboxSms(db)}
     if name not in providers:
         raise ValueError(f"unknown SMS provider {name!r} (console, outbox)")
     return providers[name]()
