@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import Actor
 from ..ca import CertificateAuthority
-from ..db import Database, rowcount
+from ..db import Database, must_get, rowcount
 from ..enums import (
     ATTACHMENT_KIND_LABELS,
     OPEN_APPLICATION_STATUSES,
@@ -242,7 +242,9 @@ class ApplicationService:
         _field_errors(errors)
         self.sms.verify(actor.phone, SmsPurpose.APPLICATION, form.sms_code)
         with self.db.write() as s:
+            assert bound is not None  # _field_errors raised otherwise
             account = s.scalar(select(Account).where(Account.id == bound.id).with_for_update())
+            assert account is not None  # just checked, and accounts are never deleted
             if self._has_active(s, account.id, form.certificate_kind):
                 raise Conflict("该账号已有有效证书，请选择其他账号", code="account_has_certificate")
             rows = self._attachments_now(s, enterprise_id, form)
@@ -316,7 +318,7 @@ class ApplicationService:
         self.sms.verify(phone, purpose, form.sms_code)
         actor_ref = Actor(actor.id, actor.username, ip)
         with self.db.write() as s:
-            cert = s.get(Certificate, cert_id)
+            cert = must_get(s, Certificate, cert_id)
             rules.check_eligible(kind, cert, utcnow(), self.settings.renewal_window)
             rows = self._attachments_now(s, enterprise_id, form)
             app = self._insert(s, actor, kind, cert.kind, cert.id, ip, values, rows)
@@ -339,7 +341,7 @@ class ApplicationService:
     def _insert(self, s: Session, actor: Account, kind: ApplicationKind, cert_kind: CertificateKind,
                 cert_id: int | None, ip: str, values: dict[str, object],
                 rows: builtins.list[ApplicationAttachment]) -> Application:
-        enterprise = s.get(Enterprise, actor.enterprise_id)
+        enterprise = must_get(s, Enterprise, actor.enterprise_id)
         app = Application(enterprise_id=actor.enterprise_id, kind=kind, certificate_kind=cert_kind,
                           status=INITIAL_STATUS[kind], certificate_id=cert_id, created_by=actor.id,
                           enterprise_name=enterprise.name, **values)
