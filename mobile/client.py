@@ -317,7 +317,6 @@ class AppClient:
         device_id = storage.device_id
         key_der = generate_private_key()
         key = load_private_key(key_der)
-        assert isinstance(key, ec.EllipticCurvePrivateKey)  # generate_private_key makes P-256 keys
         enrollment = enroll(password)
         share = b""
         try:
