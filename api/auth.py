@@ -6,7 +6,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import current_app, g, request, session
 
@@ -105,7 +105,7 @@ def pc_login_required(fn: F) -> F:
         check_csrf()
         return fn(account, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def bearer_token() -> str | None:
@@ -121,4 +121,4 @@ def app_login_required(fn: F) -> F:
         who: AppIdentity = services().accounts.identify_app(bearer_token())
         return fn(who, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask_socketio import SocketIO
 
 from . import production
@@ -124,7 +125,7 @@ def create_app(config: Config | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         JSON_AS_ASCII=False,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    cast(DefaultJSONProvider, app.json).ensure_ascii = False
     socketio = SocketIO()
     app.extensions["socketio_server"] = socketio
     notifier = SocketNotifier(socketio)
