@@ -149,7 +149,7 @@ def approve(services: Services, app_id: int) -> Application:
     return services.lifecycle.review.approve(reviewer, app_id, seal_choices(services, app_id), IP)
 
 
-def certificate(services: Services, cert_id: int) -> Certificate:
+def certificate(services: Services, cert_id: int | None) -> Certificate:
     with services.db.read() as s:
         return must_get(s, Certificate, cert_id)
 
