@@ -30,10 +30,12 @@ test: $(STAMP)
 	@scripts/system-packages $(TEST_PACKAGES)
 	@scripts/local-services
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 demo: $(STAMP)
 	$(VENV)/bin/signer demo --out out/demo

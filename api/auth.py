@@ -6,7 +6,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import current_app, g, request, session
 
@@ -14,14 +14,18 @@ from signer.accounts import AppIdentity
 from signer.errors import Forbidden, NotAuthenticated
 from signer.models import Account
 
+if TYPE_CHECKING:  # signer.app builds the Flask app from api/, so only the type is imported here
+    from signer.app import Services
+
 F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_LOGIN_KEY = "login"  # the cookie's key for the login-session token (signer/login_sessions.py)
 
 
-def services() -> Any:
-    return current_app.extensions["signer"]
+def services() -> Services:
+    found: Services = current_app.extensions["signer"]
+    return found
 
 
 def client_ip() -> str:
@@ -101,7 +105,7 @@ def pc_login_required(fn: F) -> F:
         check_csrf()
         return fn(account, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def bearer_token() -> str | None:
@@ -117,4 +121,4 @@ def app_login_required(fn: F) -> F:
         who: AppIdentity = services().accounts.identify_app(bearer_token())
         return fn(who, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)

@@ -17,7 +17,7 @@ class Base64Bytes(fields.Field):
     def __init__(self, *, max_bytes: int = 64 * 1024, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.max_bytes = max_bytes
-        self.metadata.setdefault("format", "byte")
+        self.metadata = {"format": "byte", **self.metadata}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bytes:
         if not isinstance(value, str) or len(value) > self.max_bytes * 4 // 3 + 4:

@@ -22,7 +22,11 @@ from signer.lifecycle.rules import REVOCATION_REASONS
 
 from .schemas import Base64Bytes
 
-_SMS = dict(required=True, validate=validate.Regexp(r"^\d{6}$", error="请输入6位数字验证码"))
+
+def _sms_code() -> fields.Str:
+    return fields.Str(required=True, validate=validate.Regexp(r"^\d{6}$", error="请输入6位数字验证码"))
+
+
 _PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="请输入11位手机号")
 
 
@@ -67,7 +71,7 @@ class NewApplicationSchema(OrderChoiceMixin):
     bind_phone = fields.Str(load_default=None, allow_none=True, validate=_PHONE)
     handler = fields.Nested(HandlerSchema, required=True)
     attachments = AttachmentsField()
-    sms_code = fields.Str(**_SMS)
+    sms_code = _sms_code()
 
 
 class CertificateApplicationSchema(OrderChoiceMixin):
@@ -79,7 +83,7 @@ class CertificateApplicationSchema(OrderChoiceMixin):
     reason = fields.Str(load_default=None, allow_none=True,
                         validate=validate.OneOf([*REVOCATION_REASONS, *(r.value for r in ReissueReason)]))
     new_phone = fields.Str(load_default=None, allow_none=True, validate=_PHONE)
-    sms_code = fields.Str(**_SMS)
+    sms_code = _sms_code()
 
 
 class ReapplySchema(Schema):
@@ -87,7 +91,7 @@ class ReapplySchema(Schema):
 
     handler = fields.Nested(HandlerSchema, load_default=None, allow_none=True)
     attachments = AttachmentsField()
-    sms_code = fields.Str(**_SMS)
+    sms_code = _sms_code()
 
 
 class AttachmentSchema(Schema):

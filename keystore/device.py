@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .errors import KeystoreError, KeystoreLocked
@@ -102,12 +102,15 @@ def generate_private_key() -> bytes:
     return _pkcs8(ec.generate_private_key(ec.SECP256R1()))
 
 
-def load_private_key(der: bytes) -> PrivateKeyTypes:
-    """Load an unencrypted PKCS#8 DER private key (as returned by open_keystore)."""
+def load_private_key(der: bytes) -> ec.EllipticCurvePrivateKey:
+    """Load an unencrypted PKCS#8 DER EC private key (as returned by open_keystore; device keys are P-256)."""
     try:
-        return serialization.load_der_private_key(der, password=None)
+        key = serialization.load_der_private_key(der, password=None)
     except (ValueError, TypeError) as exc:
         raise KeystoreError("not a valid unencrypted PKCS#8 private key") from exc
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise KeystoreError("not an EC private key")
+    return key
 
 
 def _pkcs8(key: PrivateKeyTypes) -> bytes:
@@ -116,7 +119,7 @@ def _pkcs8(key: PrivateKeyTypes) -> bytes:
     )
 
 
-def _spki(key: Any) -> bytes:
+def _spki(key: PublicKeyTypes) -> bytes:
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 

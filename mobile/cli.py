@@ -89,7 +89,7 @@ def _confirm(question: str) -> bool:
 
 def _resolve_server(args: argparse.Namespace, home: Path) -> str:
     if args.server:
-        return args.server
+        return str(args.server)
     if os.environ.get(SERVER_ENV):
         return os.environ[SERVER_ENV]
     try:
@@ -401,7 +401,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     home = args.home if args.home is not None else default_home()
     client = AppClient(_resolve_server(args, home), home)
     try:
-        return args.func(client, args)
+        code: int = args.func(client, args)
+        return code
     except UsageError as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return EXIT_USAGE

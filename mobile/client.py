@@ -23,6 +23,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import NameOID
 from PIL import Image, UnidentifiedImageError
 
@@ -81,7 +82,7 @@ def _field(data: Any, key: str, what: str | None = None) -> Any:
     return data[key]
 
 
-def _spki(public_key: Any) -> bytes:
+def _spki(public_key: PublicKeyTypes) -> bytes:
     return public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -167,10 +168,11 @@ _QR_FORMATS = {"QRCode", "MicroQRCode", "RMQRCode", "QRCodeModel1", "QRCodeModel
 def decode_qr_image(path: str | Path) -> str:
     """The text of the first QR code in a PNG/JPEG image (a photo or screenshot of the PC page)."""
     try:
-        with Image.open(path) as img:
-            img.load()
+        with Image.open(path) as opened:
+            opened.load()
+            img: Image.Image = opened
             if img.mode not in ("L", "RGB", "RGBA"):
-                img = img.convert("RGB")
+                img = opened.convert("RGB")
             found = zxingcpp.read_barcodes(img)
     except FileNotFoundError:
         raise AppError("no_image", f"找不到图片文件: {path}") from None
@@ -256,7 +258,7 @@ class AppClient:
     def login(self, username: str, password: str) -> dict[str, Any]:
         """POST /app/login with this phone's device id; stores the token. Returns `{token, account}`."""
         storage = self.storage
-        answer = self._request(
+        answer: dict[str, Any] = self._request(
             "POST",
             "/app/login",
             {
@@ -270,7 +272,8 @@ class AppClient:
         token = _field(answer, "token")
         if not isinstance(token, str) or not token:
             raise AppError("protocol_error", "服务器没有返回登录令牌")
-        account = answer.get("account") if isinstance(answer.get("account"), dict) else {}
+        given = answer.get("account")
+        account: dict[str, Any] = given if isinstance(given, dict) else {}
         storage.update_state(
             server_url=self.server_url,
             token=token,
@@ -467,20 +470,22 @@ class AppClient:
 
     def seals(self, cert_id: int) -> dict[str, Any]:
         """H4: which seals the certificate's account holds: `{account_id, company, legal_rep, handwritten}`."""
-        return self._request("GET", f"/app/certificates/{int(cert_id)}/seals")
+        answer: dict[str, Any] = self._request("GET", f"/app/certificates/{int(cert_id)}/seals")
+        return answer
 
     def assign_seals(self, cert_id: int, **kinds: bool) -> dict[str, Any]:
         """H4 分配印章 (administrators): `company=`, `legal_rep=`, `handwritten=` True gives, False takes back."""
         unknown = set(kinds) - {"company", "legal_rep", "handwritten"}
         if unknown:
             raise AppError("bad_seal_kind", f"未知的印章类型: {', '.join(sorted(unknown))}")
-        return self._request("PUT", f"/app/certificates/{int(cert_id)}/seals", dict(kinds))
+        answer: dict[str, Any] = self._request("PUT", f"/app/certificates/{int(cert_id)}/seals", dict(kinds))
+        return answer
 
     def unbind(self, cert_id: int, confirm: bool) -> dict[str, Any]:
         """H6 解绑 (after the user confirmed twice): the certificate can no longer sign; the local key is erased."""
         if confirm is not True:
             raise AppError("confirmation_required", "解绑需要二次确认")
-        answer = self._request("POST", f"/app/certificates/{int(cert_id)}/unbind", {"confirm": True})
+        answer: dict[str, Any] = self._request("POST", f"/app/certificates/{int(cert_id)}/unbind", {"confirm": True})
         with contextlib.suppress(AppError):
             self.storage.delete_keystore(cert_id)
         return answer
@@ -494,7 +499,9 @@ class AppClient:
 
     def bind(self, cert_id: int, account_id: int) -> dict[str, Any]:
         """H7 绑定 an unbound certificate to an operator (administrators); that operator's APP downloads it."""
-        return self._request("POST", f"/app/certificates/{int(cert_id)}/bind", {"account_id": int(account_id)})
+        answer: dict[str, Any] = self._request("POST", f"/app/certificates/{int(cert_id)}/bind",
+                                               {"account_id": int(account_id)})
+        return answer
 
     # -- Socket.IO ---------------------------------------------------------------------------------
     def _connect(self) -> socketio.Client:

@@ -80,9 +80,10 @@ def check_streams(objects: Iterable[generic.PdfObject], file_size: int, budget: 
             continue
         raw = stream.encoded_data
         if filters[0] not in _FLATE:
-            raw = _apply_front_filters(stream, filters)
-            if raw is None:
+            decoded = _apply_front_filters(stream, filters)
+            if decoded is None:
                 continue
+            raw = decoded
         total += inflated_size(raw, limit - total)
         if total > limit:
             raise PdfRejected(

@@ -33,6 +33,8 @@ from fontTools.ttLib.scaleUpem import scale_upem
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.api import FontEngine, FontEngineFactory
 from pyhanko.pdf_utils.font.opentype import CIDFont, GlyphAccumulator
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
+from pyhanko.pdf_utils.xref import ObjectStream
 
 __all__ = [
     "DEFAULT_FACE",
@@ -201,7 +203,7 @@ class _CachedCIDFont(CIDFont):
         super().__init__(font.tt, "/CIDFontType0", registry, ordering, supplement, font.ps_name, subset_prefix)
         self.program = b""
 
-    def set_font_file(self, writer):  # type: ignore[no-untyped-def]
+    def set_font_file(self, writer: BasePdfFileWriter) -> generic.IndirectObject:
         stream = generic.StreamObject({generic.NameObject("/Subtype"): generic.NameObject("/CIDFontType0C")},
                                       stream_data=self.program)
         stream.compress()
@@ -213,7 +215,8 @@ class _CachedCIDFont(CIDFont):
 class _CachedAccumulator(GlyphAccumulator):
     """pyHanko's glyph accumulator over a shared :class:`LoadedFont` (never subset in place)."""
 
-    def __init__(self, writer, font: LoadedFont, font_size: int, obj_stream=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, writer: BasePdfFileWriter, font: LoadedFont, font_size: int,
+                 obj_stream: ObjectStream | None = None) -> None:
         FontEngine.__init__(self, writer, font.ps_name, embedded_subset=True, obj_stream=obj_stream,
                             font_size=font_size)
         self._loaded = font
@@ -221,7 +224,8 @@ class _CachedAccumulator(GlyphAccumulator):
         self.tt = font.tt
         self._font_ref = writer.allocate_placeholder()
         self.cff_charset = font.charset
-        self.cidfont_obj = _CachedCIDFont(font, self.subset_prefix)
+        self._cached_cid = _CachedCIDFont(font, self.subset_prefix)
+        self.cidfont_obj = self._cached_cid
         self.use_raw_gids = False
         self.features = None
         self.units_per_em = font.tt["head"].unitsPerEm
@@ -232,15 +236,16 @@ class _CachedAccumulator(GlyphAccumulator):
         self.ot_language_tag = self.ot_script_tag = self.writing_direction = self.bcp47_lang_code = None
         self._subset_created = self._write_prepared = False
 
-    def _extract_subset(self, options=None) -> None:  # type: ignore[no-untyped-def]
-        self.cidfont_obj.program = self._loaded.font_program(frozenset(self._glyphs))
+    def _extract_subset(self, options: subset.Options | None = None) -> None:
+        self._cached_cid.program = self._loaded.font_program(frozenset(self._glyphs))
 
 
 @dataclass(frozen=True)
 class _CachedFactory(FontEngineFactory):
     path: str
 
-    def create_font_engine(self, writer, obj_stream=None):  # type: ignore[no-untyped-def]
+    def create_font_engine(self, writer: BasePdfFileWriter,
+                           obj_stream: ObjectStream | None = None) -> GlyphAccumulator:
         if obj_stream is None and writer.stream_xrefs:
             obj_stream = writer.prepare_object_stream()
         return _CachedAccumulator(writer, loaded_font(self.path), 10, obj_stream=obj_stream)

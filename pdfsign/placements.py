@@ -115,7 +115,9 @@ def add_signature_fields(
     for p in placements:
         append_signature_field(
             writer,
-            SigFieldSpec(sig_field_name=p.field_name, on_page=p.page - 1, box=p.box, field_mdp_spec=lock),
+            # pyHanko annotates the box as int, but PDF rectangles (and pyHanko's own use) are real numbers
+            SigFieldSpec(sig_field_name=p.field_name, on_page=p.page - 1, box=p.box,  # type: ignore[arg-type]
+                         field_mdp_spec=lock),
         )
     out = BytesIO()
     writer.write(out)

@@ -118,10 +118,12 @@ class _SealImage(PdfImage):
         if ref is None or ref.get_pdf_handler() is not self.writer:
             e = self.encoded
 
-            def stream(colour_space: str, data: bytes, extra: dict | None = None) -> generic.StreamObject:
+            def stream(colour_space: str, data: bytes,
+                       extra: dict[generic.NameObject, generic.PdfObject] | None = None) -> generic.StreamObject:
                 entries = {"/Type": "/XObject", "/Subtype": "/Image", "/ColorSpace": colour_space,
                            "/Filter": "/FlateDecode"}
-                values = {generic.NameObject(k): generic.NameObject(v) for k, v in entries.items()}
+                values: dict[generic.NameObject, generic.PdfObject] = {
+                    generic.NameObject(k): generic.NameObject(v) for k, v in entries.items()}
                 values.update({generic.NameObject("/Width"): generic.NumberObject(e.width),
                                generic.NameObject("/Height"): generic.NumberObject(e.height),
                                generic.NameObject("/BitsPerComponent"): generic.NumberObject(8)})
@@ -154,22 +156,20 @@ def seal_stamp_style(lines: Sequence[str], font_paths: Sequence[str], image_png:
     text_layout = layout.SimpleBoxLayoutRule(
         x_align=layout.AxisAlignment.ALIGN_MID,
         y_align=layout.AxisAlignment.ALIGN_MIN,
-        margins=layout.Margins(left=1, right=1, top=max(1.0, box_height - band), bottom=1),
+        # pyHanko annotates margins as int, but its layout arithmetic is float throughout
+        margins=layout.Margins(left=1, right=1, top=max(1.0, box_height - band), bottom=1),  # type: ignore[arg-type]
         inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
     )
-    common = {
-        "stamp_text": text.replace("%", "%%"),
-        "text_box_style": text_box,
-        "inner_content_layout": text_layout,
-        "border_width": 0,
-    }
+    stamp_text = text.replace("%", "%%")
     if image_png is None:
-        return TextStampStyle(**common)
+        return TextStampStyle(stamp_text=stamp_text, text_box_style=text_box, inner_content_layout=text_layout,
+                              border_width=0)
     image_layout = layout.SimpleBoxLayoutRule(
         x_align=layout.AxisAlignment.ALIGN_MID,
         y_align=layout.AxisAlignment.ALIGN_MAX,
-        margins=layout.Margins(left=1, right=1, top=1, bottom=band),
+        margins=layout.Margins(left=1, right=1, top=1, bottom=band),  # type: ignore[arg-type]
         inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
     )
-    return TextStampStyle(background=_seal_image(image_png), background_opacity=1.0,
-                          background_layout=image_layout, **common)
+    return TextStampStyle(stamp_text=stamp_text, text_box_style=text_box, inner_content_layout=text_layout,
+                          border_width=0, background=_seal_image(image_png), background_opacity=1.0,
+                          background_layout=image_layout)

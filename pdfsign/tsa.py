@@ -166,25 +166,27 @@ def respond(credentials: TsaCredentials, request_der: bytes, now: datetime | Non
         token = issue_token(credentials, imprint, nonce, now)
     except TimestampRefused as exc:
         return _rejection(exc.failure_info, str(exc))
-    return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
+    granted: bytes = tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
+    return granted
 
 
-class _Rejection(core.Sequence):
+class _Rejection(core.Sequence):  # type: ignore[misc]  # asn1crypto ships no type information
     """A TimeStampResp without a token (asn1crypto's class cannot express one)."""
 
     _fields = [("status", tsp.PKIStatusInfo)]  # noqa: RUF012 - asn1crypto's declaration style
 
 
 def _rejection(failure_info: str, text: str) -> bytes:
-    return _Rejection({"status": {"status": "rejection", "status_string": [text],
-                                  "fail_info": tsp.PKIFailureInfo({failure_info})}}).dump()
+    refused: bytes = _Rejection({"status": {"status": "rejection", "status_string": [text],
+                                            "fail_info": tsp.PKIFailureInfo({failure_info})}}).dump()
+    return refused
 
 
 class LocalTimeStamper(TimeStamper):
     """A pyHanko time stamper that issues tokens with the platform's TSA key in this process."""
 
     def __init__(self, credentials: TsaCredentials, now: datetime | None = None) -> None:
-        super().__init__(include_nonce=True)
+        super().__init__(include_nonce=True)  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
         self.credentials = credentials
         self.now = now
 

@@ -118,7 +118,8 @@ class Verification:
                 return [conv(v) for v in value]
             return value
 
-        return conv(asdict(self))
+        converted: dict[str, Any] = conv(asdict(self))
+        return converted
 
 
 def _subject_and_serial(cert: asn1_x509.Certificate | None) -> tuple[str | None, str | None]:

@@ -21,7 +21,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from . import fonts, preview, remote, verify
 from .errors import PdfRejected, PreparedStateInvalid, SignatureValueInvalid
@@ -34,15 +34,16 @@ _HEADER = struct.Struct(">I")
 log = logging.getLogger(__name__)
 
 
-def read_message(stream: BinaryIO) -> dict[str, Any] | None:
+def read_message(stream: IO[bytes]) -> dict[str, Any] | None:
     header = stream.read(_HEADER.size)
     if len(header) < _HEADER.size:
         return None
     (length,) = _HEADER.unpack(header)
-    return json.loads(stream.read(length))
+    message: dict[str, Any] = json.loads(stream.read(length))
+    return message
 
 
-def write_message(stream: BinaryIO, message: dict[str, Any]) -> None:
+def write_message(stream: IO[bytes], message: dict[str, Any]) -> None:
     body = json.dumps(message).encode()
     stream.write(_HEADER.pack(len(body)) + body)
     stream.flush()

@@ -58,7 +58,8 @@ class PcNamespace(_Traced):
             join_room(session_room(session_id))
             state = self.services.signing.state(session_id)
             if state["status"] == "waiting":
-                self.sio.start_background_task(self._frames, request.sid, session_id)
+                sid = request.sid  # type: ignore[attr-defined]  # Flask-SocketIO sets it; it ships no types
+                self.sio.start_background_task(self._frames, sid, session_id)
             return state
 
         return ack(JoinEvent, data, join)

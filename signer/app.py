@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask_socketio import SocketIO
 
 from . import production
@@ -124,7 +125,7 @@ def create_app(config: Config | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         JSON_AS_ASCII=False,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    cast(DefaultJSONProvider, app.json).ensure_ascii = False
     socketio = SocketIO()
     app.extensions["socketio_server"] = socketio
     notifier = SocketNotifier(socketio)
@@ -156,7 +157,7 @@ def create_app(config: Config | None = None) -> Flask:
         headers["Strict-Transport-Security"] = "max-age=31536000"
 
     @app.after_request
-    def _headers(resp):  # type: ignore[no-untyped-def]
+    def _headers(resp):
         for key, value in headers.items():
             resp.headers.setdefault(key, value)
         return resp
@@ -172,7 +173,8 @@ def create_app(config: Config | None = None) -> Flask:
     )
     socketio.on_namespace(PcNamespace(services, socketio, notifier))
     socketio.on_namespace(AppNamespace(services))
-    app.wsgi_app = SecurityHeadersMiddleware(app.wsgi_app, headers)  # also Socket.IO polling responses
+    # also Socket.IO polling responses; Flask documents replacing wsgi_app, but declares it a method
+    app.wsgi_app = SecurityHeadersMiddleware(app.wsgi_app, headers)  # type: ignore[method-assign]
     return app
 
 

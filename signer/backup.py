@@ -138,7 +138,7 @@ def _add(tar: tarfile.TarFile, name: str, path: Path, members: dict[str, str]) -
     info.mtime = int(path.stat().st_mtime)
     with path.open("rb") as fh:
         reader = _Hashing(fh)
-        tar.addfile(info, reader)  # type: ignore[arg-type]
+        tar.addfile(info, reader)
     members[name] = reader.sha.hexdigest()
 
 

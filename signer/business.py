@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from . import audit
 from .audit import Actor
-from .db import Database
+from .db import Database, rowcount
 from .enums import PadesLevel, Role
 from .errors import Conflict, NotAuthenticated, NotFound
 from .models import Account, Enterprise, SigningSession, utcnow
@@ -122,12 +122,12 @@ class BusinessService:
             session = s.get(SigningSession, handoff.session_id)
             if session is None or session.enterprise_id != account.enterprise_id:
                 raise NotFound("链接无效")
-            used = s.execute(
+            used = rowcount(s.execute(
                 update(SessionHandoff)
                 .where(SessionHandoff.token_sha256 == handoff.token_sha256, SessionHandoff.used_at.is_(None),
                        SessionHandoff.expires_at > now)
                 .values(used_at=now).execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if used != 1:
                 raise Conflict("链接已使用或已过期", code="handoff_used")
             audit.record(s, Actor(account.id, account.username, ip), "signing:handoff", "signing_session",

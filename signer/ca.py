@@ -112,6 +112,7 @@ class CertificateAuthority:
                     self.revoke_serial(s, format(cert.serial_number, "x"), "cessation_of_operation")
             with self.db.read() as s:
                 row = s.get(CaKey, name)
+        assert row is not None  # made above, or by the process that made it first
         pairs[name] = pki.KeyPair(certificate=x509.load_der_x509_certificate(row.certificate_der),
                                   private_key=pki.decrypt_private_key(row.private_key_enc, self._master))
         return pairs[name]
@@ -148,6 +149,7 @@ class CertificateAuthority:
         if csr is not None:
             return pki.issue_leaf(self.pair("issuing"), csr, subject, not_before, not_after, self.base_url,
                                   serial=serial)
+        assert public_key is not None  # checked above: exactly one of csr and public_key
         return pki.certify_key(self.pair("issuing"), public_key, subject, not_before, not_after, self.base_url,
                                serial=serial)
 
@@ -176,7 +178,7 @@ class CertificateAuthority:
         now = now or utcnow()
         with self.db.read() as s:
             rows = list(s.scalars(select(IssuedSerial).where(IssuedSerial.revoked_at.is_not(None))))
-        revoked = [(int(r.serial_hex, 16), r.revoked_at, _REASONS[r.revocation_reason]) for r in rows]
+        revoked = [(int(r.serial_hex, 16), r.revoked_at, _crl_reason(r)) for r in rows if r.revoked_at is not None]
         crl = pki.build_crl(self.pair("issuing"), revoked, now, now + CRL_LIFETIME,
                             crl_number=int(now.timestamp()))
         return crl.public_bytes(serialization.Encoding.DER)
@@ -198,7 +200,7 @@ class CertificateAuthority:
             if row is None:
                 return "unknown", None, None
             if row.revoked_at is not None:
-                return "revoked", row.revoked_at, _REASONS[row.revocation_reason]
+                return "revoked", row.revoked_at, _crl_reason(row)
             return "good", None, None
 
         return pki.ocsp_respond(request_der, self.pair("issuing"), self.pair("ocsp"), lookup, now or utcnow())
@@ -236,3 +238,9 @@ class CertificateAuthority:
             certs=tuple(c.public_bytes(serialization.Encoding.DER)
                         for c in (tsa, self.pair("ocsp").certificate, self.issuing)),
         )
+
+
+def _crl_reason(row: IssuedSerial) -> str:
+    """The CRL/OCSP reason of a revoked serial (``revoke_serial`` sets it with ``revoked_at``)."""
+    assert row.revocation_reason is not None
+    return _REASONS[row.revocation_reason]

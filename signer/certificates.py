@@ -15,7 +15,7 @@ from keystore import server as ks_server
 from . import audit, pki
 from .accounts import AppIdentity
 from .ca import CertificateAuthority
-from .db import Database
+from .db import Database, must_get, rowcount
 from .enums import (
     CERTIFICATE_KIND_LABELS,
     CERTIFICATE_STATUS_LABELS,
@@ -103,13 +103,13 @@ def require_signable(s: Session, cert_id: int, count_use: bool = False) -> Certi
     if issued is None or issued.revoked_at is not None:
         raise CertificateUnusable("证书已吊销，不能签署", code="certificate_revoked")
     if count_use:
-        counted = s.execute(
+        counted = rowcount(s.execute(
             update(Certificate)
             .where(Certificate.id == cert_id, Certificate.usage_count < Certificate.usage_limit,
                    Certificate.status == CertificateStatus.EFFECTIVE)
             .values(usage_count=Certificate.usage_count + 1)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if counted != 1:
             raise CertificateUnusable("证书剩余次数不足，本次签署未完成", code="usage_exhausted")
     elif cert.usage_count >= cert.usage_limit:
@@ -139,6 +139,7 @@ class CertificateService:
                 "keystore_share_enc": self.box.seal(share, "keystore-share", ctx)}
 
     def keystore_verifier(self, cert: Certificate, device_id: int) -> bytes:
+        assert cert.keystore_verifier_enc is not None  # only an installed certificate is asked
         return self.box.open(cert.keystore_verifier_enc, "keystore-verifier", self._context(cert.id, device_id))
 
     # -- queries -------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ class CertificateService:
                                code="illegal_transition")
             if cert.reuse_key:
                 raise Conflict("此证书沿用原证书的密钥，请在原手机上安装（输入签名密码）", code="install_same_key")
-            enterprise = s.get(Enterprise, cert.enterprise_id)
+            enterprise = must_get(s, Enterprise, cert.enterprise_id)
             sequence = self.ca.next_sequence(s, cert.enterprise_id)
         now = utcnow()
         not_after = cert.planned_not_after or now.replace(year=now.year + cert.validity_years)
@@ -258,16 +259,17 @@ class CertificateService:
             if (challenge is None or challenge.device_id != who.device.id or challenge.purpose != purpose
                     or challenge.session_id != session_id):
                 raise NotFound("解锁挑战不存在")
-            consumed = s.execute(
+            consumed = rowcount(s.execute(
                 update(UnlockChallenge)
                 .where(UnlockChallenge.id == challenge_id, UnlockChallenge.used_at.is_(None),
                        UnlockChallenge.expires_at > now)
                 .values(used_at=now)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if consumed != 1:
                 raise Conflict("解锁挑战已使用或已过期，请重试", code="challenge_used")
             cert = self._usable_on_device(s, who, challenge.certificate_id, purpose)
+            assert cert.keystore_verifier_enc is not None and cert.keystore_share_enc is not None  # on this device
             ctx = self._context(cert.id, who.device.id)
             verifier = self.box.open(cert.keystore_verifier_enc, "keystore-verifier", ctx)
             if ks_server.check_unlock_response(verifier, challenge.nonce, response):

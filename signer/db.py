@@ -11,9 +11,9 @@ import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -94,3 +94,19 @@ def insert_ignore(session: Session, model: Any, values: dict[str, Any], key: lis
     """``INSERT … ON CONFLICT (key) DO NOTHING`` on either backend: safe when two transactions race."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=key))
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE/DELETE matched (SQLAlchemy types ``Session.execute`` as a plain ``Result``)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+_Row = TypeVar("_Row")
+
+
+def must_get(s: Session, model: type[_Row], key: Any) -> _Row:
+    """A row the caller knows exists (just written, or named by a foreign key); ``LookupError`` if not."""
+    row = s.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key!r} does not exist")
+    return row

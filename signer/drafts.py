@@ -26,7 +26,7 @@ from pdfsign.preview import preview_size
 from . import audit
 from .audit import Actor
 from .config import Config
-from .db import Database
+from .db import Database, rowcount
 from .enums import SEAL_KIND_LABELS, PadesLevel, SealKind
 from .errors import Forbidden, Gone, NotFound, TooLarge, Unprocessable, ValidationFailed
 from .models import Account, SigningSession, utcnow
@@ -211,8 +211,9 @@ class DraftService:
         with self.db.write() as s:
             s.execute(delete(SigningDraftPage).where(SigningDraftPage.draft_id.in_(ids))
                       .execution_options(synchronize_session=False))
-            gone = s.execute(delete(SigningDraft).where(SigningDraft.id.in_(ids), SigningDraft.expires_at < cutoff)
-                             .execution_options(synchronize_session=False)).rowcount
+            gone = rowcount(s.execute(delete(SigningDraft)
+                                      .where(SigningDraft.id.in_(ids), SigningDraft.expires_at < cutoff)
+                                      .execution_options(synchronize_session=False)))
             audit.record(s, None, "signing:draft_purge", "signing_draft", "-", {"drafts": ids})
         return gone
 

@@ -107,7 +107,7 @@ _HANDLER_MARK = "_signer_json"
 QUIET = ("geventwebsocket.handler", "fontTools")
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
 
     def emit(self, record: logging.LogRecord) -> None:

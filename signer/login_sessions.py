@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .audit import Actor
-from .db import Database
+from .db import Database, rowcount
 from .enums import Role
 from .errors import Forbidden, NotFound
 from .models import Account, utcnow
@@ -136,7 +136,7 @@ class LoginSessions:
         result = s.execute(
             update(LoginSession).where(LoginSession.id == row.id, LoginSession.ended_at.is_(None))
             .values(ended_at=utcnow(), ended_by=by))
-        if result.rowcount != 1:
+        if rowcount(result) != 1:
             return 0
         audit.record(s, actor, action, "login_session", row.id[:16], {"account_id": row.account_id})
         return 1

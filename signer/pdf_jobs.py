@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
-from .db import Database
+from .db import Database, rowcount
 from .errors import RateLimited
 from .models import utcnow
 from .models_drafts import PdfJobLease
@@ -51,11 +51,11 @@ def _acquire(db: Database, enterprise_id: int, limit: int, ttl: timedelta, holde
         except IntegrityError:
             pass  # taken; take it over if its lease has run out
         with db.write() as s:
-            taken = s.execute(update(PdfJobLease)
+            taken = rowcount(s.execute(update(PdfJobLease)
                               .where(PdfJobLease.enterprise_id == enterprise_id, PdfJobLease.slot == slot,
                                      PdfJobLease.expires_at < now)
                               .values(holder=holder, expires_at=now + ttl)
-                              .execution_options(synchronize_session=False)).rowcount
+                              .execution_options(synchronize_session=False)))
         if taken == 1:
             return slot
     return None

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import ColumnElement, inspect, or_, select
 from sqlalchemy.engine import make_url
 
 from .config import Config
@@ -62,7 +62,7 @@ def demo_accounts(db: Database) -> list[str]:
         seeded = {int(i) for i in s.scalars(select(AuditEvent.subject_id).where(
             AuditEvent.actor_label == "seed", AuditEvent.action == "account:create")) if str(i).isdigit()}
         demo_enterprise = s.scalar(select(Enterprise.id).where(Enterprise.credit_code == DEMO_CREDIT_CODE))
-        demo = Account.id.in_(seeded)
+        demo: ColumnElement[bool] = Account.id.in_(seeded)
         if demo_enterprise is not None:
             demo = or_(demo, Account.enterprise_id == demo_enterprise)
         return sorted(s.scalars(select(Account.username).where(demo, Account.active.is_(True))))

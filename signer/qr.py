@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import qrcode
+from qrcode.image.pil import PilImage
 
 from .errors import ValidationFailed
 
@@ -68,7 +69,8 @@ def check_frame(frame: Frame, secret: bytes, now_step: int, window: int) -> None
 
 
 def render_png(payload: str, box_size: int = 8) -> bytes:
-    img = qrcode.make(payload, box_size=box_size, border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    img = qrcode.make(payload, box_size=box_size, border=4, error_correction=qrcode.constants.ERROR_CORRECT_M,
+                      image_factory=PilImage)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()

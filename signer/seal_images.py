@@ -76,8 +76,10 @@ def load_upload(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> Image.Image:
 
 
 def facts(image: Image.Image) -> ImageFacts:
-    alpha = image.getchannel("A") if image.mode == "RGBA" else None
-    transparent = alpha is not None and alpha.getextrema()[0] < 250
+    transparent = False
+    if image.mode == "RGBA":
+        low = image.getchannel("A").getextrema()[0]  # one band: (min, max)
+        transparent = isinstance(low, int | float) and low < 250
     return ImageFacts(image.width, image.height, transparent)
 
 

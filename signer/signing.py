@@ -28,7 +28,7 @@ from .audit import Actor
 from .ca import CertificateAuthority
 from .certificates import CertificateService, CertificateUnusable, WrongSigningPassword, require_signable
 from .config import Config
-from .db import Database
+from .db import Database, rowcount
 from .enums import (
     SEAL_KIND_LABELS,
     SESSION_STATUS_LABELS,
@@ -306,11 +306,12 @@ class SigningService:
             raise Conflict(f"签署会话状态为{SESSION_STATUS_LABELS[row.status]}", code="illegal_transition")
         return row
 
-    def _require_may_finish(self, s: Session, session_id: str, cert_id: int, account_id: int,
+    def _require_may_finish(self, s: Session, session_id: str, cert_id: int | None, account_id: int | None,
                             count_use: bool = False) -> Certificate:
         """May this certificate finish a round of this session? The one rule, checked inside the write
         transaction of scan, approve and every signature value (certificate row locked; with ``count_use``
         the use is counted in the same step). Raises one of ``RoundRefused``."""
+        assert cert_id is not None and account_id is not None  # set when the session was scanned
         cert = require_signable(s, cert_id, count_use)
         self.seals.require_usable(s, account_id, [p.seal_kind for p in self._placements(s, session_id)])
         return cert
@@ -334,6 +335,7 @@ class SigningService:
         except WrongSigningPassword as exc:
             with self.db.write() as s:
                 cert = s.get(Certificate, row.certificate_id)
+                assert cert is not None  # the scanned session's certificate (a foreign key)
                 retry = self.certs.new_challenge(s, cert, who.device.id, "sign", session_id)
             exc.details["challenge"] = {"id": retry.id, "nonce": _b64(retry.nonce)}
             raise
@@ -356,28 +358,31 @@ class SigningService:
             raise
         return {"share": _b64(share), "round": first}
 
-    def _cert_and_chain(self, s: Session, row: SigningSession) -> tuple[Certificate, list[bytes]]:
+    def _cert_and_chain(self, s: Session, row: SigningSession) -> tuple[Certificate, bytes, list[bytes]]:
+        """The session's certificate, its DER and the CA chain (DER)."""
         cert = s.get(Certificate, row.certificate_id)
         if cert is None or cert.certificate_der is None:
             raise Conflict("证书不可用")
         chain = [c.public_bytes(serialization.Encoding.DER) for c in self.ca.chain()]
-        return cert, chain
+        return cert, cert.certificate_der, chain
 
     def _prepare_round(self, session_id: str, position: int) -> dict[str, Any]:
         with self.db.read() as s:
             row = s.get(SigningSession, session_id)
+            assert row is not None and row.scanned_by is not None  # a session in signing was scanned
             placements = self._placements(s, session_id)
-            cert, chain = self._cert_and_chain(s, row)
+            cert, cert_der, chain = self._cert_and_chain(s, row)
             signer = s.get(Account, row.scanned_by)
             previous = s.scalar(select(SigningRound).where(SigningRound.session_id == session_id,
                                                            SigningRound.position == position - 1))
         source_sha = previous.output_sha256 if previous is not None else row.prepared_sha256
+        assert source_sha is not None  # a session is prepared, and a finished round has its output
         placement = placements[position]
         font_paths = self.font_paths()
         image = self.seals.image_for(row.scanned_by, placement.seal_kind) if font_paths else None
         result = self.pool.request(
             "prepare_round", pdf=_b64(self.store.get(source_sha)), field_name=placement.field_name,
-            cert=_b64(cert.certificate_der), chain=[_b64(c) for c in chain],
+            cert=_b64(cert_der), chain=[_b64(c) for c in chain],
             stamp_lines=self._stamp_lines(signer, cert, placement, chinese=bool(font_paths)),
             reason=f"{SEAL_KIND_LABELS[placement.seal_kind]} - {row.title}", location=None,
             font_paths=font_paths, image=_b64(image) if image else None,
@@ -401,7 +406,7 @@ class SigningService:
     def font_paths(self) -> list[str]:
         """The prepared CJK stamp fonts (made by ``signer init``; else once, in a worker)."""
         if self._font_paths is None:
-            def in_worker(source, dest):  # type: ignore[no-untyped-def]
+            def in_worker(source, dest):
                 return self.pool.request("prepare_fonts", source=str(source), dest=str(dest))["font_paths"]
 
             self._font_paths = ensure_stamp_fonts(self.config, in_worker)
@@ -427,7 +432,7 @@ class SigningService:
         with self.db.read() as s:
             round_row = s.scalar(select(SigningRound).where(SigningRound.session_id == session_id,
                                                             SigningRound.position == position))
-            cert, chain = self._cert_and_chain(s, row)
+            _cert, cert_der, chain = self._cert_and_chain(s, row)
             total = len(self._placements(s, session_id))
         if round_row is None or round_row.finished_at is not None:
             raise Conflict("该轮签署不存在或已完成", code="wrong_round")
@@ -436,14 +441,14 @@ class SigningService:
         tsa = self.ca.tsa_credentials().to_dict() if timestamped else None
         try:
             result = self.pool.request("finish_round", prepared=prepared, signature=_b64(signature),
-                                       cert=_b64(cert.certificate_der), chain=[_b64(c) for c in chain], tsa=tsa)
+                                       cert=_b64(cert_der), chain=[_b64(c) for c in chain], tsa=tsa)
         except SignatureValueInvalid as exc:
             self._fail(session_id, S.SIGNING, "手机签名值校验失败", actor)
             raise Unprocessable("签名值校验失败，未写入文件", code="bad_signature_value") from exc
         output = base64.b64decode(result["pdf"])
         if position + 1 == total and row.pades_level in LONG_TERM_LEVELS:
             try:
-                output = self._add_long_term_data(output, cert, row.pades_level)
+                output = self._add_long_term_data(output, cert_der, row.pades_level)
             except Exception:
                 self._fail(session_id, S.SIGNING, "添加长期验证信息失败", actor)
                 raise
@@ -466,12 +471,12 @@ class SigningService:
         caller's transaction and only while the certificate may still sign."""
         session_id = row.id
         cert = self._require_may_finish(s, session_id, row.certificate_id, row.scanned_by, count_use=last)
-        done = s.execute(
+        done = rowcount(s.execute(
             update(SigningRound)
             .where(SigningRound.id == round_id, SigningRound.finished_at.is_(None))
             .values(finished_at=now, output_sha256=store_blob(s, self.store, output, "application/pdf"))
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if done != 1:
             raise Conflict("该轮签署已完成", code="wrong_round")
         if last:
@@ -484,9 +489,9 @@ class SigningService:
             s.execute(update(SigningSession).where(SigningSession.id == session_id)
                       .values(current_round=position + 1))
 
-    def _add_long_term_data(self, pdf: bytes, cert: Certificate, level: PadesLevel) -> bytes:
+    def _add_long_term_data(self, pdf: bytes, cert_der: bytes, level: PadesLevel) -> bytes:
         """B-LT: one revision with the DSS; B-LTA: plus a document timestamp (after the last seal)."""
-        material = self.ca.revocation_material([x509.load_der_x509_certificate(cert.certificate_der)])
+        material = self.ca.revocation_material([x509.load_der_x509_certificate(cert_der)])
         result = self.pool.request(
             "finish_document", pdf=_b64(pdf), roots=[_b64(self.ca.root.public_bytes(serialization.Encoding.DER))],
             material={"ocsps": [_b64(o) for o in material.ocsps], "crls": [_b64(c) for c in material.crls],

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from .db import rowcount
 from .enums import CERTIFICATE_STATUS_LABELS, SESSION_STATUS_LABELS, CertificateStatus, SessionStatus
 from .errors import Conflict
 from .models import Certificate, SigningSession
@@ -57,7 +58,7 @@ def move_certificate(session: Session, cert_id: int, expected: CertificateStatus
         .values(status=new, **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Conflict("证书状态已被他人更改，请刷新后重试", code="state_changed")
 
 
@@ -75,6 +76,6 @@ def move_session(session: Session, session_id: str, expected: SessionStatus | fr
             .values(status=new, **values)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if rowcount(result) == 1:
             return old
     raise Conflict("签署会话状态已变化，操作未执行", code="state_changed")

@@ -24,7 +24,7 @@ import requests
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .db import Database
+from .db import Database, rowcount
 from .enums import TERMINAL_SESSION_STATUSES
 from .errors import ValidationFailed
 from .metrics import WEBHOOK_ATTEMPTS
@@ -136,13 +136,13 @@ class WebhookService:
     def _claim(self, delivery_id: int) -> WebhookDelivery | None:
         now = utcnow()
         with self.db.write() as s:
-            claimed = s.execute(
+            claimed = rowcount(s.execute(
                 update(WebhookDelivery)
                 .where(WebhookDelivery.id == delivery_id, WebhookDelivery.delivered_at.is_(None),
                        or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now))
                 .values(claimed_until=now + LEASE)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             return s.get(WebhookDelivery, delivery_id) if claimed == 1 else None
 
     def _attempt(self, delivery_id: int) -> bool:
@@ -151,6 +151,7 @@ class WebhookService:
             return False
         with self.db.read() as s:
             client = s.get(ApiClient, delivery.api_client_id)
+        assert client is not None  # a delivery belongs to its client (a foreign key)
         body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
         timestamp = str(int(time.time()))
         error: str | None = None

@@ -57,7 +57,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
-    base = os.environ.get("TEST_POSTGRES_URL")
+    base = os.environ.get("TEST_POSTGRES_URL", "")
     if not base:
         missing("PostgreSQL (TEST_POSTGRES_URL, or a server answering on 127.0.0.1:5432)")
     import psycopg
@@ -73,7 +73,7 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL")
+    url = os.environ.get("TEST_REDIS_URL", "")
     if not url:
         missing("Redis (TEST_REDIS_URL, or a server answering on 127.0.0.1:6379)")
     return url

@@ -60,7 +60,9 @@ def add_operator(services: Services, username: str, seals: tuple[SealKind, ...] 
             s.add(enterprise)
             s.flush()
         else:
-            enterprise = s.scalar(select(Enterprise).order_by(Enterprise.id))
+            first = s.scalar(select(Enterprise).order_by(Enterprise.id))
+            assert first is not None  # the demo enterprise is seeded first
+            enterprise = first
         account = Account(enterprise_id=enterprise.id, username=username, display_name=username,
                           role=Role.OPERATOR, password_hash=hash_password(PASSWORD))
         s.add(account)
@@ -114,7 +116,7 @@ class DomainPhone:
         password_key, _ = ks_device.verifier_from_password(password, self.keystore.kdf)
         der = ks_device.open_keystore(self.keystore, password_key, base64.b64decode(share_b64),
                                       self.who.device.device_uid)
-        key = serialization.load_der_private_key(der, None)
+        key = ks_device.load_private_key(der)
         rnd = first_round
         while True:
             signature = key.sign(base64.b64decode(rnd["signed_attrs"]), ec.ECDSA(hashes.SHA256()))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from signer.app import Services
+from signer.db import must_get
 from signer.enums import (
     ApplicationKind,
     AttachmentKind,
@@ -67,22 +69,26 @@ def lifecycle_services(tmp_path: Path, database_url: str, seal_images: bool = Fa
                        **settings: object) -> Services:
     """A provisioned instance whose SMS go to the outbox, with resends allowed at once (``seal_images``: the
     demo seal images too, for tests that sign)."""
-    values = {"sms_provider": "outbox", "sms_resend_seconds": 0, "sms_daily_per_phone": 1000,
-              "sms_daily_per_ip": 1000, **settings}
+    values: dict[str, Any] = {"sms_provider": "outbox", "sms_resend_seconds": 0, "sms_daily_per_phone": 1000,
+                              "sms_daily_per_ip": 1000, **settings}
     services, _ = provision(tmp_path, database_url, seal_images=seal_images, lifecycle=LifecycleSettings(**values))
     return services
 
 
 def account(services: Services, username: str) -> Account:
     with services.db.read() as s:
-        return s.scalar(select(Account).where(Account.username == username))
+        found = s.scalar(select(Account).where(Account.username == username))
+    assert found is not None, username
+    return found
 
 
 def sms_code(services: Services, phone: str, purpose: SmsPurpose = SmsPurpose.APPLICATION) -> str:
     """Send a code and read it from the outbox (as an administrator of the SMS gateway could)."""
     services.lifecycle.sms.send(phone, purpose, IP)
     text = services.lifecycle.sms.outbox(phone, limit=1)[0].text
-    return re.search(r"验证码为(\d{6})", text).group(1)
+    found = re.search(r"验证码为(\d{6})", text)
+    assert found is not None, text
+    return found.group(1)
 
 
 def upload_all(services: Services, actor: Account, kinds: set[AttachmentKind]) -> dict[AttachmentKind, list[int]]:
@@ -99,7 +105,7 @@ def new_form(services: Services, actor: Account, bind: str = "operator2",
     kinds = set(required_attachments(ApplicationKind.NEW, certificate_kind, seal_type))
     if seal_type == SealType.COMPANY_AND_LEGAL_REP:
         kinds.add(AttachmentKind.LEGAL_REP_SEAL)
-    values = {
+    values: dict[str, Any] = {
         "certificate_kind": certificate_kind, "agreements": AGREEMENTS, "seal_type": seal_type, "period_years": 1,
         "bind_account_id": account(services, bind).id, "bind_phone": "13911112222", "handler": HANDLER,
         "attachments": upload_all(services, actor, kinds), "sms_code": sms_code(services, actor.phone),
@@ -111,8 +117,8 @@ def new_form(services: Services, actor: Account, bind: str = "operator2",
 def cert_form(services: Services, actor: Account, kind: ApplicationKind, cert: Certificate,
               **changes: object) -> ApplicationForm:
     kinds = required_attachments(kind, cert.kind)
-    values: dict[str, object] = {"handler": HANDLER, "attachments": upload_all(services, actor, set(kinds)),
-                                 "period_years": 1}
+    values: dict[str, Any] = {"handler": HANDLER, "attachments": upload_all(services, actor, set(kinds)),
+                              "period_years": 1}
     if kind == ApplicationKind.PHONE_CHANGE:
         values["new_phone"] = changes.pop("new_phone", "13722223333")
         values["sms_code"] = sms_code(services, values["new_phone"], SmsPurpose.PHONE_CHANGE)
@@ -145,17 +151,17 @@ def approve(services: Services, app_id: int) -> Application:
     return services.lifecycle.review.approve(reviewer, app_id, seal_choices(services, app_id), IP)
 
 
-def certificate(services: Services, cert_id: int) -> Certificate:
+def certificate(services: Services, cert_id: int | None) -> Certificate:
     with services.db.read() as s:
-        return s.get(Certificate, cert_id)
+        return must_get(s, Certificate, cert_id)
 
 
 def application(services: Services, app_id: int) -> Application:
     with services.db.read() as s:
-        return s.get(Application, app_id)
+        return must_get(s, Application, app_id)
 
 
-def lifecycle_app(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
+def lifecycle_app(tmp_path: Path, database_url: str):
     """The Flask app over a provisioned instance (SMS to the outbox), for API tests without a server."""
     import os
 
@@ -187,7 +193,7 @@ def lifecycle_app(tmp_path: Path, database_url: str):  # type: ignore[no-untyped
 class ApiUser:
     """A logged-in PC browser (session cookie + CSRF header) on the Flask test client."""
 
-    def __init__(self, app, username: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app, username: str) -> None:
         from tests.helpers import PASSWORD
 
         self.client = app.test_client()
@@ -195,18 +201,18 @@ class ApiUser:
         assert resp.status_code == 200, resp.get_json()
         self.csrf = resp.get_json()["csrf_token"]
 
-    def get(self, path: str, **kw):  # type: ignore[no-untyped-def]
+    def get(self, path: str, **kw):
         return self.client.get(path, **kw)
 
-    def post(self, path: str, **kw):  # type: ignore[no-untyped-def]
+    def post(self, path: str, **kw):
         return self.client.post(path, headers={"X-CSRF-Token": self.csrf}, **kw)
 
-    def put(self, path: str, **kw):  # type: ignore[no-untyped-def]
+    def put(self, path: str, **kw):
         return self.client.put(path, headers={"X-CSRF-Token": self.csrf}, **kw)
 
-    def delete(self, path: str, **kw):  # type: ignore[no-untyped-def]
+    def delete(self, path: str, **kw):
         return self.client.delete(path, headers={"X-CSRF-Token": self.csrf}, **kw)
 
-    def upload(self, kind: str, name: str, data: bytes):  # type: ignore[no-untyped-def]
+    def upload(self, kind: str, name: str, data: bytes):
         return self.post("/api/v1/uploads", data={"kind": kind, "file": (BytesIO(data), name)},
                          content_type="multipart/form-data")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from typing import NoReturn
 
 import pytest
 
@@ -28,7 +29,7 @@ PACKAGE_OF = {
 }
 
 
-def missing(what: str) -> None:
+def missing(what: str) -> NoReturn:
     """Skip with a reason, or fail where CI requires everything to be there."""
     if REQUIRE_SERVICES:
         pytest.fail(f"{what} is required in CI (SIGNER_REQUIRE_SERVICES=1)")
@@ -41,7 +42,7 @@ def tool(name: str) -> str:
     if path is None:
         package = PACKAGE_OF.get(os.path.basename(name), name)
         missing(f"{name} (Debian package {package}; {INSTALL_HINT})")
-    return path  # type: ignore[return-value]  # missing() does not return
+    return path
 
 
 def answers(host: str, port: int, timeout: float = 0.5) -> bool:

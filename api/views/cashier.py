@@ -3,17 +3,19 @@ signed notification, so the sandbox takes exactly the path a real gateway's noti
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from signer.errors import DomainError
+from signer.models import Account
 
 from ..auth import check_csrf, client_ip, csrf_token, current_account, services
 
 bp = Blueprint("cashier", __name__)
 
 
-def _page(order_no: str, **context):  # type: ignore[no-untyped-def]
-    account = current_account()
+def _page(account: Account, order_no: str, **context: Any) -> Any:
     lc = services().lifecycle
     try:
         order = lc.orders.get(account, order_no)
@@ -25,9 +27,10 @@ def _page(order_no: str, **context):  # type: ignore[no-untyped-def]
 
 @bp.get("/pay/sandbox/<order_no>")
 def cashier(order_no: str):
-    if current_account() is None:
+    account = current_account()
+    if account is None:
         return redirect(url_for("pages.login", next=request.path))
-    return _page(order_no)
+    return _page(account, order_no)
 
 
 @bp.post("/pay/sandbox/<order_no>")
@@ -39,5 +42,5 @@ def pay(order_no: str):
     try:
         services().lifecycle.payments.sandbox_pay(account, order_no, client_ip())
     except DomainError as exc:
-        return _page(order_no, error=exc.message)
-    return _page(order_no, paid=True)
+        return _page(account, order_no, error=exc.message)
+    return _page(account, order_no, paid=True)

@@ -91,8 +91,8 @@ def related_orders(account: Account, cert_id: int):
     return OrderListSchema().dump({"items": [lc.orders.describe(o, lc.invoices.for_order(o.id)) for o in orders]})
 
 
-def _toolbar_view(path: str, kind: ApplicationKind):  # type: ignore[no-untyped-def]
-    def view(account: Account, cert_id: int):  # type: ignore[no-untyped-def]
+def _toolbar_view(path: str, kind: ApplicationKind):
+    def view(account: Account, cert_id: int):
         data = CertificateApplicationSchema().load(json_body())
         app = services().lifecycle.applications.apply_for(account, cert_id, kind, form_of(data), client_ip())
         return submitted(account, app, data)
@@ -157,7 +157,7 @@ def bind(account: Account, cert_id: int):
     return BoundCertificateSchema().dump(services().lifecycle.binding.view(cert))
 
 
-def assignments_view(account_id: int, assignments: dict) -> dict:  # type: ignore[type-arg]
+def assignments_view(account_id: int, assignments: dict) -> dict:
     """What is assigned, and which seals would have no image (such a seal is refused at scan)."""
     without = services().seals.without_image(account_id)
     return {"account_id": account_id, **{kind.value: kind in assignments for kind in SealKind},

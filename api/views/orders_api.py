@@ -28,7 +28,7 @@ MAX_NOTIFICATION = 4096
 SIGNATURE_HEADER = "X-Signature"
 
 
-def _order_view(order) -> dict:  # type: ignore[no-untyped-def]
+def _order_view(order) -> dict:
     lc = services().lifecycle
     return lc.orders.describe(order, lc.invoices.for_order(order.id))
 
@@ -150,7 +150,7 @@ def sandbox_notify():
 
 
 # -- F1 invoice profiles ---------------------------------------------------------------------------------
-def _profile_data(data: dict) -> ProfileData:  # type: ignore[type-arg]
+def _profile_data(data: dict) -> ProfileData:
     return ProfileData(**data)
 
 

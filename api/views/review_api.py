@@ -24,7 +24,7 @@ from .applications_api import file_response, json_body
 bp = Blueprint("review_api", __name__, url_prefix="/api/v1/review")
 
 
-def _view(app) -> dict:  # type: ignore[no-untyped-def]
+def _view(app) -> dict:
     return services().lifecycle.applications.describe(app)
 
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
 from marshmallow import Schema, ValidationError
+from werkzeug.wrappers import Response as BaseResponse
 
 from signer.errors import ValidationFailed
 from signer.models import Account
@@ -26,7 +27,7 @@ def binding_token(session_id: str) -> str | None:
     return request.cookies.get(BINDING_COOKIE.format(session_id))
 
 
-def set_binding_cookie(resp: Response, session_id: str, token: str) -> None:
+def set_binding_cookie(resp: BaseResponse, session_id: str, token: str) -> None:
     """Only this browser gets the session's result. Lax, not Strict: a business system's hand-off link arrives
     by a cross-site navigation, and the redirect to the page must carry the cookie."""
     resp.set_cookie(BINDING_COOKIE.format(session_id), token, max_age=3600, httponly=True, samesite="Lax",

@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ..enums import Role
 from ..errors import Forbidden, NotFound
 from ..models import Account
+
+T = TypeVar("T")
 
 ENTERPRISE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
 
@@ -37,12 +39,12 @@ def reviewer(account: Account) -> None:
         raise Forbidden("只有平台审核员可以执行此操作", code="not_reviewer")
 
 
-def own(row: Any, account: Account, what: str = "记录") -> Any:
+def own(row: T | None, account: Account, what: str = "记录") -> T:
     """``row`` if the caller may see it: its enterprise's member, or a reviewer."""
     if row is None:
         raise NotFound(f"{what}不存在")
     if account.role == Role.REVIEWER:
         return row
-    if account.role not in ENTERPRISE_ROLES or row.enterprise_id != account.enterprise_id:
+    if account.role not in ENTERPRISE_ROLES or cast(Any, row).enterprise_id != account.enterprise_id:
         raise NotFound(f"{what}不存在")
     return row

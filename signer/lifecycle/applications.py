@@ -8,6 +8,7 @@ that same transaction; the others continue with an order (orders.py) or a review
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import Actor
 from ..ca import CertificateAuthority
-from ..db import Database
+from ..db import Database, must_get, rowcount
 from ..enums import (
     ATTACHMENT_KIND_LABELS,
     OPEN_APPLICATION_STATUSES,
@@ -117,7 +118,7 @@ class ApplicationService:
             row = s.get(ApplicationAttachment, attachment_id)
             if row is not None and actor.role == Role.REVIEWER and row.application_id is None:
                 row = None  # staff see files once they belong to a submitted application
-            access.own(row, actor, "附件")
+            row = access.own(row, actor, "附件")
         return row, self.store.get(row.blob_sha256)
 
     # -- queries ---------------------------------------------------------------------------------
@@ -136,7 +137,8 @@ class ApplicationService:
                 query = query.where(Application.kind == kind)
             return list(s.scalars(query.order_by(Application.id.desc())))
 
-    def eligible_accounts(self, actor: Account, cert_kind: CertificateKind = CertificateKind.MOBILE) -> list[Account]:
+    def eligible_accounts(self, actor: Account,
+                          cert_kind: CertificateKind = CertificateKind.MOBILE) -> builtins.list[Account]:
         """绑定账号 choices: the enterprise's people without an active certificate of that kind."""
         enterprise_id = access.enterprise_member(actor)
         with self.db.read() as s:
@@ -149,7 +151,7 @@ class ApplicationService:
 
     # -- validation ------------------------------------------------------------------------------
     @staticmethod
-    def _check_handler(handler: Handler | None, errors: dict[str, list[str]]) -> Handler | None:
+    def _check_handler(handler: Handler | None, errors: dict[str, builtins.list[str]]) -> Handler | None:
         if handler is None:
             errors["handler"] = ["请填写办理人信息"]
             return None
@@ -165,10 +167,11 @@ class ApplicationService:
             errors["handler.id_number"] = [problem]
         return Handler(name, contact, handler.id_type, number)
 
-    def _check_attachments(self, s: Session, enterprise_id: int, given: dict[AttachmentKind, list[int]],
-                           required: frozenset[AttachmentKind], errors: dict[str, list[str]],
-                           allowed_extra: frozenset[AttachmentKind] = frozenset()) -> list[ApplicationAttachment]:
-        rows: list[ApplicationAttachment] = []
+    def _check_attachments(self, s: Session, enterprise_id: int, given: dict[AttachmentKind, builtins.list[int]],
+                           required: frozenset[AttachmentKind], errors: dict[str, builtins.list[str]],
+                           allowed_extra: frozenset[AttachmentKind] = frozenset(),
+                           ) -> builtins.list[ApplicationAttachment]:
+        rows: builtins.list[ApplicationAttachment] = []
         for kind in sorted(required - {k for k, ids in given.items() if ids}):
             errors[f"attachments.{kind.value}"] = [f"请上传{ATTACHMENT_KIND_LABELS[kind]}"]
         for kind, ids in given.items():
@@ -184,9 +187,10 @@ class ApplicationService:
                     rows.append(row)
         return rows
 
-    def _attachments_now(self, s: Session, enterprise_id: int, form: ApplicationForm) -> list[ApplicationAttachment]:
+    def _attachments_now(self, s: Session, enterprise_id: int,
+                         form: ApplicationForm) -> builtins.list[ApplicationAttachment]:
         """Inside the write transaction: the attachments are still unused (a parallel submission may have won)."""
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, builtins.list[str]] = {}
         rows = self._check_attachments(s, enterprise_id, form.attachments, frozenset(), errors,
                                        frozenset(form.attachments))
         if errors:
@@ -194,12 +198,12 @@ class ApplicationService:
         return rows
 
     @staticmethod
-    def _link(s: Session, app_id: int, rows: list[ApplicationAttachment]) -> None:
+    def _link(s: Session, app_id: int, rows: builtins.list[ApplicationAttachment]) -> None:
         for row in rows:
-            linked = s.execute(
+            linked = rowcount(s.execute(
                 update(ApplicationAttachment)
                 .where(ApplicationAttachment.id == row.id, ApplicationAttachment.application_id.is_(None))
-                .values(application_id=app_id).execution_options(synchronize_session=False)).rowcount
+                .values(application_id=app_id).execution_options(synchronize_session=False)))
             if linked != 1:
                 raise Conflict("附件已被其他申请使用，请重新上传", code="attachment_used")
 
@@ -209,7 +213,7 @@ class ApplicationService:
         enterprise_id = access.enterprise_member(actor)
         if form.certificate_kind == CertificateKind.ANXINQIAN:
             raise Conflict(rules.ANXINQIAN_SUSPENDED, code="anxinqian_suspended")
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, builtins.list[str]] = {}
         missing = [a for a in rules.AGREEMENTS if a not in form.agreements]
         if missing:
             errors["agreements"] = ["请阅读并同意CFCA及平台数字证书使用规则"]
@@ -238,7 +242,9 @@ class ApplicationService:
         _field_errors(errors)
         self.sms.verify(actor.phone, SmsPurpose.APPLICATION, form.sms_code)
         with self.db.write() as s:
+            assert bound is not None  # _field_errors raised otherwise
             account = s.scalar(select(Account).where(Account.id == bound.id).with_for_update())
+            assert account is not None  # just checked, and accounts are never deleted
             if self._has_active(s, account.id, form.certificate_kind):
                 raise Conflict("该账号已有有效证书，请选择其他账号", code="account_has_certificate")
             rows = self._attachments_now(s, enterprise_id, form)
@@ -251,7 +257,7 @@ class ApplicationService:
         return app
 
     def _check_bind_account(self, s: Session, enterprise_id: int, account_id: int | None,
-                            cert_kind: CertificateKind, errors: dict[str, list[str]]) -> Account | None:
+                            cert_kind: CertificateKind, errors: dict[str, builtins.list[str]]) -> Account | None:
         account = s.get(Account, account_id) if account_id is not None else None
         if account is None or account.enterprise_id != enterprise_id or not account.active \
                 or account.role not in access.ENTERPRISE_ROLES:
@@ -279,7 +285,7 @@ class ApplicationService:
         enterprise_id = (access.administrator(actor, "吊销证书") if kind == K.REVOKE
                          else access.enterprise_member(actor))
         now = utcnow()
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, builtins.list[str]] = {}
         with self.db.read() as s:
             cert = access.own(s.get(Certificate, cert_id), actor, "证书")
             rules.check_eligible(kind, cert, now, self.settings.renewal_window)
@@ -312,7 +318,7 @@ class ApplicationService:
         self.sms.verify(phone, purpose, form.sms_code)
         actor_ref = Actor(actor.id, actor.username, ip)
         with self.db.write() as s:
-            cert = s.get(Certificate, cert_id)
+            cert = must_get(s, Certificate, cert_id)
             rules.check_eligible(kind, cert, utcnow(), self.settings.renewal_window)
             rows = self._attachments_now(s, enterprise_id, form)
             app = self._insert(s, actor, kind, cert.kind, cert.id, ip, values, rows)
@@ -334,8 +340,8 @@ class ApplicationService:
 
     def _insert(self, s: Session, actor: Account, kind: ApplicationKind, cert_kind: CertificateKind,
                 cert_id: int | None, ip: str, values: dict[str, object],
-                rows: list[ApplicationAttachment]) -> Application:
-        enterprise = s.get(Enterprise, actor.enterprise_id)
+                rows: builtins.list[ApplicationAttachment]) -> Application:
+        enterprise = must_get(s, Enterprise, actor.enterprise_id)
         app = Application(enterprise_id=actor.enterprise_id, kind=kind, certificate_kind=cert_kind,
                           status=INITIAL_STATUS[kind], certificate_id=cert_id, created_by=actor.id,
                           enterprise_name=enterprise.name, **values)
@@ -356,7 +362,7 @@ class ApplicationService:
     def reapply(self, actor: Account, app_id: int, form: ApplicationForm, ip: str) -> Application:
         """重新申请 (B6): update the handler and any attachments of a rejected application → 待审核."""
         enterprise_id = access.enterprise_member(actor)
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, builtins.list[str]] = {}
         with self.db.read() as s:
             app = access.own(s.get(Application, app_id), actor, "申请")
             if app.status != A.REJECTED:
@@ -411,7 +417,7 @@ class ApplicationService:
             bound = s.get(Account, app.bind_account_id) if app.bind_account_id else None
         return describe_application(app, attachments, order, bound)
 
-    def attachments_of(self, app_id: int, include_replaced: bool = False) -> list[ApplicationAttachment]:
+    def attachments_of(self, app_id: int, include_replaced: bool = False) -> builtins.list[ApplicationAttachment]:
         with self.db.read() as s:
             query = select(ApplicationAttachment).where(ApplicationAttachment.application_id == app_id)
             if not include_replaced:

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from .. import audit
 from ..audit import Actor
 from ..ca import CertificateAuthority
-from ..db import Database
+from ..db import Database, must_get, rowcount
 from ..enums import CERTIFICATE_STATUS_LABELS, CertificateKind, CertificateStatus, Role, SealKind
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..models import Account, Certificate, SealAssignment, utcnow
@@ -54,10 +54,10 @@ class BindingService:
         who = Actor(actor.id, actor.username, ip)
         with self.db.write() as s:
             if cert.status == C.PENDING_DOWNLOAD:
-                done = s.execute(update(Certificate).where(
+                done = rowcount(s.execute(update(Certificate).where(
                     Certificate.id == cert.id, Certificate.status == C.PENDING_DOWNLOAD,
                     Certificate.bound_account_id == cert.bound_account_id).values(bound_account_id=None)
-                    .execution_options(synchronize_session=False)).rowcount
+                    .execution_options(synchronize_session=False)))
                 if done != 1:
                     raise Conflict("证书状态已变化，请刷新后重试", code="state_changed")
                 audit.record(s, who, "certificate:unbind", "certificate", cert.id,
@@ -80,7 +80,7 @@ class BindingService:
             else:
                 raise Conflict("该证书状态不能解绑", code="illegal_transition", details={"status": cert.status.value})
         with self.db.read() as s:
-            return s.get(Certificate, result_id)
+            return must_get(s, Certificate, result_id)
 
     # -- H7 --------------------------------------------------------------------------------------
     def bind(self, actor: Account, cert_id: int, account_id: int, ip: str) -> Certificate:
@@ -100,16 +100,16 @@ class BindingService:
                                                      Certificate.kind == CertificateKind.MOBILE,
                                                      Certificate.status.in_(ACTIVE_CERTIFICATE))) is not None:
                 raise Conflict("该操作员已绑定移动端证书", code="account_has_certificate")
-            done = s.execute(update(Certificate).where(
+            done = rowcount(s.execute(update(Certificate).where(
                 Certificate.id == cert.id, Certificate.status == C.PENDING_DOWNLOAD,
                 Certificate.bound_account_id.is_(None)).values(bound_account_id=target.id, contact_phone=target.phone)
-                .execution_options(synchronize_session=False)).rowcount
+                .execution_options(synchronize_session=False)))
             if done != 1:
                 raise Conflict("证书已被绑定，请刷新后重试", code="state_changed")
             audit.record(s, Actor(actor.id, actor.username, ip), "certificate:bind", "certificate", cert.id,
                          {"account": target.username})
         with self.db.read() as s:
-            return s.get(Certificate, cert.id)
+            return must_get(s, Certificate, cert.id)
 
     def enterprise_certificates(self, actor: Account) -> list[tuple[Certificate, Account | None]]:
         """H4/H7 in the administrator's APP: every mobile certificate of the enterprise, with its account."""

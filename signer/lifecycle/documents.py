@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..db import Database
+from ..db import Database, must_get
 from ..errors import NotFound
 from ..models import Account, Enterprise, utcnow
 from . import access
@@ -106,7 +106,7 @@ class Documents:
             raise NotFound("模板不存在")
         enterprise_id = access.enterprise_member(actor)
         with self.db.read() as s:
-            enterprise = s.get(Enterprise, enterprise_id)
+            enterprise = must_get(s, Enterprise, enterprise_id)
         page = _BUILDERS[name](enterprise, self.platform)
         page.text(545, 815, f"生成于 {utcnow().astimezone(SHANGHAI):%Y-%m-%d %H:%M}", 8, "right")
         return f"{TEMPLATES[name]}.pdf", render(page, self.font_paths(), TEMPLATES[name])

@@ -22,7 +22,7 @@ from .. import audit, pki
 from ..accounts import AppIdentity
 from ..ca import CertificateAuthority
 from ..certificates import CertificateService
-from ..db import Database
+from ..db import Database, must_get
 from ..enums import CertificateKind, CertificateStatus
 from ..errors import Conflict, NotFound
 from ..models import Certificate, Enterprise, UnlockChallenge, utcnow
@@ -47,7 +47,7 @@ class InstallService:
         self.ca = ca
         self.certs = certs
 
-    def _pair(self, s, who: AppIdentity, cert_id: int) -> tuple[Certificate, Certificate]:  # type: ignore[no-untyped-def]
+    def _pair(self, s, who: AppIdentity, cert_id: int) -> tuple[Certificate, Certificate]:
         successor = s.get(Certificate, cert_id)
         if successor is None or successor.bound_account_id != who.account.id:
             raise NotFound("证书不存在")
@@ -74,10 +74,11 @@ class InstallService:
             challenge = s.get(UnlockChallenge, challenge_id)
             if challenge is None or challenge.certificate_id != predecessor.id:
                 raise NotFound("解锁挑战不存在")
-            enterprise = s.get(Enterprise, successor.enterprise_id)
+            enterprise = must_get(s, Enterprise, successor.enterprise_id)
             sequence = self.ca.next_sequence(s, successor.enterprise_id)
         old_share = self.certs.require_unlock(who, challenge_id, response, "install", ip)
         verifier = self.certs.keystore_verifier(predecessor, who.device.id)
+        assert predecessor.certificate_der is not None  # only an issued certificate has a key to keep
         public_key = x509.load_der_x509_certificate(predecessor.certificate_der).public_key()
         if not isinstance(public_key, ec.EllipticCurvePublicKey):
             raise Conflict("原证书的密钥类型不支持续用", code="key_type")

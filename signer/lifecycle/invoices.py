@@ -24,7 +24,7 @@ from pdfsign.remote import SIGNING_TIME_PLACEHOLDER
 from .. import audit
 from ..audit import Actor
 from ..ca import CertificateAuthority
-from ..db import Database
+from ..db import Database, must_get
 from ..enums import (
     APPLICATION_KIND_LABELS,
     CERTIFICATE_KIND_LABELS,
@@ -100,7 +100,7 @@ class InvoiceService:
                 InvoiceProfile.enterprise_id == enterprise_id, InvoiceProfile.deleted_at.is_(None))
                 .order_by(InvoiceProfile.is_default.desc(), InvoiceProfile.id)))
 
-    def _own_profile(self, s, actor: Account, profile_id: int) -> InvoiceProfile:  # type: ignore[no-untyped-def]
+    def _own_profile(self, s, actor: Account, profile_id: int) -> InvoiceProfile:
         profile = access.own(s.get(InvoiceProfile, profile_id), actor, "发票信息")
         if profile.deleted_at is not None:
             raise NotFound("发票信息不存在")
@@ -139,7 +139,7 @@ class InvoiceService:
         return profile
 
     @staticmethod
-    def _clear_default(s, enterprise_id: int) -> None:  # type: ignore[no-untyped-def]
+    def _clear_default(s, enterprise_id: int) -> None:
         s.execute(update(InvoiceProfile).where(InvoiceProfile.enterprise_id == enterprise_id,
                                                InvoiceProfile.is_default.is_(True)).values(is_default=False))
 
@@ -154,7 +154,7 @@ class InvoiceService:
             audit.record(s, Actor(actor.id, actor.username, ip), "invoice-profile:default", "invoice_profile",
                          profile.id, {})
         with self.db.read() as s:
-            return s.get(InvoiceProfile, profile_id)
+            return must_get(s, InvoiceProfile, profile_id)
 
     def delete_profile(self, actor: Account, profile_id: int, confirmed: bool, ip: str) -> None:
         """删除, only when confirmed; orders keep their snapshot."""
@@ -231,7 +231,7 @@ class InvoiceService:
         return invoice
 
     def _draw(self, order: Order, lines: list[tuple[int, Application]], invoice_no: str, tax: int,
-              by: Account | None, now) -> Page:  # type: ignore[no-untyped-def]
+              by: Account | None, now) -> Page:
         buyer = order.invoice_snapshot or {}
         settings = self.settings
         page = Page()

@@ -7,6 +7,7 @@ paying it moves the order to 已支付 and its applications to 待审核; cancel
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
-from ..db import Database
+from ..db import Database, must_get
 from ..enums import ApplicationStatus, OrderStatus
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Account, utcnow
@@ -115,13 +116,13 @@ class OrderService:
                 query = query.where(Order.status == status)
             return list(s.scalars(query.order_by(Order.id.desc())))
 
-    def items(self, order_id: int) -> list[tuple[OrderItem, Application]]:
+    def items(self, order_id: int) -> builtins.list[tuple[OrderItem, Application]]:
         with self.db.read() as s:
             return [(item, app) for item, app in s.execute(
                 select(OrderItem, Application).join(Application, Application.id == OrderItem.application_id)
                 .where(OrderItem.order_id == order_id).order_by(OrderItem.id)).all()]
 
-    def for_certificate(self, actor: Account, cert_id: int) -> list[Order]:
+    def for_certificate(self, actor: Account, cert_id: int) -> builtins.list[Order]:
         """关联订单: the orders of every application about (or creating) this certificate."""
         enterprise_id = access.enterprise_member(actor)
         with self.db.read() as s:
@@ -144,7 +145,7 @@ class OrderService:
             order = access.own(s.scalar(select(Order).where(Order.order_no == order_no)), actor, "订单")
             move_order(s, order.id, order.status, OrderStatus.CANCELLED, cancelled_at=utcnow())
             for item in s.scalars(select(OrderItem).where(OrderItem.order_id == order.id)):
-                app = s.get(Application, item.application_id)
+                app = must_get(s, Application, item.application_id)
                 move_application(s, app.id, app.kind, A.PENDING_PAYMENT, A.PENDING_ORDER)
             audit.record(s, who, "order:cancel", "order", order.id, {"order_no": order.order_no})
         return self.get(actor, order_no)

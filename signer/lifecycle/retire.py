@@ -50,7 +50,8 @@ def supersede_predecessor(s: Session, ca: CertificateAuthority, successor: Certi
     if predecessor is None or predecessor.status in ENDED:
         return
     kind = s.scalar(select(Application.kind).where(Application.result_certificate_id == successor.id))
-    retire(s, ca, predecessor.id, CertificateStatus.WITHDRAWN, SUPERSEDE_REASON.get(kind, "superseded"), actor,
+    reason = SUPERSEDE_REASON.get(kind, "superseded") if kind is not None else "superseded"
+    retire(s, ca, predecessor.id, CertificateStatus.WITHDRAWN, reason, actor,
            {"successor": successor.id})
 
 

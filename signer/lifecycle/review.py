@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,7 @@ from .. import audit, pki, seal_images
 from ..audit import Actor
 from ..ca import CertificateAuthority
 from ..certificates import CertificateService
-from ..db import Database
+from ..db import Database, must_get
 from ..enums import (
     ApplicationKind,
     ApplicationStatus,
@@ -122,7 +123,7 @@ class ReviewService:
             result = self._effect(s, app, actor, now)
             for attachment, _ in images.values():
                 if attachment.application_id is None:  # a corrected image the reviewer uploaded
-                    attachment_row = s.get(ApplicationAttachment, attachment.id)
+                    attachment_row = must_get(s, ApplicationAttachment, attachment.id)
                     attachment_row.application_id = app.id
             audit.record(s, actor, "application:approve", "application", app.id, {
                 "kind": app.kind.value, "certificate": app.certificate_id, "result_certificate": result,
@@ -156,7 +157,7 @@ class ReviewService:
                 row = s.get(ApplicationAttachment, choice.attachment_id)
                 ours = row is not None and (row.application_id == app.id or (
                     row.application_id is None and row.uploaded_by == reviewer.id and row.enterprise_id is None))
-                if not ours or row.kind not in SEAL_SOURCES[kind] or row.replaced_at is not None:
+                if row is None or not ours or row.kind not in SEAL_SOURCES[kind] or row.replaced_at is not None:
                     raise ValidationFailed("所选印章图片不属于该申请", code="bad_seal_attachment",
                                            details={"seals": [kind.value]})
                 data = self.store.get(row.blob_sha256)
@@ -176,7 +177,7 @@ class ReviewService:
     def _effect(self, s: Session, app: Application, actor: Actor, now: datetime) -> int | None:
         if app.kind == K.NEW:
             return self._create_new(s, app, actor)
-        cert = s.get(Certificate, app.certificate_id)
+        cert = must_get(s, Certificate, app.certificate_id)
         rules.check_eligible(app.kind, cert, now, self.renewal_window)
         if app.kind == K.UNFREEZE:
             move_certificate(s, cert.id, CertificateStatus.FROZEN, CertificateStatus.EFFECTIVE, failed_unlocks=0)
@@ -193,6 +194,7 @@ class ReviewService:
 
     def _create_new(self, s: Session, app: Application, actor: Actor) -> int:
         account = s.scalar(select(Account).where(Account.id == app.bind_account_id).with_for_update())
+        assert account is not None  # checked when the application was made (a foreign key)
         busy = s.scalar(select(Certificate.id).where(
             Certificate.bound_account_id == account.id, Certificate.kind == app.certificate_kind,
             Certificate.status.in_([CertificateStatus.IN_PRODUCTION, CertificateStatus.PENDING_DOWNLOAD,
@@ -237,7 +239,7 @@ class ReviewService:
 
     @staticmethod
     def _link_result(s: Session, app: Application, cert: Certificate, **extra: object) -> None:
-        row = s.get(Application, app.id)
+        row = must_get(s, Application, app.id)
         row.result_certificate_id = cert.id
         for key, value in extra.items():
             setattr(row, key, value)
@@ -273,9 +275,9 @@ class ReviewService:
             ks_server.validate_verifier(pin_verifier)
         actor = Actor(reviewer.id, reviewer.username, ip)
         with self.db.read() as s:
-            cert = s.get(Certificate, app.result_certificate_id)
+            cert = must_get(s, Certificate, app.result_certificate_id)
             predecessor = s.get(Certificate, cert.predecessor_id) if cert.predecessor_id else None
-            enterprise = s.get(Enterprise, cert.enterprise_id)
+            enterprise = must_get(s, Enterprise, cert.enterprise_id)
             sequence = self.ca.next_sequence(s, cert.enterprise_id)
         if cert.status != CertificateStatus.IN_PRODUCTION or app.shipping_status != ShippingStatus.PENDING:
             raise Conflict("该KEY已制作邮寄", code="illegal_transition")
@@ -285,6 +287,8 @@ class ReviewService:
         try:
             if cert.reuse_key and predecessor is not None and predecessor.certificate_der:
                 key = x509.load_der_x509_certificate(predecessor.certificate_der).public_key()
+                if not isinstance(key, ec.EllipticCurvePublicKey):
+                    raise Conflict("原证书的密钥类型不支持续用", code="key_type")
                 issued = self.ca.issue(None, subject, now - timedelta(minutes=5), not_after, actor, cert.id,
                                        public_key=key)
             elif csr:

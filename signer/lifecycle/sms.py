@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -20,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import ratelimit
-from ..db import Database
+from ..db import Database, rowcount
 from ..enums import SmsPurpose
 from ..errors import RateLimited, ValidationFailed
 from ..models import utcnow
@@ -62,7 +63,7 @@ class OutboxSms:
 
 
 def make_provider(name: str, db: Database) -> SmsProvider:
-    providers = {"console": ConsoleSms, "outbox": lambda: OutboxSms(db)}
+    providers: dict[str, Callable[[], SmsProvider]] = {"console": ConsoleSms, "outbox": lambda: OutboxSms(db)}
     if name not in providers:
         raise ValueError(f"unknown SMS provider {name!r} (console, outbox)")
     return providers[name]()
@@ -91,7 +92,7 @@ class SmsService:
         return hmac.new(self._key, f"{phone}|{purpose.value}|{code}".encode(), hashlib.sha256).hexdigest()
 
     @staticmethod
-    def _active(phone: str, purpose: SmsPurpose):  # type: ignore[no-untyped-def]
+    def _active(phone: str, purpose: SmsPurpose):
         return select(SmsCode).where(SmsCode.phone == phone, SmsCode.purpose == purpose,
                                      SmsCode.used_at.is_(None), SmsCode.voided_at.is_(None))
 
@@ -147,8 +148,8 @@ class SmsService:
                 raise RateLimited("验证码已使用或错误次数过多，请重新获取", code="sms_locked")
             right = hmac.compare_digest(self._hash(phone, purpose, code), row.code_hash)
             if right:
-                used = s.execute(update(SmsCode).where(SmsCode.id == row.id, SmsCode.used_at.is_(None))
-                                 .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+                used = rowcount(s.execute(update(SmsCode).where(SmsCode.id == row.id, SmsCode.used_at.is_(None))
+                                 .values(used_at=now).execution_options(synchronize_session=False)))
                 if used == 1:
                     return
         if right:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from ..db import rowcount
 from ..enums import (
     APPLICATION_KIND_LABELS,
     APPLICATION_STATUS_LABELS,
@@ -99,7 +100,7 @@ def _cas(session: Session, model: type, key: Any, column: Any, expected: Any, ne
         update(model).where(key, column == expected).values({column.key: new, **values})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def move_application(session: Session, app_id: int, kind: ApplicationKind, expected: ApplicationStatus,

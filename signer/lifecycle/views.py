@@ -167,7 +167,7 @@ class Records:
             return self._events(s, certs, [str(app.id)])
 
     @staticmethod
-    def _events(s, cert_ids: list[str], app_ids: list[str]) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    def _events(s, cert_ids: list[str], app_ids: list[str]) -> list[dict[str, Any]]:
         order_ids = [str(i) for i in s.scalars(select(OrderItem.order_id).where(
             OrderItem.application_id.in_([int(a) for a in app_ids])).distinct())]
         query = select(AuditEvent).where(or_(

@@ -47,7 +47,7 @@ def browser_page(live_server: LiveServer) -> Iterator[Any]:
         context = browser.new_context(accept_downloads=True, locale="zh-CN", timezone_id="Asia/Shanghai",
                                       viewport={"width": 1280, "height": 1000})
 
-        def guard(route):  # type: ignore[no-untyped-def]  # nothing outside the server may be requested
+        def guard(route):  # nothing outside the server may be requested
             host = urlsplit(route.request.url).netloc
             if route.request.url.startswith("data:") or host == own:
                 return route.continue_()

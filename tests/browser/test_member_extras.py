@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from cryptography import x509
@@ -126,7 +126,7 @@ def stored_png(page: Any, url: str, kind: str) -> Image.Image:
 
 def transparent_corners(image: Image.Image) -> bool:
     w, h = image.width - 1, image.height - 1
-    return all(image.getpixel(xy)[3] == 0 for xy in ((0, 0), (w, 0), (0, h), (w, h)))
+    return all(cast(tuple[int, ...], image.getpixel(xy))[3] == 0 for xy in ((0, 0), (w, 0), (0, h), (w, h)))
 
 
 def use_tool(page: Any, tool: str, kind: str, name: str, mime: str, data: bytes) -> None:

@@ -52,7 +52,9 @@ def outbox_code(url: str, phone: str) -> str:
         reviewer.login("reviewer", DEMO_PASSWORD)
         resp = reviewer.http.get(f"{url}/api/v1/review/sms-outbox", params={"phone": phone}, timeout=30)
         resp.raise_for_status()
-        return re.search(r"验证码为(\d{6})", resp.json()["items"][0]["text"]).group(1)
+        found = re.search(r"验证码为(\d{6})", resp.json()["items"][0]["text"])
+        assert found is not None
+        return found.group(1)
     finally:
         reviewer.close()
 

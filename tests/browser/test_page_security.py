@@ -18,7 +18,7 @@ HEADERS = {
 }
 
 
-def check_headers(response) -> None:  # type: ignore[no-untyped-def]
+def check_headers(response) -> None:
     headers = response.headers  # lower-case names, for pages and API answers alike
     csp = headers["content-security-policy"]
     for directive in ("default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'",
@@ -76,6 +76,6 @@ def test_headers_csrf_and_menu(live_server, browser_page, tmp_path):
     expect(page.locator(".welcome")).to_contain_text("admin")  # still logged in: the forged logout did nothing
 
 
-def _write(path, data: bytes):  # type: ignore[no-untyped-def]
+def _write(path, data: bytes):
     path.write_bytes(data)
     return path

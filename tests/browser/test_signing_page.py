@@ -48,7 +48,7 @@ def expected_rect(fx: float, fy: float) -> tuple[float, float, float, float]:
 
 def signature_rects(pdf: bytes) -> dict[str, tuple[float, ...]]:
     reader = PdfFileReader(BytesIO(pdf))
-    out = {}
+    out: dict[str, tuple[float, ...]] = {}
     for ref in reader.root["/AcroForm"]["/Fields"]:
         field = ref.get_object()
         if field.get("/FT") == "/Sig":

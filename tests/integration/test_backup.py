@@ -20,6 +20,7 @@ from sqlalchemy import select
 from signer import audit, cli
 from signer.app import build_services
 from signer.config import Config
+from signer.db import must_get
 from signer.enums import ApplicationKind, CertificateStatus
 from signer.events import RecordingNotifier
 from signer.lifecycle.settings import LifecycleSettings
@@ -67,7 +68,8 @@ def _sign_on_a(services) -> tuple[bytes, int]:
                                         phone.response(view["challenge"]["nonce"]), IP)
     assert phone.sign_all(sid, approved["round"], approved["share"])["status"] == "signed"
     with services.db.read() as s:
-        signed = services.store.get(s.get(SigningSession, sid).signed_sha256)
+        signed = services.store.get(must_get(s, SigningSession, sid).signed_sha256)
+    assert phone.cert_id is not None
     return signed, phone.cert_id
 
 

@@ -53,8 +53,10 @@ def business_server(tmp_path: Path):
     with LiveServer(tmp_path / "instance", env=env) as server:
         out = subprocess.run([sys.executable, "-m", "signer.cli", "create-api-client", "--enterprise-id", "1",
                               "--name", "询价交易"], env=server.env, capture_output=True, text=True, check=True)
-        api_key = re.search(r"api key \(shown once\): (\S+)", out.stdout).group(1)
-        secret = re.search(r"webhook secret \(shown once\): (\S+)", out.stdout).group(1)
+        key_found = re.search(r"api key \(shown once\): (\S+)", out.stdout)
+        secret_found = re.search(r"webhook secret \(shown once\): (\S+)", out.stdout)
+        assert key_found is not None and secret_found is not None, out.stdout
+        api_key, secret = key_found.group(1), secret_found.group(1)
         yield server, api_key, secret
 
 

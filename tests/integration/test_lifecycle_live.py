@@ -56,7 +56,9 @@ def browser(server: LiveServer, username: str) -> Browser:
 def sms(user: Browser, reviewer: Browser, phone: str, purpose: str = "application") -> str:
     user.call("POST", "/sms/send", json={"purpose": purpose, **({"phone": phone} if purpose != "application" else {})})
     text = reviewer.call("GET", f"/review/sms-outbox?phone={phone}")["items"][0]["text"]
-    return re.search(r"验证码为(\d{6})", text).group(1)
+    found = re.search(r"验证码为(\d{6})", text)
+    assert found is not None, text
+    return found.group(1)
 
 
 def account_id(user: Browser, username: str) -> int:
@@ -78,7 +80,9 @@ def pay_at_cashier(admin: Browser, order: dict) -> None:
     """收银台: the HTML page with its CSRF-protected 确认支付 form."""
     page = admin.http.get(f"{admin.url}{order['cashier_url']}", timeout=30)
     assert page.status_code == 200 and "确认支付" in page.text and "¥300.00" in page.text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None
+    token = found.group(1)
     done = admin.http.post(f"{admin.url}{order['cashier_url']}", data={"csrf_token": token}, timeout=30)
     assert "支付成功" in done.text
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from mobile import AppClient, AppError
 from mobile.client import decode_qr_image
 from mobile.storage import Storage
-from signer.db import Database
+from signer.db import Database, must_get
 from signer.demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.models import AuditEvent, Certificate
 from signer.samples import sample_pdf
@@ -45,12 +45,12 @@ class Deployment:
 
     def certificate(self, cert_id: int) -> Certificate:
         with self.db.read() as s:
-            return s.get(Certificate, cert_id)
+            return must_get(s, Certificate, cert_id)
 
     def audit_count(self, action: str, cert_id: int) -> int:
         with self.db.read() as s:
             return s.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == action, AuditEvent.subject_id == str(cert_id)))
+                AuditEvent.action == action, AuditEvent.subject_id == str(cert_id))) or 0
 
     # -- the PC (admin, on the first process) and the phone (operator1, one device) ------------------
     def pc(self) -> PcClient:

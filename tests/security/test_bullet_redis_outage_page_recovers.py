@@ -29,7 +29,7 @@ def test_the_page_reaches_signed_although_the_socket_missed_every_event(live_ser
 
     deaf = {"on": False}
 
-    def relay(ws):  # type: ignore[no-untyped-def]
+    def relay(ws):
         server = ws.connect_to_server()
         ws.on_message(lambda message: server.send(message))
         server.on_message(lambda message: None if deaf["on"] else ws.send(message))
@@ -68,7 +68,7 @@ def test_the_page_reaches_signed_while_its_socket_is_gone(live_server, browser_p
     sockets: list = []
     cut = {"on": False}
 
-    def relay(ws):  # type: ignore[no-untyped-def]
+    def relay(ws):
         if cut["on"]:
             ws.close()
             return

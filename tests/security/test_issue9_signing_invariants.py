@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import threading
+from functools import partial
 from typing import Any
 
 import pytest
@@ -39,7 +40,7 @@ def prepared_answer(phone: AppClient, password: str) -> dict[str, Any]:
 
 def send_answers(phones: list[AppClient], password: str) -> list[Any]:
     answers = [prepared_answer(p, password) for p in phones]
-    return fire_together([lambda p=p, a=a: p._call("approve", a) for p, a in zip(phones, answers, strict=True)])
+    return fire_together([partial(p._call, "approve", a) for p, a in zip(phones, answers, strict=True)])
 
 
 # -- row 1 ------------------------------------------------------------------------------------------
@@ -52,7 +53,7 @@ def test_row1_concurrent_wrong_unlocks_freeze_after_exactly_five(deployment: Dep
     results = send_answers(phones, WRONG)
 
     assert all(isinstance(r, AppError) for r in results), results
-    codes = [error_code(r) for r in results]
+    codes = [r.code for r in results]  # every result is an AppError (above)
     assert sorted(codes) == ["certificate_frozen"] * 6 + ["wrong_password"] * 4, codes
     remaining = sorted(r.details["remaining"] for r in results)
     assert remaining == [0] * 6 + [1, 2, 3, 4]  # each checked answer saw its own count
@@ -94,7 +95,7 @@ def test_row6_every_approve_refused_as_frozen_fails_its_session(deployment: Depl
         phone._challenge = refusal.details["challenge"]
     passwords = [SIGNING_PASSWORD] + [WRONG] * (len(waiting) - 1)
     answers = [prepared_answer(p, pw) for (_, p, _), pw in zip(waiting, passwords, strict=True)]
-    second = fire_together([lambda p=p, a=a: p._call("approve", a)
+    second = fire_together([partial(p._call, "approve", a)
                             for (_, p, _), a in zip(waiting, answers, strict=True)])
     assert [error_code(r) for r in second] == ["certificate_frozen"] * len(waiting)
     for sid, _ in sessions:
@@ -143,7 +144,7 @@ def test_row3_usage_limit_holds_for_sessions_approved_before_either_is_signed(de
         both_approved.wait(120)
         return signature
 
-    results = fire_together([lambda p=p: p.approve(SIGNING_PASSWORD, tamper=hold) for _, p in sessions])
+    results = fire_together([partial(p.approve, SIGNING_PASSWORD, tamper=hold) for _, p in sessions])
 
     signed = [r for r in results if isinstance(r, dict)]
     refused = [r for r in results if isinstance(r, AppError)]

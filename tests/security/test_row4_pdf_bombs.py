@@ -84,8 +84,9 @@ def test_row4_uploads_never_occupy_the_signing_lane(tmp_path: Path):
     upload = threading.Thread(target=pool.request, args=("preview_document",), kwargs={"gate": str(gate)})
     upload.start()
     try:
-        bulk = pool.lanes[BULK]
-        while bulk._idle.qsize() and upload.is_alive():  # until the upload holds the bulk worker
+        idle = pool.lanes[BULK]._idle
+        assert idle is not None  # the bulk lane's workers are pooled
+        while idle.qsize() and upload.is_alive():  # until the upload holds the bulk worker
             threading.Event().wait(0.01)
         answers: list[dict] = []
         signer = threading.Thread(target=lambda: answers.append(pool.request("prepare_round")))

@@ -31,7 +31,7 @@ def account_id(services, username: str) -> int:
         return s.scalar(select(Account.id).where(Account.username == username))
 
 
-def stolen_copy(app, user: ApiUser):  # type: ignore[no-untyped-def]
+def stolen_copy(app, user: ApiUser):
     """Another browser carrying the same session cookie."""
     name = app.config["SESSION_COOKIE_NAME"]
     thief = app.test_client()

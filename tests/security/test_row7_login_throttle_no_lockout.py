@@ -29,7 +29,7 @@ def app(tmp_path: Path):
     services.db.dispose()
 
 
-def login(app, address: str, password: str):  # type: ignore[no-untyped-def]
+def login(app, address: str, password: str):
     client = app.test_client()
     return client.post("/api/v1/auth/login", json={"username": "admin", "password": password},
                        environ_base={"REMOTE_ADDR": address})
@@ -70,7 +70,7 @@ def test_successful_logins_never_count(app):
 def test_spraying_many_accounts_from_one_address_is_slowed(app):
     client = app.test_client()
 
-    def attempt(username: str, address: str):  # type: ignore[no-untyped-def]
+    def attempt(username: str, address: str):
         return client.post("/api/v1/auth/login", json={"username": username, "password": "Spring2026!"},
                            environ_base={"REMOTE_ADDR": address})
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select, update
 
 from signer.certificates import CertificateUnusable
+from signer.db import must_get
 from signer.enums import CertificateStatus, SealKind, SessionStatus
 from signer.errors import Conflict
 from signer.models import Account, Certificate, SigningSession
@@ -66,9 +67,9 @@ def session_status(services, sid: str) -> SessionStatus:
         return s.get(SigningSession, sid).status
 
 
-def certificate(services, cert_id: int) -> Certificate:
+def certificate(services, cert_id: int | None) -> Certificate:
     with services.db.read() as s:
-        return s.get(Certificate, cert_id)
+        return must_get(s, Certificate, cert_id)
 
 
 def race(services, moves: list) -> list[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,7 @@ def imports_of(package: str) -> dict[str, set[str]]:
     return found
 
 
-def offenders(package: str, forbidden: set[str], allowed_files: set[str] = frozenset()) -> list[str]:
+def offenders(package: str, forbidden: set[str], allowed_files: AbstractSet[str] = frozenset()) -> list[str]:
     return sorted(f"{f}: {sorted(names & forbidden)}" for f, names in imports_of(package).items()
                   if names & forbidden and f not in allowed_files)
 

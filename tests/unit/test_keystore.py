@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import pathlib
 import re
 import secrets
+from typing import Any, cast
 
 import pytest
 from cryptography import x509
@@ -174,7 +176,8 @@ def test_full_round_trip_signs_with_original_key(pki: Pki, enrolled: Enrolled) -
     message = b"%PDF signed attributes digest input"
     signature = key.sign(message, ec.ECDSA(hashes.SHA256()))
     pki.public_key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
-    reloaded.certificate().public_key().verify(signature, message, ec.ECDSA(hashes.SHA256()))
+    cast(ec.EllipticCurvePublicKey, reloaded.certificate().public_key()).verify(signature, message,
+                                                                                ec.ECDSA(hashes.SHA256()))
     with pytest.raises(InvalidSignature):
         pki.public_key.verify(signature, message + b"x", ec.ECDSA(hashes.SHA256()))
 
@@ -275,7 +278,7 @@ def test_enroll_checks_password_rules_before_deriving(monkeypatch: pytest.Monkey
     def no_scrypt(*args, **kwargs):
         raise AssertionError("scrypt must not run")
 
-    monkeypatch.setattr(kdf_module.hashlib, "scrypt", no_scrypt)
+    monkeypatch.setattr(hashlib, "scrypt", no_scrypt)  # the module keystore.kdf calls
     with pytest.raises(WeakPassword):
         enroll("123456")
 
@@ -285,7 +288,12 @@ def test_enroll_checks_password_rules_before_deriving(monkeypatch: pytest.Monkey
 
 def test_downgraded_n_refused_before_derivation(enrolled: Enrolled, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    monkeypatch.setattr(kdf_module.hashlib, "scrypt", lambda *a, **k: calls.append(1) or bytes(32))
+
+    def counting_scrypt(*args: object, **kwargs: object) -> bytes:
+        calls.append(1)
+        return bytes(32)
+
+    monkeypatch.setattr(hashlib, "scrypt", counting_scrypt)
 
     text = _edit(enrolled.ks, lambda d: d["kdf"].update(n=2**10))
     with pytest.raises(KeystoreError, match=r"kdf\.n"):
@@ -435,8 +443,8 @@ def test_check_unlock_response_wrong_lengths_return_false(enrolled: Enrolled) ->
         assert check_unlock_response(v, nonce, response) is False
     assert check_unlock_response(v[:-1], nonce, good) is False
     assert check_unlock_response(v, nonce[:16], good) is False
-    assert check_unlock_response(v, nonce, good.hex()) is False  # type: ignore[arg-type]
-    assert check_unlock_response(None, nonce, good) is False  # type: ignore[arg-type]
+    assert check_unlock_response(v, nonce, cast(Any, good.hex())) is False  # wrong type on purpose
+    assert check_unlock_response(cast(Any, None), nonce, good) is False
     flipped = bytes([good[0] ^ 1]) + good[1:]
     assert check_unlock_response(v, nonce, flipped) is False
 
@@ -445,7 +453,7 @@ def test_validate_verifier() -> None:
     assert validate_verifier(bytes(32)) == bytes(32)
     for bad in (b"", bytes(31), bytes(33), "00" * 32):
         with pytest.raises(KeystoreError):
-            validate_verifier(bad)  # type: ignore[arg-type]
+            validate_verifier(cast(Any, bad))  # the str is a wrong type on purpose
 
 
 def test_unlock_response_checks_lengths(enrolled: Enrolled) -> None:

@@ -29,7 +29,9 @@ def api(tmp_path: Path):
 
 def outbox_code(services, phone: str) -> str:
     text = services.lifecycle.sms.outbox(phone, limit=1)[0].text
-    return re.search(r"验证码为(\d{6})", text).group(1)
+    found = re.search(r"验证码为(\d{6})", text)
+    assert found is not None, text
+    return found.group(1)
 
 
 def upload_set(user: ApiUser, kinds: dict[str, tuple[str, bytes]]) -> dict[str, list[int]]:
@@ -48,7 +50,7 @@ NEW_FILES = {
 }
 
 
-def new_body(services, user: ApiUser, bind_id: int, **changes) -> dict:  # type: ignore[no-untyped-def]
+def new_body(services, user: ApiUser, bind_id: int, **changes) -> dict:
     assert user.post("/api/v1/sms/send", json={"purpose": "application"}).status_code == 200
     body = {
         "certificate_kind": "mobile", "seal_type": "company_and_legal_rep", "period_years": 1,
@@ -147,7 +149,7 @@ def test_hostile_inputs_get_clear_4xx_and_change_nothing(api):
     good = new_body(services, admin, account_id(services, "operator2"))
     before = state(services)
 
-    def refused(resp, status: int, *fields: str) -> dict:  # type: ignore[no-untyped-def]
+    def refused(resp, status: int, *fields: str) -> dict:
         body = resp.get_json()
         assert resp.status_code == status, body
         assert body["error"]["message"] and body["error"]["code"]

@@ -52,7 +52,7 @@ def at_once(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseExcepti
     return results, errors
 
 
-def count(services, query) -> int:  # type: ignore[no-untyped-def]
+def count(services, query) -> int:
     with services.db.read() as s:
         return s.scalar(select(func.count()).select_from(query.subquery()))
 

@@ -59,6 +59,7 @@ def issue_new(services, bind: str = "operator2", device: str = "phone-2") -> tup
     app = services.lifecycle.applications.apply_new(admin, new_form(services, admin, bind), IP)
     pay(services, admin, [app.id])
     cert_id = approve(services, app.id).result_certificate_id
+    assert cert_id is not None  # approving a 新签 creates the certificate
     phone = DomainPhone.login(services, bind, device)
     phone.download(cert_id)
     return phone, cert_id
@@ -74,6 +75,7 @@ def age(services, cert_id: int, days_left: float) -> None:
 def install(services, phone: DomainPhone, cert_id: int) -> None:
     """H2 for a certificate that keeps its key: unlock the old keystore, re-seal it for the new serial."""
     challenge = services.lifecycle.installs.challenge(phone.who, cert_id)
+    assert phone.keystore is not None  # downloaded before
     password_key, verifier = ks_device.verifier_from_password(SIGNING_PASSWORD, phone.keystore.kdf)
     answer = ks_device.unlock_response(verifier, challenge.nonce)
     result = services.lifecycle.installs.install(phone.who, cert_id, challenge.id, answer, IP)

@@ -14,7 +14,7 @@ import pathlib
 import stat
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import qrcode
@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from PIL import Image
+from qrcode.image.pil import PilImage
 
 from keystore import (
     enroll,
@@ -95,7 +96,7 @@ def pki() -> Pki:
 
 def test_decode_qr_png_and_jpeg(tmp_path: pathlib.Path) -> None:
     png = tmp_path / "qr.png"
-    qrcode.make(PAYLOAD).save(png)
+    qrcode.make(PAYLOAD, image_factory=PilImage).save(png)
     assert decode_qr_image(png) == PAYLOAD
 
     jpeg = tmp_path / "qr.jpg"
@@ -190,7 +191,7 @@ def test_build_csr() -> None:
     csr = x509.load_der_x509_csr(der)
     assert csr.is_signature_valid
     assert csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "0123456789abcdef0123456789abcdef"
-    assert csr.public_key().public_numbers() == key.public_key().public_numbers()
+    assert cast(ec.EllipticCurvePublicKey, csr.public_key()).public_numbers() == key.public_key().public_numbers()
     assert isinstance(csr.signature_hash_algorithm, hashes.SHA256)
 
 
@@ -342,7 +343,8 @@ class FakeAppNamespace:
         signature = base64.b64decode(data["signature"])
         self.signatures.append((pos, signature))
         try:
-            self.cert.public_key().verify(signature, self.attrs[pos], ec.ECDSA(hashes.SHA256()))
+            cast(ec.EllipticCurvePublicKey, self.cert.public_key()).verify(signature, self.attrs[pos],
+                                                                           ec.ECDSA(hashes.SHA256()))
         except InvalidSignature:
             return {"ok": False, "error": {"code": "bad_signature_value", "message": "签名值无效", "details": {}}}
         if pos == self.seals:
@@ -479,7 +481,7 @@ class FakeHttpApp:
         self.seen.append((req.method, req.path, body))
         status, answer = self.route(req.method, req.path, body, req.headers.get("Authorization"))
         resp = Response(json.dumps(answer), status=status, content_type="application/json")
-        return resp(environ, start_response)
+        return list(resp(environ, start_response))
 
     def route(self, method: str, path: str, body: Any, auth: str | None) -> tuple[int, dict]:
         b64 = base64.b64encode
@@ -559,7 +561,7 @@ def test_login_download_and_change_password(tmp_path, fake_http) -> None:
     new_key, new_verifier = verifier_from_password(new_password, resealed.kdf)
     assert new_verifier == app.verifier
     opened = open_keystore(resealed, new_key, app.share, client.device_id)
-    expected = resealed.certificate().public_key().public_numbers()
+    expected = cast(ec.EllipticCurvePublicKey, resealed.certificate().public_key()).public_numbers()
     assert load_private_key(opened).public_key().public_numbers() == expected
 
     client.logout()

@@ -8,6 +8,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -28,10 +29,10 @@ def good_env() -> dict[str, str]:
 
 
 def good_config(tmp_path: Path, **changes: object) -> Config:
-    values: dict[str, object] = {"instance_path": tmp_path / "instance", "database_url": PG, "secure_cookies": True,
-                                 "lifecycle": LifecycleSettings(sms_provider="outbox")}
+    values: dict[str, Any] = {"instance_path": tmp_path / "instance", "database_url": PG, "secure_cookies": True,
+                              "lifecycle": LifecycleSettings(sms_provider="outbox")}
     values.update(changes)
-    return Config(**values)  # type: ignore[arg-type]
+    return Config(**values)
 
 
 def test_a_good_production_configuration_has_no_refusal(tmp_path):

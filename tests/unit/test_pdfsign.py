@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from cryptography import x509
@@ -282,7 +283,8 @@ def test_signature_checks_out_without_pyhanko(pki: Pki, signed_once: bytes) -> N
     assert message_digest == h.finalize()
     leaf_cert = x509.load_der_x509_certificate(pki.leaf.cert_der)
     to_verify = attrs.untag().dump()  # the SET OF encoding is what was signed
-    leaf_cert.public_key().verify(signer_info["signature"].native, to_verify, ec.ECDSA(hashes.SHA256()))
+    cast(ec.EllipticCurvePublicKey, leaf_cert.public_key()).verify(signer_info["signature"].native, to_verify,
+                                                                   ec.ECDSA(hashes.SHA256()))
     assert signer_info["signature_algorithm"]["algorithm"].native == "sha256_ecdsa"
 
 
@@ -398,11 +400,13 @@ def test_tampered_signature_value_is_rejected(pki: Pki, fields_pdf: bytes) -> No
     with pytest.raises(SignatureValueInvalid):
         finish_round(prepared, foreign, pki.leaf.cert_der, pki.chain)
     # signing other bytes (e.g. the document digest instead of the attributes) is also wrong
-    wrong_data = pki.leaf.key.sign(prepared.document_digest, ec.ECDSA(hashes.SHA256()))
+    leaf_key = cast(ec.EllipticCurvePrivateKey, pki.leaf.key)
+    wrong_data = leaf_key.sign(prepared.document_digest, ec.ECDSA(hashes.SHA256()))
     with pytest.raises(SignatureValueInvalid):
         finish_round(prepared, wrong_data, pki.leaf.cert_der, pki.chain)
     long_form = b"\x30\x81" + good[1:]  # same content, non-DER length encoding
-    for junk in (None, b"", b"\x00" * 64, good + b"\x00", long_form):
+    junks: tuple[Any, ...] = (None, b"", b"\x00" * 64, good + b"\x00", long_form)  # None: not even bytes
+    for junk in junks:
         with pytest.raises(SignatureValueInvalid):
             finish_round(prepared, junk, pki.leaf.cert_der, pki.chain)
     # the state was not consumed by the failures: the right value still finishes

@@ -5,6 +5,7 @@ import io
 import re
 import subprocess
 from pathlib import Path
+from typing import cast
 
 import pytest
 from asn1crypto import keys as asn1_keys
@@ -96,7 +97,7 @@ def test_hierarchy_profile(hierarchy: pki.Hierarchy) -> None:
         ku = ext(cert, x509.KeyUsage)
         assert ku.critical and ku.value.key_cert_sign and ku.value.crl_sign
         assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
-        assert isinstance(cert.public_key().curve, ec.SECP256R1)
+        assert isinstance(cast(ec.EllipticCurvePublicKey, cert.public_key()).curve, ec.SECP256R1)
     assert ext(issuing, x509.BasicConstraints).value.path_length == 0
     assert (
         ext(issuing, x509.AuthorityKeyIdentifier).value.key_identifier
@@ -268,7 +269,7 @@ def test_crl_parsed_by_openssl(hierarchy: pki.Hierarchy) -> None:
         NOW + dt.timedelta(days=7),
         42,
     )
-    assert crl.is_signature_valid(hierarchy.issuing.certificate.public_key())
+    assert crl.is_signature_valid(cast(ec.EllipticCurvePublicKey, hierarchy.issuing.certificate.public_key()))
     assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 42
     assert (
         crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
@@ -317,7 +318,7 @@ def test_root_crl_can_revoke_issuing_ca(hierarchy: pki.Hierarchy) -> None:
     serial = hierarchy.issuing.certificate.serial_number
     crl = pki.build_crl(hierarchy.root, [(serial, NOW, "keyCompromise")], NOW, NOW + dt.timedelta(days=7), 1)
     assert crl.issuer == hierarchy.root.certificate.subject
-    assert crl.is_signature_valid(hierarchy.root.certificate.public_key())
+    assert crl.is_signature_valid(cast(ec.EllipticCurvePublicKey, hierarchy.root.certificate.public_key()))
     assert crl.get_revoked_certificate_by_serial_number(serial) is not None
 
 
@@ -351,7 +352,8 @@ def verify_response(resp: ocsp.OCSPResponse, responder: x509.Certificate) -> Non
     assert resp.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
     key = responder.public_key()
     assert isinstance(key, ec.EllipticCurvePublicKey)
-    key.verify(resp.signature, resp.tbs_response_bytes, ec.ECDSA(resp.signature_hash_algorithm))
+    key.verify(resp.signature, resp.tbs_response_bytes,
+               ec.ECDSA(cast(hashes.HashAlgorithm, resp.signature_hash_algorithm)))
     assert responder in resp.certificates
 
 

@@ -210,7 +210,7 @@ def test_scan_from_a_device_without_the_certificate_is_refused(env):
 
 
 # -- keystore lockout (H3, DESIGN §4) -------------------------------------------------------------
-def _freeze_events(services, cert_id: int) -> int:
+def _freeze_events(services, cert_id: int | None) -> int:
     with services.db.read() as s:
         return len(list(s.scalars(select(AuditEvent).where(AuditEvent.action == "certificate:freeze",
                                                             AuditEvent.subject_id == str(cert_id)))))

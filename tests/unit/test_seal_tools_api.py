@@ -22,7 +22,7 @@ def api(tmp_path: Path):
     services.db.dispose()
 
 
-def tool(user: ApiUser, name: str, kind: str, filename: str, data: bytes, **kw):  # type: ignore[no-untyped-def]
+def tool(user: ApiUser, name: str, kind: str, filename: str, data: bytes, **kw):
     return user.post(f"/api/v1/seal-tools/{name}", data={"kind": kind, "file": (BytesIO(data), filename)},
                      content_type="multipart/form-data", **kw)
 

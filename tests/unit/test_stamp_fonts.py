@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from io import BytesIO
+from typing import cast
 
 import pytest
 from fontTools.ttLib import TTFont
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.writer import PdfFileWriter
 
 from pdfsign import fonts
@@ -42,7 +44,7 @@ def _embed(paths: list[str], text: str):
     engine.prepare_write()
     out = BytesIO()
     writer.write(out)  # the whole font program and its tables serialize
-    return engine.cidfont_obj
+    return cast(GlyphAccumulator, engine).cidfont_obj
 
 
 def test_cjk_glyph_widths_are_full_width_and_subsets_are_cached(prepared):
