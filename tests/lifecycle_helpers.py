@@ -161,8 +161,9 @@ def application(services: Services, app_id: int) -> Application:
         return must_get(s, Application, app_id)
 
 
-def lifecycle_app(tmp_path: Path, database_url: str):
-    """The Flask app over a provisioned instance (SMS to the outbox), for API tests without a server."""
+def lifecycle_app(tmp_path: Path, database_url: str, seal_images: bool = False):
+    """The Flask app over a provisioned instance (SMS to the outbox), for API tests without a server
+    (``seal_images``: the demo seal images too, for tests that sign)."""
     import os
 
     from signer import audit, migrate
@@ -187,6 +188,11 @@ def lifecycle_app(tmp_path: Path, database_url: str):
         audit.ensure_head(s)
     services.ca.initialize("测试认证中心")
     seed_demo(services.db, PASSWORD)
+    if seal_images:
+        from signer.seed import DEMO_CREDIT_CODE
+        from signer.seed_seals import seed_demo_seals
+
+        seed_demo_seals(services.seals, DEMO_CREDIT_CODE, "operator1", None)
     return app, services
 
 

@@ -22,7 +22,7 @@ from tests.lifecycle_helpers import lifecycle_app
 
 @pytest.fixture
 def app_services(tmp_path: Path):
-    app, services = lifecycle_app(tmp_path, f"sqlite:///{tmp_path / 'signer.db'}")
+    app, services = lifecycle_app(tmp_path, f"sqlite:///{tmp_path / 'signer.db'}", seal_images=True)
     yield app, services
     services.db.dispose()
 
