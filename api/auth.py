@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from flask import current_app, g, request, session
 
 from signer.accounts import AppIdentity
-from signer.errors import Forbidden, NotAuthenticated
+from signer.errors import ErrorCode, Forbidden, NotAuthenticated
 from signer.models import Account
 
 if TYPE_CHECKING:  # signer.app builds the Flask app from api/, so only the type is imported here
@@ -65,7 +65,7 @@ def check_csrf() -> None:
     sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token") or ""
     expected = session.get("csrf", "")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise Forbidden("CSRF 校验失败，请刷新页面后重试", code="csrf_failed")
+        raise Forbidden("CSRF 校验失败，请刷新页面后重试", code=ErrorCode.CSRF_FAILED)
 
 
 def _same_origin(origin: str) -> bool:
@@ -85,7 +85,7 @@ def check_public_csrf() -> None:
     origin = request.headers.get("Origin")
     site = request.headers.get("Sec-Fetch-Site")
     if (origin is not None and not _same_origin(origin)) or site in ("cross-site", "same-site"):
-        raise Forbidden("不允许跨站提交，请在本站页面上操作", code="csrf_failed")
+        raise Forbidden("不允许跨站提交，请在本站页面上操作", code=ErrorCode.CSRF_FAILED)
     if origin is not None or site is not None or current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
         check_csrf()
 
@@ -101,7 +101,7 @@ def pc_login_required(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         account = current_account()
         if account is None:
-            raise NotAuthenticated("请先登录", code="login_required")
+            raise NotAuthenticated("请先登录", code=ErrorCode.LOGIN_REQUIRED)
         check_csrf()
         return fn(account, *args, **kwargs)
 

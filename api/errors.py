@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from signer import errors as e
+from signer.errors import ErrorCode
 from signer.metrics import API_ERRORS
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def status_of(exc: e.DomainError) -> int:
     return 400
 
 
-def error_body(code: str, message: str, details: dict | None = None) -> dict:
+def error_body(code: ErrorCode | str, message: str, details: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
@@ -53,14 +54,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def _schema(exc: ValidationError):
         details = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        API_ERRORS.labels(code="validation_failed").inc()
-        return jsonify(error_body("validation_failed", "请求参数有误", details)), 400
+        API_ERRORS.labels(code=ErrorCode.VALIDATION_FAILED).inc()
+        return jsonify(error_body(ErrorCode.VALIDATION_FAILED, "请求参数有误", details)), 400
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if not request.path.startswith(("/api/", "/pki/")):
             return exc
-        code = (exc.name or "error").lower().replace(" ", "_")
+        code = ErrorCode.for_http(exc.name)
         message = {413: "上传的文件过大", 404: "资源不存在", 405: "不支持的请求方法"}.get(exc.code or 0, exc.name)
         API_ERRORS.labels(code=code).inc()
         return jsonify(error_body(code, message)), exc.code or 500
@@ -68,5 +69,5 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _internal(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        API_ERRORS.labels(code="internal").inc()
-        return jsonify(error_body("internal", "服务器内部错误")), 500
+        API_ERRORS.labels(code=ErrorCode.INTERNAL).inc()
+        return jsonify(error_body(ErrorCode.INTERNAL, "服务器内部错误")), 500

@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api.schemas import Base64Bytes
-from signer.errors import DomainError
+from signer.errors import DomainError, ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,10 @@ def ack(schema: type[Schema], data: Any, action: Callable[[dict[str, Any]], Any]
         parsed = schema().load(data if isinstance(data, dict) else {})
         return {"ok": True, "result": action(parsed)}
     except ValidationError as exc:
-        return {"ok": False, "error": {"code": "validation_failed", "message": "请求参数有误",
+        return {"ok": False, "error": {"code": ErrorCode.VALIDATION_FAILED, "message": "请求参数有误",
                                        "details": exc.messages}}
     except DomainError as exc:
         return {"ok": False, "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
     except Exception:
         log.exception("socket event failed")
-        return {"ok": False, "error": {"code": "internal", "message": "服务器内部错误", "details": {}}}
+        return {"ok": False, "error": {"code": ErrorCode.INTERNAL, "message": "服务器内部错误", "details": {}}}

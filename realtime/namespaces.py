@@ -11,7 +11,7 @@ from flask_socketio import Namespace, SocketIO, join_room
 
 from api.auth import bearer_token, current_account
 from api.views.signing_api import binding_token
-from signer.errors import DomainError, NotAuthenticated
+from signer.errors import DomainError, ErrorCode, NotAuthenticated
 from signer.logging_setup import new_request_id, reset_request_id, set_request_id
 
 from .events import ApproveEvent, JoinEvent, RejectEvent, ScanEvent, SignRoundEvent, ack
@@ -52,7 +52,7 @@ class PcNamespace(_Traced):
         def join(parsed: dict[str, Any]) -> dict[str, Any]:
             account = current_account()
             if account is None:
-                raise NotAuthenticated("请先登录", code="login_required")
+                raise NotAuthenticated("请先登录", code=ErrorCode.LOGIN_REQUIRED)
             session_id = parsed["session_id"]
             self.services.signing.for_pc(session_id, account, binding_token(session_id))
             join_room(session_room(session_id))

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from . import audit, ratelimit
 from .audit import Actor
+from .audit_actions import AuditAction
 from .db import Database
-from .errors import NotAuthenticated, ValidationFailed
+from .errors import ErrorCode, NotAuthenticated, ValidationFailed
 from .login_sessions import LoginSessions
 from .models import Account, ApiToken, Device, utcnow
 from .passwords import DUMMY_HASH, verify_password
@@ -59,7 +60,7 @@ class AccountService:
         stored = account.password_hash if account else DUMMY_HASH  # same work for unknown names
         if not verify_password(password, stored) or account is None or not account.active:
             ratelimit.record_failure(self.db, address, ADDRESS_POLICY)
-            raise NotAuthenticated("用户名或密码错误", code="bad_credentials")
+            raise NotAuthenticated("用户名或密码错误", code=ErrorCode.BAD_CREDENTIALS)
         ratelimit.clear(self.db, pair)
         return account
 
@@ -81,7 +82,7 @@ class AccountService:
                 device = Device(account_id=account.id, device_uid=device_uid, name=device_name[:100])
                 s.add(device)
                 s.flush()
-                audit.record(s, Actor(account.id, account.username, ip), "device:register", "device",
+                audit.record(s, Actor(account.id, account.username, ip), AuditAction.DEVICE_REGISTER, "device",
                              device.id, {"device_uid": device_uid, "name": device_name[:100]})
             device.last_seen_at = now
             s.add(ApiToken(token_hash=token_digest(token), account_id=account.id, device_id=device.id,
@@ -90,15 +91,15 @@ class AccountService:
 
     def identify_app(self, token: str | None) -> AppIdentity:
         if not token:
-            raise NotAuthenticated("缺少访问令牌", code="no_token")
+            raise NotAuthenticated("缺少访问令牌", code=ErrorCode.NO_TOKEN)
         with self.db.read() as s:
             row = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
             if row is None or row.revoked_at is not None or row.expires_at < utcnow():
-                raise NotAuthenticated("访问令牌无效或已过期", code="bad_token")
+                raise NotAuthenticated("访问令牌无效或已过期", code=ErrorCode.BAD_TOKEN)
             account = s.get(Account, row.account_id)
             device = s.get(Device, row.device_id)
         if account is None or device is None or not account.active:
-            raise NotAuthenticated("访问令牌无效或已过期", code="bad_token")
+            raise NotAuthenticated("访问令牌无效或已过期", code=ErrorCode.BAD_TOKEN)
         return AppIdentity(account, device)
 
     def revoke_app_token(self, token: str) -> None:

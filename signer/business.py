@@ -16,9 +16,10 @@ from sqlalchemy import select, update
 
 from . import audit
 from .audit import Actor
+from .audit_actions import AuditAction
 from .db import Database, rowcount
 from .enums import PadesLevel, Role
-from .errors import Conflict, NotAuthenticated, NotFound
+from .errors import Conflict, ErrorCode, NotAuthenticated, NotFound
 from .models import Account, Enterprise, SigningSession, utcnow
 from .models_business import ApiClient, SessionHandoff, SessionSource
 from .secretbox import SecretBox
@@ -69,7 +70,8 @@ class BusinessService:
             s.add(Account(enterprise_id=enterprise_id, username=f"api-{key_id}", display_name=name[:100],
                           role=Role.SERVICE, password_hash=UNUSABLE_PASSWORD))
             s.flush()
-            audit.record(s, None, "api-client:create", "api_client", client.id, {"name": name, "key_id": key_id})
+            audit.record(s, None, AuditAction.API_CLIENT_CREATE, "api_client", client.id,
+                         {"name": name, "key_id": key_id})
         return NewClient(client, f"{key_id}.{secret}", webhook_secret)
 
     def authenticate(self, api_key: str | None) -> ApiClient:
@@ -78,7 +80,7 @@ class BusinessService:
             client = s.scalar(select(ApiClient).where(ApiClient.key_id == key_id)) if key_id else None
         expected = client.secret_sha256 if client else _sha256("")
         if not hmac.compare_digest(_sha256(secret), expected) or client is None or not client.active:
-            raise NotAuthenticated("API 密钥无效", code="bad_api_key")
+            raise NotAuthenticated("API 密钥无效", code=ErrorCode.BAD_API_KEY)
         return client
 
     def service_account(self, client: ApiClient) -> Account:
@@ -129,8 +131,8 @@ class BusinessService:
                 .values(used_at=now).execution_options(synchronize_session=False)
             ))
             if used != 1:
-                raise Conflict("链接已使用或已过期", code="handoff_used")
-            audit.record(s, Actor(account.id, account.username, ip), "signing:handoff", "signing_session",
+                raise Conflict("链接已使用或已过期", code=ErrorCode.HANDOFF_USED)
+            audit.record(s, Actor(account.id, account.username, ip), AuditAction.SIGNING_HANDOFF, "signing_session",
                          session.id, {})
             binding = self.box.open(handoff.binding_token_enc, "handoff", session.id.encode()).decode()
         return session.id, binding

@@ -18,8 +18,9 @@ from pdfsign.tsa import respond as tsa_respond
 
 from . import audit, pki
 from .audit import Actor
+from .audit_actions import AuditAction
 from .db import Database
-from .errors import NotFound
+from .errors import ErrorCode, NotFound
 from .models import CaKey, Certificate, IssuedSerial, utcnow
 
 ROLES = ("root", "issuing", "ocsp", "tsa")
@@ -55,7 +56,7 @@ class CertificateAuthority:
                     certificate_der=pair.certificate.public_bytes(serialization.Encoding.DER),
                     private_key_enc=pki.encrypt_private_key(pair.private_key, self._master),
                 ))
-            audit.record(s, None, "ca:init", "ca", "root",
+            audit.record(s, None, AuditAction.CA_INIT, "ca", "root",
                          {"root": pki.fingerprint(h.root.certificate), "organization": organization})
         return True
 
@@ -64,7 +65,7 @@ class CertificateAuthority:
             with self.db.read() as s:
                 rows = {row.name: row for row in s.scalars(select(CaKey))}
             if not set(ROLES) <= set(rows):  # service certificates (see service_pair) may be there too
-                raise NotFound("CA 尚未初始化（signer init）", code="ca_missing")
+                raise NotFound("CA 尚未初始化（signer init）", code=ErrorCode.CA_MISSING)
             self._pairs = {
                 name: pki.KeyPair(
                     certificate=x509.load_der_x509_certificate(row.certificate_der),
@@ -105,7 +106,7 @@ class CertificateAuthority:
                     s.add(CaKey(name=name, certificate_der=cert.public_bytes(serialization.Encoding.DER),
                                 private_key_enc=pki.encrypt_private_key(key, self._master)))
                     s.flush()
-                    audit.record(s, None, "ca:service-certificate", "ca", name,
+                    audit.record(s, None, AuditAction.CA_SERVICE_CERTIFICATE, "ca", name,
                                  {"serial": format(cert.serial_number, "x"), "subject": subject.rfc4514_string()})
             except IntegrityError:  # another process made it first: withdraw ours, use theirs
                 with self.db.write() as s:
@@ -144,7 +145,7 @@ class CertificateAuthority:
         serial_hex = format(serial, "x")
         with self.db.write() as s:
             s.add(IssuedSerial(serial_hex=serial_hex, certificate_id=certificate_id, not_after=not_after))
-            audit.record(s, actor, "certificate:about-to-issue", "certificate", certificate_id or "-",
+            audit.record(s, actor, AuditAction.CERTIFICATE_ABOUT_TO_ISSUE, "certificate", certificate_id or "-",
                          {"serial": serial_hex, "subject": subject.rfc4514_string()})
         if csr is not None:
             return pki.issue_leaf(self.pair("issuing"), csr, subject, not_before, not_after, self.base_url,

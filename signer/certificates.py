@@ -14,6 +14,7 @@ from keystore import server as ks_server
 
 from . import audit, pki
 from .accounts import AppIdentity
+from .audit_actions import AuditAction
 from .ca import CertificateAuthority
 from .db import Database, must_get, rowcount
 from .enums import (
@@ -22,7 +23,7 @@ from .enums import (
     CertificateKind,
     CertificateStatus,
 )
-from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .errors import Conflict, ErrorCode, Forbidden, NotFound, ValidationFailed
 from .lifecycle.retire import supersede_predecessor
 from .lifecycle.rules import state_label, state_of
 from .models import Account, Certificate, Enterprise, IssuedSerial, UnlockChallenge, utcnow
@@ -57,7 +58,7 @@ class UnlockOutcome:
 
 
 class WrongSigningPassword(Forbidden):
-    code = "wrong_password"
+    code = ErrorCode.WRONG_PASSWORD
 
 
 class CertificateUnusable(Forbidden):
@@ -65,7 +66,7 @@ class CertificateUnusable(Forbidden):
     ``certificate_revoked``, ``certificate_expired``, ``usage_exhausted``). A signing session whose round
     meets it becomes 签署失败 with the message as its reason."""
 
-    code = "certificate_unusable"
+    code = ErrorCode.CERTIFICATE_UNUSABLE
 
 
 FROZEN_MESSAGE = "签名密码已连续输错5次，证书已冻结，请办理解冻"
@@ -80,7 +81,7 @@ def lock_certificate(s: Session, cert_id: int) -> Certificate | None:
 
 def _check_not_frozen(cert: Certificate) -> None:
     if cert.status == CertificateStatus.FROZEN or cert.failed_unlocks >= ks_server.MAX_CONSECUTIVE_FAILURES:
-        raise CertificateUnusable(FROZEN_MESSAGE, code="certificate_frozen", details={"remaining": 0})
+        raise CertificateUnusable(FROZEN_MESSAGE, code=ErrorCode.CERTIFICATE_FROZEN, details={"remaining": 0})
 
 
 def require_signable(s: Session, cert_id: int, count_use: bool = False) -> Certificate:
@@ -92,16 +93,16 @@ def require_signable(s: Session, cert_id: int, count_use: bool = False) -> Certi
     """
     cert = lock_certificate(s, cert_id)
     if cert is None:
-        raise CertificateUnusable("证书不存在，不能签署", code="not_effective")
+        raise CertificateUnusable("证书不存在，不能签署", code=ErrorCode.NOT_EFFECTIVE)
     _check_not_frozen(cert)
     if cert.status != CertificateStatus.EFFECTIVE:
         raise CertificateUnusable(f"证书已失效（{CERTIFICATE_STATUS_LABELS[cert.status]}），不能签署",
-                                  code="not_effective", details={"status": cert.status.value})
+                                  code=ErrorCode.NOT_EFFECTIVE, details={"status": cert.status.value})
     if cert.not_after is None or cert.not_after <= utcnow():
-        raise CertificateUnusable("证书已过有效期，不能签署", code="certificate_expired")
+        raise CertificateUnusable("证书已过有效期，不能签署", code=ErrorCode.CERTIFICATE_EXPIRED)
     issued = s.get(IssuedSerial, cert.serial_hex) if cert.serial_hex else None
     if issued is None or issued.revoked_at is not None:
-        raise CertificateUnusable("证书已吊销，不能签署", code="certificate_revoked")
+        raise CertificateUnusable("证书已吊销，不能签署", code=ErrorCode.CERTIFICATE_REVOKED)
     if count_use:
         counted = rowcount(s.execute(
             update(Certificate)
@@ -111,9 +112,9 @@ def require_signable(s: Session, cert_id: int, count_use: bool = False) -> Certi
             .execution_options(synchronize_session=False)
         ))
         if counted != 1:
-            raise CertificateUnusable("证书剩余次数不足，本次签署未完成", code="usage_exhausted")
+            raise CertificateUnusable("证书剩余次数不足，本次签署未完成", code=ErrorCode.USAGE_EXHAUSTED)
     elif cert.usage_count >= cert.usage_limit:
-        raise CertificateUnusable("证书剩余次数不足", code="usage_exhausted")
+        raise CertificateUnusable("证书剩余次数不足", code=ErrorCode.USAGE_EXHAUSTED)
     return cert
 
 
@@ -169,12 +170,13 @@ class CertificateService:
             if cert is None or cert.bound_account_id != who.account.id:
                 raise NotFound("证书不存在")
             if cert.kind != CertificateKind.MOBILE:
-                raise Conflict("只有移动端证书可以下载到手机", code="not_mobile")
+                raise Conflict("只有移动端证书可以下载到手机", code=ErrorCode.NOT_MOBILE)
             if cert.status != CertificateStatus.PENDING_DOWNLOAD:
                 raise Conflict(f"证书状态为{CERTIFICATE_STATUS_LABELS[cert.status]}，不能下载",
-                               code="illegal_transition")
+                               code=ErrorCode.ILLEGAL_TRANSITION)
             if cert.reuse_key:
-                raise Conflict("此证书沿用原证书的密钥，请在原手机上安装（输入签名密码）", code="install_same_key")
+                raise Conflict("此证书沿用原证书的密钥，请在原手机上安装（输入签名密码）",
+                               code=ErrorCode.INSTALL_SAME_KEY)
             enterprise = must_get(s, Enterprise, cert.enterprise_id)
             sequence = self.ca.next_sequence(s, cert.enterprise_id)
         now = utcnow()
@@ -183,7 +185,7 @@ class CertificateService:
         try:
             issued = self.ca.issue(csr_der, subject, now - timedelta(minutes=5), not_after, actor, cert.id)
         except pki.CsrRejected as exc:
-            raise ValidationFailed(f"证书请求无效：{exc}", code="bad_csr") from exc
+            raise ValidationFailed(f"证书请求无效：{exc}", code=ErrorCode.BAD_CSR) from exc
         serial_hex = format(issued.serial_number, "x")
         share = ks_server.new_share()
         ctx = self._context(cert.id, who.device.id)
@@ -198,13 +200,13 @@ class CertificateService:
                     keystore_verifier_enc=self.box.seal(verifier, "keystore-verifier", ctx),
                     keystore_share_enc=self.box.seal(share, "keystore-share", ctx),
                 )
-                audit.record(s, actor, "certificate:download", "certificate", cert.id,
+                audit.record(s, actor, AuditAction.CERTIFICATE_DOWNLOAD, "certificate", cert.id,
                              {"serial": serial_hex, "device": who.device.device_uid})
                 supersede_predecessor(s, self.ca, cert, actor)
         except Conflict:
             with self.db.write() as s:  # signed but never delivered: withdraw it
                 self.ca.revoke_serial(s, serial_hex, "cessation_of_operation")
-                audit.record(s, actor, "certificate:withdraw-undelivered", "certificate", cert.id,
+                audit.record(s, actor, AuditAction.CERTIFICATE_WITHDRAW_UNDELIVERED, "certificate", cert.id,
                              {"serial": serial_hex})
             raise
         return Downloaded(
@@ -237,11 +239,11 @@ class CertificateService:
         if cert is None or cert.bound_account_id != who.account.id:
             raise NotFound("证书不存在")
         if cert.device_id != who.device.id:
-            raise Forbidden("证书不在本设备上", code="wrong_device")
+            raise Forbidden("证书不在本设备上", code=ErrorCode.WRONG_DEVICE)
         _check_not_frozen(cert)
         if cert.status not in UNLOCKABLE.get(purpose, UNLOCKABLE["sign"]):
             raise CertificateUnusable(f"证书已失效（{CERTIFICATE_STATUS_LABELS[cert.status]}）",
-                                      code="not_effective", details={"status": cert.status.value})
+                                      code=ErrorCode.NOT_EFFECTIVE, details={"status": cert.status.value})
         return cert
 
     def unlock(self, who: AppIdentity, challenge_id: int, response: bytes, purpose: str, ip: str,
@@ -267,7 +269,7 @@ class CertificateService:
                 .execution_options(synchronize_session=False)
             ))
             if consumed != 1:
-                raise Conflict("解锁挑战已使用或已过期，请重试", code="challenge_used")
+                raise Conflict("解锁挑战已使用或已过期，请重试", code=ErrorCode.CHALLENGE_USED)
             cert = self._usable_on_device(s, who, challenge.certificate_id, purpose)
             assert cert.keystore_verifier_enc is not None and cert.keystore_share_enc is not None  # on this device
             ctx = self._context(cert.id, who.device.id)
@@ -280,13 +282,13 @@ class CertificateService:
                 .values(failed_unlocks=Certificate.failed_unlocks + 1)
                 .returning(Certificate.failed_unlocks)
             ).scalar_one()
-            audit.record(s, actor, "keystore:wrong-password", "certificate", cert.id, {"failures": failures})
+            audit.record(s, actor, AuditAction.KEYSTORE_WRONG_PASSWORD, "certificate", cert.id, {"failures": failures})
             frozen = False
             if failures >= ks_server.MAX_CONSECUTIVE_FAILURES:
                 try:
                     with s.begin_nested():
                         move_certificate(s, cert.id, CertificateStatus.EFFECTIVE, CertificateStatus.FROZEN)
-                        audit.record(s, actor, "certificate:freeze", "certificate", cert.id,
+                        audit.record(s, actor, AuditAction.CERTIFICATE_FREEZE, "certificate", cert.id,
                                      {"reason": "连续5次签名密码错误"})
                 except Conflict:
                     pass  # already frozen by a concurrent attempt
@@ -299,7 +301,7 @@ class CertificateService:
         if outcome.ok and outcome.share is not None:
             return outcome.share
         if outcome.frozen:
-            raise CertificateUnusable(FROZEN_MESSAGE, code="certificate_frozen", details={"remaining": 0})
+            raise CertificateUnusable(FROZEN_MESSAGE, code=ErrorCode.CERTIFICATE_FROZEN, details={"remaining": 0})
         raise WrongSigningPassword(f"签名密码错误，还可尝试{outcome.remaining}次",
                                    details={"remaining": outcome.remaining})
 
@@ -319,7 +321,7 @@ class CertificateService:
             ctx = self._context(cert.id, who.device.id)
             cert.keystore_verifier_enc = self.box.seal(new_verifier, "keystore-verifier", ctx)
             cert.keystore_share_enc = self.box.seal(share, "keystore-share", ctx)
-            audit.record(s, who.actor(ip), "keystore:change-password", "certificate", cert.id, {})
+            audit.record(s, who.actor(ip), AuditAction.KEYSTORE_CHANGE_PASSWORD, "certificate", cert.id, {})
         return old_share, share
 
 

@@ -25,10 +25,11 @@ from pdfsign.preview import preview_size
 
 from . import audit
 from .audit import Actor
+from .audit_actions import AuditAction
 from .config import Config
 from .db import Database, rowcount
 from .enums import SEAL_KIND_LABELS, PadesLevel, SealKind
-from .errors import Forbidden, Gone, NotFound, TooLarge, Unprocessable, ValidationFailed
+from .errors import ErrorCode, Forbidden, Gone, NotFound, TooLarge, Unprocessable, ValidationFailed
 from .models import Account, SigningSession, utcnow
 from .models_drafts import SigningDraft, SigningDraftPage
 from .pdf_jobs import upload_slot
@@ -60,7 +61,7 @@ def _b64(data: bytes) -> str:
 
 def _rejected(exc: PdfRejected) -> Exception:
     status = TooLarge if exc.code == "too_large" else Unprocessable
-    return status(exc.message, code=f"pdf_{exc.code}", details={"file": [exc.message]})
+    return status(exc.message, code=ErrorCode.for_pdf(exc.code), details={"file": [exc.message]})
 
 
 class DraftService:
@@ -82,7 +83,7 @@ class DraftService:
         limit = self.config.max_pdf_bytes
         if len(pdf) > limit:
             message = f"文件超过{limit // (1024 * 1024)}MB，请压缩后再上传"
-            raise TooLarge(message, code="pdf_too_large", details={"file": [message]})
+            raise TooLarge(message, code=ErrorCode.PDF_TOO_LARGE, details={"file": [message]})
         if not pdf:
             raise ValidationFailed("请选择要签署的PDF文件", details={"file": ["文件为空"]})
         lease = timedelta(seconds=2 * self.config.bulk_timeout_seconds + 60)
@@ -106,7 +107,8 @@ class DraftService:
             s.add(row)
             s.flush()
             self._store_previews(s, draft_id, result["previews"])
-            audit.record(s, Actor(creator.id, creator.username, ip), "signing:draft", "signing_draft", draft_id,
+            audit.record(s, Actor(creator.id, creator.username, ip), AuditAction.SIGNING_DRAFT, "signing_draft",
+                         draft_id,
                          {"document": document_sha, "pages": result["page_count"]})
         return row, token
 
@@ -122,11 +124,11 @@ class DraftService:
         with self.db.read() as s:
             row = s.get(SigningDraft, draft_id)
         if row is None or row.enterprise_id != account.enterprise_id:
-            raise NotFound("待签文件不存在", code="draft_not_found")
+            raise NotFound("待签文件不存在", code=ErrorCode.DRAFT_NOT_FOUND)
         if not binding_token or not hmac.compare_digest(_digest(binding_token), row.binding_token_hash):
-            raise Forbidden("只有上传文件的浏览器可以继续此签署", code="not_bound_browser")
+            raise Forbidden("只有上传文件的浏览器可以继续此签署", code=ErrorCode.NOT_BOUND_BROWSER)
         if row.expires_at <= utcnow():
-            raise Gone("待签文件已过期，请重新上传", code="draft_expired")
+            raise Gone("待签文件已过期，请重新上传", code=ErrorCode.DRAFT_EXPIRED)
         return row
 
     def draft_of_session(self, session_id: str) -> str | None:
@@ -160,7 +162,7 @@ class DraftService:
     def page_png(self, row: SigningDraft, number: int) -> bytes:
         """A page preview; rendered now (with the next few pages) if no one asked for it before."""
         if not 1 <= number <= row.page_count:
-            raise NotFound(f"第{number}页不存在", code="no_such_page")
+            raise NotFound(f"第{number}页不存在", code=ErrorCode.NO_SUCH_PAGE)
         with self.db.read() as s:
             page = s.get(SigningDraftPage, (row.id, number))
             if page is None:
@@ -194,7 +196,7 @@ class DraftService:
             s.execute(update(SigningDraft).where(SigningDraft.id == draft_id)
                       .values(title=title, placements=chosen, pades_level=pades_level, last_session_id=session.id)
                       .execution_options(synchronize_session=False))
-            audit.record(s, Actor(account.id, account.username, ip), "signing:draft_start", "signing_draft",
+            audit.record(s, Actor(account.id, account.username, ip), AuditAction.SIGNING_DRAFT_START, "signing_draft",
                          draft_id, {"session": session.id, "seals": [p.seal.value for p in placements],
                                     "pades_level": pades_level.value})
         return session, token
@@ -214,7 +216,7 @@ class DraftService:
             gone = rowcount(s.execute(delete(SigningDraft)
                                       .where(SigningDraft.id.in_(ids), SigningDraft.expires_at < cutoff)
                                       .execution_options(synchronize_session=False)))
-            audit.record(s, None, "signing:draft_purge", "signing_draft", "-", {"drafts": ids})
+            audit.record(s, None, AuditAction.SIGNING_DRAFT_PURGE, "signing_draft", "-", {"drafts": ids})
         return gone
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from .error_codes import ErrorCode
+
+__all__ = [
+    "Conflict", "DomainError", "ErrorCode", "Forbidden", "Gone", "NotAuthenticated", "NotFound", "RateLimited",
+    "TooLarge", "Unprocessable", "ValidationFailed",
+]
+
 
 class DomainError(Exception):
     """Base class: ``code`` is stable and machine-readable, the message is shown to people."""
 
-    code = "error"
+    code: ErrorCode | str = ErrorCode.ERROR
 
-    def __init__(self, message: str, *, code: str | None = None, details: dict | None = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode | None = None, details: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code:
@@ -17,38 +24,38 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    code = "validation_failed"
+    code = ErrorCode.VALIDATION_FAILED
 
 
 class NotAuthenticated(DomainError):
-    code = "not_authenticated"
+    code = ErrorCode.NOT_AUTHENTICATED
 
 
 class Forbidden(DomainError):
-    code = "forbidden"
+    code = ErrorCode.FORBIDDEN
 
 
 class NotFound(DomainError):
-    code = "not_found"
+    code = ErrorCode.NOT_FOUND
 
 
 class Conflict(DomainError):
     """An illegal or lost state transition: nothing was changed."""
 
-    code = "conflict"
+    code = ErrorCode.CONFLICT
 
 
 class Gone(DomainError):
-    code = "expired"
+    code = ErrorCode.EXPIRED
 
 
 class TooLarge(DomainError):
-    code = "too_large"
+    code = ErrorCode.TOO_LARGE
 
 
 class Unprocessable(DomainError):
-    code = "unprocessable"
+    code = ErrorCode.UNPROCESSABLE
 
 
 class RateLimited(DomainError):
-    code = "rate_limited"
+    code = ErrorCode.RATE_LIMITED

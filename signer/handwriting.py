@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from .errors import ValidationFailed
+from .errors import ErrorCode, ValidationFailed
 from .seal_images import SIGNATURE_BOX, crop_to_ink, fit, to_png
 
 INK = (20, 30, 70)
@@ -34,28 +34,28 @@ class Point:
 def parse_strokes(raw: Any) -> list[list[Point]]:
     """Validate the APP's JSON strokes; ValidationFailed says what is wrong."""
     if not isinstance(raw, list) or not raw:
-        raise ValidationFailed("签名笔迹为空", code="bad_strokes")
+        raise ValidationFailed("签名笔迹为空", code=ErrorCode.BAD_STROKES)
     if len(raw) > MAX_STROKES:
-        raise ValidationFailed(f"笔画过多（最多{MAX_STROKES}笔）", code="bad_strokes")
+        raise ValidationFailed(f"笔画过多（最多{MAX_STROKES}笔）", code=ErrorCode.BAD_STROKES)
     strokes: list[list[Point]] = []
     total = 0
     for stroke in raw:
         if not isinstance(stroke, list) or not stroke:
-            raise ValidationFailed("每一笔必须是非空的点列表", code="bad_strokes")
+            raise ValidationFailed("每一笔必须是非空的点列表", code=ErrorCode.BAD_STROKES)
         points = []
         for item in stroke:
             try:
                 x, y = float(item["x"]), float(item["y"])
                 p = float(item.get("p", 0.5))
             except (TypeError, KeyError, ValueError) as exc:
-                raise ValidationFailed("笔迹点需要数值 x、y 和可选的压力 p", code="bad_strokes") from exc
+                raise ValidationFailed("笔迹点需要数值 x、y 和可选的压力 p", code=ErrorCode.BAD_STROKES) from exc
             if not (0 <= x <= MAX_CANVAS and 0 <= y <= MAX_CANVAS and 0 <= p <= 1):
-                raise ValidationFailed("笔迹点超出范围（x、y 0–4000，p 0–1）", code="bad_strokes")
+                raise ValidationFailed("笔迹点超出范围（x、y 0–4000，p 0–1）", code=ErrorCode.BAD_STROKES)
             points.append(Point(x, y, p))
         total += len(points)
         strokes.append(points)
     if total > MAX_POINTS:
-        raise ValidationFailed(f"笔迹点过多（最多{MAX_POINTS}个）", code="bad_strokes")
+        raise ValidationFailed(f"笔迹点过多（最多{MAX_POINTS}个）", code=ErrorCode.BAD_STROKES)
     return strokes
 
 

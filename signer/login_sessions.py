@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .audit import Actor
+from .audit_actions import AuditAction
 from .db import Database, rowcount
 from .enums import Role
-from .errors import Forbidden, NotFound
+from .errors import ErrorCode, Forbidden, NotFound
 from .models import Account, utcnow
 from .models_sessions import LoginSession
 
@@ -55,7 +56,7 @@ class LoginSessions:
                                expires_at=now + LIFETIME, ip=ip[:64], user_agent=user_agent[:300])
             s.add(row)
             s.flush()
-            audit.record(s, Actor(account.id, account.username, ip), "account:login", "login_session",
+            audit.record(s, Actor(account.id, account.username, ip), AuditAction.ACCOUNT_LOGIN, "login_session",
                          row.id[:16], {"user_agent": user_agent[:300]})
         return token
 
@@ -87,7 +88,7 @@ class LoginSessions:
             if row is None or row.ended_at is not None:
                 return
             self._end(s, row, row.account_id, Actor(row.account_id, self._label(s, row.account_id), ip),
-                      "account:logout")
+                      AuditAction.ACCOUNT_LOGOUT)
 
     # -- administrators ------------------------------------------------------------------------
     def active(self, admin: Account, account_id: int) -> list[ActiveSession]:
@@ -111,15 +112,15 @@ class LoginSessions:
                 query = query.where(LoginSession.id == sid)
             rows = s.scalars(query).all()
             if sid is not None and not rows:
-                raise NotFound("登录会话不存在或已结束", code="login_session_not_found")
+                raise NotFound("登录会话不存在或已结束", code=ErrorCode.LOGIN_SESSION_NOT_FOUND)
             for row in rows:
-                ended += self._end(s, row, admin.id, actor, "account:session-end")
+                ended += self._end(s, row, admin.id, actor, AuditAction.ACCOUNT_SESSION_END)
         return ended
 
     @staticmethod
     def _target(s: Session, admin: Account, account_id: int) -> Account:
         if admin.role != Role.ADMIN or admin.enterprise_id is None:
-            raise Forbidden("只有企业管理员可以管理登录会话", code="not_admin")
+            raise Forbidden("只有企业管理员可以管理登录会话", code=ErrorCode.NOT_ADMIN)
         target = s.get(Account, account_id)
         if target is None or target.enterprise_id != admin.enterprise_id:
             raise NotFound("账号不存在")  # another enterprise's account is not even confirmed to exist

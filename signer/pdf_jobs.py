@@ -17,7 +17,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from .db import Database, rowcount
-from .errors import RateLimited
+from .errors import ErrorCode, RateLimited
 from .models import utcnow
 from .models_drafts import PdfJobLease
 
@@ -31,7 +31,7 @@ def upload_slot(db: Database, enterprise_id: int, limit: int, ttl: timedelta) ->
     holder = secrets.token_hex(16)
     slot = _acquire(db, enterprise_id, limit, ttl, holder)
     if slot is None:
-        raise RateLimited(TOO_MANY, code="too_many_uploads", details={"limit": limit})
+        raise RateLimited(TOO_MANY, code=ErrorCode.TOO_MANY_UPLOADS, details={"limit": limit})
     try:
         yield slot
     finally:

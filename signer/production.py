@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, inspect, or_, select
 from sqlalchemy.engine import make_url
 
+from .audit_actions import AuditAction
 from .config import Config
 from .db import Database
 from .models import Account, AuditEvent, Enterprise
@@ -60,7 +61,7 @@ def demo_accounts(db: Database) -> list[str]:
         return []
     with db.read() as s:
         seeded = {int(i) for i in s.scalars(select(AuditEvent.subject_id).where(
-            AuditEvent.actor_label == "seed", AuditEvent.action == "account:create")) if str(i).isdigit()}
+            AuditEvent.actor_label == "seed", AuditEvent.action == AuditAction.ACCOUNT_CREATE)) if str(i).isdigit()}
         demo_enterprise = s.scalar(select(Enterprise.id).where(Enterprise.credit_code == DEMO_CREDIT_CODE))
         demo: ColumnElement[bool] = Account.id.in_(seeded)
         if demo_enterprise is not None:

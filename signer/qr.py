@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import qrcode
 from qrcode.image.pil import PilImage
 
-from .errors import ValidationFailed
+from .errors import ErrorCode, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -43,29 +43,29 @@ def make_payload(scheme: str, secret: bytes, session_id: str, step: int) -> str:
 def parse_payload(payload: str, scheme: str) -> Frame:
     """Parse what the phone scanned; anything malformed is a clear validation error."""
     if not isinstance(payload, str) or len(payload) > 300:
-        raise ValidationFailed("二维码内容无效", code="bad_qr")
+        raise ValidationFailed("二维码内容无效", code=ErrorCode.BAD_QR)
     parts = urlsplit(payload)
     if parts.scheme != scheme or parts.netloc != "sign":
-        raise ValidationFailed("不是本平台的签署二维码", code="bad_qr")
+        raise ValidationFailed("不是本平台的签署二维码", code=ErrorCode.BAD_QR)
     query = parse_qs(parts.query, keep_blank_values=True)
     # Exactly one of each, nothing else: a duplicate appended after a valid frame is not "the first wins".
     if sorted(query) != ["h", "s", "t"] or any(len(values) != 1 for values in query.values()):
-        raise ValidationFailed("二维码内容无效", code="bad_qr")
+        raise ValidationFailed("二维码内容无效", code=ErrorCode.BAD_QR)
     try:
         session_id = query["s"][0]
         step = int(query["t"][0])
         mac = query["h"][0]
     except (KeyError, IndexError, ValueError) as exc:
-        raise ValidationFailed("二维码内容无效", code="bad_qr") from exc
+        raise ValidationFailed("二维码内容无效", code=ErrorCode.BAD_QR) from exc
     return Frame(session_id, step, mac)
 
 
 def check_frame(frame: Frame, secret: bytes, now_step: int, window: int) -> None:
     """Refuse a forged or stale frame (constant-time MAC comparison)."""
     if not hmac.compare_digest(frame_mac(secret, frame.session_id, frame.step), frame.mac):
-        raise ValidationFailed("二维码校验失败", code="bad_qr_signature")
+        raise ValidationFailed("二维码校验失败", code=ErrorCode.BAD_QR_SIGNATURE)
     if not (0 <= now_step - frame.step <= window):
-        raise ValidationFailed("二维码已过期，请扫描页面上最新的二维码", code="stale_qr")
+        raise ValidationFailed("二维码已过期，请扫描页面上最新的二维码", code=ErrorCode.STALE_QR)
 
 
 def render_png(payload: str, box_size: int = 8) -> bytes:

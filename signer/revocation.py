@@ -6,10 +6,11 @@ from datetime import datetime
 
 from . import audit
 from .audit import Actor
+from .audit_actions import AuditAction
 from .ca import CertificateAuthority
 from .db import Database
 from .enums import CertificateStatus, RevocationReason
-from .errors import Conflict, NotFound
+from .errors import Conflict, ErrorCode, NotFound
 from .models import Certificate, utcnow
 from .transitions import move_certificate
 
@@ -27,10 +28,10 @@ def revoke_certificate(db: Database, ca: CertificateAuthority, cert_id: int, rea
         if cert is None:
             raise NotFound("证书不存在")
         if cert.status == CertificateStatus.REVOKED:
-            raise Conflict("证书已吊销", code="already_revoked")
+            raise Conflict("证书已吊销", code=ErrorCode.ALREADY_REVOKED)
         move_certificate(s, cert.id, cert.status, CertificateStatus.REVOKED, revoked_at=when,
                          revocation_reason=reason.value)
         if cert.serial_hex:
             ca.revoke_serial(s, cert.serial_hex, reason.value, when)
-        audit.record(s, actor, "certificate:revoke", "certificate", cert.id,
+        audit.record(s, actor, AuditAction.CERTIFICATE_REVOKE, "certificate", cert.id,
                      {"serial": cert.serial_hex, "reason": reason.value})

@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
-from .errors import TooLarge, ValidationFailed
+from .errors import ErrorCode, TooLarge, ValidationFailed
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 24_000_000
@@ -55,24 +55,24 @@ def load_upload(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> Image.Image:
     (checked from the header before decoding), undecodable or truncated data.
     """
     if len(data) > max_bytes:
-        raise TooLarge(f"图片超过{max_bytes // (1024 * 1024)}MB", code="image_too_large")
+        raise TooLarge(f"图片超过{max_bytes // (1024 * 1024)}MB", code=ErrorCode.IMAGE_TOO_LARGE)
     fmt = _format_of(data)
     if fmt is None:
-        raise ValidationFailed("只支持 jpg、jpeg、png 图片", code="image_type")
+        raise ValidationFailed("只支持 jpg、jpeg、png 图片", code=ErrorCode.IMAGE_TYPE)
     try:
         with Image.open(BytesIO(data), formats=[fmt]) as probe:
             width, height = probe.size
             if width * height > MAX_PIXELS or width < 16 or height < 16:
-                raise ValidationFailed("图片尺寸不合适（16像素至2400万像素）", code="image_size")
+                raise ValidationFailed("图片尺寸不合适（16像素至2400万像素）", code=ErrorCode.IMAGE_SIZE)
             probe.load()
             image = ImageOps.exif_transpose(probe)
             return image.convert("RGBA")
     except ValidationFailed:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own guard, for headers far over the limit
-        raise ValidationFailed("图片尺寸不合适（16像素至2400万像素）", code="image_size") from exc
+        raise ValidationFailed("图片尺寸不合适（16像素至2400万像素）", code=ErrorCode.IMAGE_SIZE) from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ValidationFailed("图片无法解析或已损坏", code="image_unreadable") from exc
+        raise ValidationFailed("图片无法解析或已损坏", code=ErrorCode.IMAGE_UNREADABLE) from exc
 
 
 def facts(image: Image.Image) -> ImageFacts:
@@ -101,7 +101,7 @@ def crop_to_ink(image: Image.Image, margin: int = 4, threshold: int = 24) -> Ima
     mask = image.getchannel("A").point(lambda a: 255 if a >= threshold else 0)
     box = mask.getbbox()
     if box is None:
-        raise ValidationFailed("图片中没有找到印章或签字", code="no_ink")
+        raise ValidationFailed("图片中没有找到印章或签字", code=ErrorCode.NO_INK)
     left, top, right, bottom = box
     return image.crop((max(0, left - margin), max(0, top - margin), min(image.width, right + margin),
                        min(image.height, bottom + margin)))
@@ -144,7 +144,7 @@ def cut_out(photo: Image.Image, ink: Ink) -> Image.Image:
     alpha_arr = np.asarray(mask, dtype=np.float32) / 255.0
     confident = alpha_arr > 0.8
     if confident.sum() < 20:
-        raise ValidationFailed("图片中没有找到印章或签字", code="no_ink")
+        raise ValidationFailed("图片中没有找到印章或签字", code=ErrorCode.NO_INK)
     colour = np.median(pixels[confident], axis=0)
     if ink == "red":
         colour = np.array([max(colour[0], 0.7), min(colour[1], 0.25), min(colour[2], 0.25)])
@@ -174,7 +174,7 @@ def normalize_transparent(upload: bytes, width: int = SEAL_SIDE, height: int = S
     """线下上传: a PNG that is already transparent, validated, cropped, resized and re-encoded."""
     image = load_upload(upload)
     if not facts(image).has_transparency:
-        raise ValidationFailed("请上传透明背景的PNG图片，或使用在线制作/抠图", code="not_transparent")
+        raise ValidationFailed("请上传透明背景的PNG图片，或使用在线制作/抠图", code=ErrorCode.NOT_TRANSPARENT)
     return to_png(fit(crop_to_ink(image), width, height))
 
 

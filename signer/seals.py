@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from . import audit, handwriting, seal_images
 from .audit import Actor
+from .audit_actions import AuditAction
 from .db import Database
 from .enums import SEAL_KIND_LABELS, Role, SealKind
-from .errors import Forbidden, NotFound, ValidationFailed
+from .errors import ErrorCode, Forbidden, NotFound, ValidationFailed
 from .models import Account, SealAssignment, utcnow
 from .models_seals import HandwrittenSignature, SealImage
 from .storage import BlobStore, store_blob
@@ -29,7 +30,7 @@ SOURCES = ("upload", "online", "cutout", "generated")
 class SealUnusable(Forbidden):
     """A placement's seal cannot be applied by this account: not assigned, or no image to show."""
 
-    code = "seal_not_assigned"
+    code = ErrorCode.SEAL_NOT_ASSIGNED
 
 
 def _actor(account: Account | None, ip: str) -> Actor | None:
@@ -52,10 +53,10 @@ class SealService:
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}")
         if kind == SealKind.HANDWRITTEN:
-            raise ValidationFailed("手写签名由本人在APP中设置", code="wrong_kind")
+            raise ValidationFailed("手写签名由本人在APP中设置", code=ErrorCode.WRONG_KIND)
         image = seal_images.load_upload(png)
         if not seal_images.facts(image).has_transparency:
-            raise ValidationFailed("印章图片必须是透明背景", code="not_transparent")
+            raise ValidationFailed("印章图片必须是透明背景", code=ErrorCode.NOT_TRANSPARENT)
         data = seal_images.to_png(image)
         with self.db.write() as s:
             sha = store_blob(s, self.store, data, "image/png")
@@ -63,7 +64,7 @@ class SealService:
                             height=image.height, source=source, created_by=by.id if by else None)
             s.add(row)
             s.flush()
-            audit.record(s, _actor(by, ip), "seal:image", "enterprise", enterprise_id,
+            audit.record(s, _actor(by, ip), AuditAction.SEAL_IMAGE, "enterprise", enterprise_id,
                          {"kind": kind.value, "image": sha, "source": source})
         return row
 
@@ -87,7 +88,7 @@ class SealService:
             if target is None or target.enterprise_id is None:
                 raise NotFound("账号不存在")
             if admin.role != Role.ADMIN or admin.enterprise_id != target.enterprise_id:
-                raise Forbidden("只有本企业管理员可以分配印章", code="not_admin")
+                raise Forbidden("只有本企业管理员可以分配印章", code=ErrorCode.NOT_ADMIN)
             if image_sha256 is not None and s.scalar(select(SealImage.id).where(
                     SealImage.enterprise_id == target.enterprise_id, SealImage.kind == kind,
                     SealImage.image_sha256 == image_sha256)) is None:
@@ -100,7 +101,7 @@ class SealService:
             row.image_sha256 = image_sha256
             row.assigned_by = admin.id
             s.flush()
-            audit.record(s, _actor(admin, ip), "seal:assign", "account", account_id,
+            audit.record(s, _actor(admin, ip), AuditAction.SEAL_ASSIGN, "account", account_id,
                          {"kind": kind.value, "image": image_sha256})
         return row
 
@@ -108,10 +109,10 @@ class SealService:
         with self.db.write() as s:
             target = s.get(Account, account_id)
             if target is None or admin.role != Role.ADMIN or admin.enterprise_id != target.enterprise_id:
-                raise Forbidden("只有本企业管理员可以收回印章", code="not_admin")
+                raise Forbidden("只有本企业管理员可以收回印章", code=ErrorCode.NOT_ADMIN)
             s.execute(delete(SealAssignment).where(SealAssignment.account_id == account_id,
                                                    SealAssignment.seal_kind == kind))
-            audit.record(s, _actor(admin, ip), "seal:unassign", "account", account_id, {"kind": kind.value})
+            audit.record(s, _actor(admin, ip), AuditAction.SEAL_UNASSIGN, "account", account_id, {"kind": kind.value})
 
     def assignments(self, account_id: int) -> dict[SealKind, SealAssignment]:
         with self.db.read() as s:
@@ -142,13 +143,13 @@ class SealService:
         unassigned = [k for k in wanted if k not in assigned]
         if unassigned:
             labels = "、".join(SEAL_KIND_LABELS[k] for k in unassigned)
-            raise SealUnusable(f"您未被分配{labels}，不能签署此文件", code="seal_not_assigned",
+            raise SealUnusable(f"您未被分配{labels}，不能签署此文件", code=ErrorCode.SEAL_NOT_ASSIGNED,
                                details={"missing": [k.value for k in unassigned]})
         imageless = [k for k in wanted if self._image_sha(s, account_id, k) is None]
         if imageless:
             reasons = ["您尚未设置手写签名（请先在APP中设置）" if k == SealKind.HANDWRITTEN
                        else f"企业没有{SEAL_KIND_LABELS[k]}的印章图片" for k in imageless]
-            raise SealUnusable(f"{'；'.join(reasons)}，不能签署此文件", code="seal_image_missing",
+            raise SealUnusable(f"{'；'.join(reasons)}，不能签署此文件", code=ErrorCode.SEAL_IMAGE_MISSING,
                                details={"missing": [k.value for k in imageless]})
 
     def without_image(self, account_id: int) -> list[SealKind]:
@@ -162,7 +163,7 @@ class SealService:
         assignment = s.scalar(select(SealAssignment).where(SealAssignment.account_id == account_id,
                                                            SealAssignment.seal_kind == kind))
         if assignment is None and assigned_only:
-            raise SealUnusable(f"您未被分配{SEAL_KIND_LABELS[kind]}", code="seal_not_assigned")
+            raise SealUnusable(f"您未被分配{SEAL_KIND_LABELS[kind]}", code=ErrorCode.SEAL_NOT_ASSIGNED)
         sha = assignment.image_sha256 if assignment is not None else None
         if sha is None and kind == SealKind.HANDWRITTEN:
             own = s.get(HandwrittenSignature, account_id)
@@ -179,7 +180,7 @@ class SealService:
                         ip: str = "", source: str | None = None) -> HandwrittenSignature:
         """设置手写签名 from pen strokes (JSON points with pressure) or from a transparent PNG."""
         if (strokes is None) == (png is None):
-            raise ValidationFailed("请提供笔迹或PNG图片之一", code="bad_handwriting")
+            raise ValidationFailed("请提供笔迹或PNG图片之一", code=ErrorCode.BAD_HANDWRITING)
         if strokes is not None:
             data, kind = handwriting.render_strokes(handwriting.parse_strokes(strokes)), "strokes"
         else:
@@ -194,7 +195,7 @@ class SealService:
                 s.add(row)
             else:
                 row.image_sha256, row.source, row.updated_at = sha, kind, utcnow()
-            audit.record(s, _actor(account, ip), "seal:handwriting", "account", account.id,
+            audit.record(s, _actor(account, ip), AuditAction.SEAL_HANDWRITING, "account", account.id,
                          {"image": sha, "source": kind})
         return row
 

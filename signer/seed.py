@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from . import audit
+from .audit_actions import AuditAction
 from .db import Database
 from .enums import CertificateKind, CertificateStatus, InvoiceType, Role, SealKind
 from .models import Account, Certificate, Enterprise, SealAssignment, utcnow
@@ -65,14 +66,15 @@ def seed_demo(db: Database, password: str, usage_limit: int = 1000) -> bool:
         s.add_all([legacy, profile])
         s.flush()
         actor = audit.Actor(None, "seed")
-        audit.record(s, actor, "enterprise:create", "enterprise", enterprise.id, {"name": DEMO_ENTERPRISE})
+        audit.record(s, actor, AuditAction.ENTERPRISE_CREATE, "enterprise", enterprise.id, {"name": DEMO_ENTERPRISE})
         for acc in (admin, operator, reviewer, operator2):
-            audit.record(s, actor, "account:create", "account", acc.id, {"username": acc.username,
+            audit.record(s, actor, AuditAction.ACCOUNT_CREATE, "account", acc.id, {"username": acc.username,
                                                                          "role": acc.role.value})
-        audit.record(s, actor, "certificate:seed-pending-download", "certificate", cert.id,
+        audit.record(s, actor, AuditAction.CERTIFICATE_SEED_PENDING_DOWNLOAD, "certificate", cert.id,
                      {"bound_account": operator.username})
-        audit.record(s, actor, "seal:assign", "account", operator.id, {"seals": [k.value for k in SealKind]})
-        audit.record(s, actor, "certificate:seed-anxinqian", "certificate", legacy.id,
+        audit.record(s, actor, AuditAction.SEAL_ASSIGN, "account", operator.id, {"seals": [k.value for k in SealKind]})
+        audit.record(s, actor, AuditAction.CERTIFICATE_SEED_ANXINQIAN, "certificate", legacy.id,
                      {"bound_account": admin.username})
-        audit.record(s, actor, "invoice-profile:create", "invoice_profile", profile.id, {"title": profile.title})
+        audit.record(s, actor, AuditAction.INVOICE_PROFILE_CREATE, "invoice_profile", profile.id,
+                     {"title": profile.title})
     return True

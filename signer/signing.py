@@ -25,6 +25,7 @@ from pdfsign.remote import DEFAULT_BYTES_RESERVED, SIGNING_TIME_PLACEHOLDER, TIM
 from . import audit, qr
 from .accounts import AppIdentity
 from .audit import Actor
+from .audit_actions import AuditAction
 from .ca import CertificateAuthority
 from .certificates import CertificateService, CertificateUnusable, WrongSigningPassword, require_signable
 from .config import Config
@@ -39,7 +40,7 @@ from .enums import (
     SealKind,
     SessionStatus,
 )
-from .errors import Conflict, Forbidden, Gone, NotFound, TooLarge, Unprocessable, ValidationFailed
+from .errors import Conflict, ErrorCode, Forbidden, Gone, NotFound, TooLarge, Unprocessable, ValidationFailed
 from .events import Notifier
 from .models import (
     Account,
@@ -119,7 +120,7 @@ class SigningService:
                                          max_bytes=self.config.max_pdf_bytes)
         except PdfRejected as exc:
             status = TooLarge if exc.code == "too_large" else Unprocessable
-            raise status(exc.message, code=f"pdf_{exc.code}") from exc
+            raise status(exc.message, code=ErrorCode.for_pdf(exc.code)) from exc
         binding_token = secrets.token_urlsafe(32)
         now = utcnow()
         document_sha = hashlib.sha256(pdf).hexdigest()
@@ -146,7 +147,7 @@ class SigningService:
                 s.add(SealPlacementRow(session_id=session_id, position=i, seal_kind=p.seal,
                                        field_name=f["field_name"], page=p.page, x=p.x, y=p.y,
                                        width=p.width, height=p.height))
-            audit.record(s, Actor(creator.id, creator.username, pc_ip), "signing:create", "signing_session",
+            audit.record(s, Actor(creator.id, creator.username, pc_ip), AuditAction.SIGNING_CREATE, "signing_session",
                          session_id, {"document": document_sha, "seals": [p.seal.value for p in placements]})
         return row, binding_token
 
@@ -158,7 +159,7 @@ class SigningService:
         if row is None or row.enterprise_id != account.enterprise_id:
             raise NotFound("签署会话不存在")
         if not binding_token or not hmac.compare_digest(_digest(binding_token), row.binding_token_hash):
-            raise Forbidden("只有发起签署的浏览器可以查看此会话", code="not_bound_browser")
+            raise Forbidden("只有发起签署的浏览器可以查看此会话", code=ErrorCode.NOT_BOUND_BROWSER)
         return row
 
     def state(self, session_id: str) -> dict[str, Any]:
@@ -227,7 +228,7 @@ class SigningService:
         try:
             with self.db.write() as s:
                 move_session(s, session_id, row.status, S.EXPIRED, finished_at=now)
-                audit.record(s, None, "signing:expire", "signing_session", session_id, {})
+                audit.record(s, None, AuditAction.SIGNING_EXPIRE, "signing_session", session_id, {})
         except Conflict:
             return False
         self.notifier.session_changed(session_id, self.state(session_id))
@@ -244,13 +245,13 @@ class SigningService:
 
     def _live(self, session_id: str) -> SigningSession:
         if self._expire_if_due(session_id):
-            raise Gone("签署会话已过期", code="session_expired")
+            raise Gone("签署会话已过期", code=ErrorCode.SESSION_EXPIRED)
         with self.db.read() as s:
             row = s.get(SigningSession, session_id)
         if row is None:
             raise NotFound("签署会话不存在")
         if row.status == S.EXPIRED:
-            raise Gone("签署会话已过期", code="session_expired")
+            raise Gone("签署会话已过期", code=ErrorCode.SESSION_EXPIRED)
         return row
 
     # -- K4: scan ------------------------------------------------------------------------------
@@ -260,26 +261,26 @@ class SigningService:
         qr.check_frame(frame, row.qr_secret, qr.current_step(self.config.qr_step_seconds),
                        self.config.qr_window_steps)
         if row.status != S.WAITING:
-            raise Conflict(f"该二维码已被使用（{SESSION_STATUS_LABELS[row.status]}）", code="already_scanned")
+            raise Conflict(f"该二维码已被使用（{SESSION_STATUS_LABELS[row.status]}）", code=ErrorCode.ALREADY_SCANNED)
         account = who.account
         if account.enterprise_id != row.enterprise_id:
-            raise Forbidden("您的账号不属于发起签署的企业", code="wrong_enterprise")
+            raise Forbidden("您的账号不属于发起签署的企业", code=ErrorCode.WRONG_ENTERPRISE)
         if row.allowed_account_id is not None and row.allowed_account_id != account.id:
-            raise Forbidden("此文件指定了其他签署人", code="not_designated_signer")
+            raise Forbidden("此文件指定了其他签署人", code=ErrorCode.NOT_DESIGNATED_SIGNER)
         with self.db.write() as s:
             cert_id = s.scalar(select(Certificate.id).where(
                 Certificate.bound_account_id == account.id, Certificate.device_id == who.device.id,
                 Certificate.kind == CertificateKind.MOBILE, Certificate.status == CertificateStatus.EFFECTIVE,
             ))
             if cert_id is None:
-                raise Forbidden("本设备上没有有效的移动端证书", code="no_certificate")
+                raise Forbidden("本设备上没有有效的移动端证书", code=ErrorCode.NO_CERTIFICATE)
             cert = self._require_may_finish(s, row.id, cert_id, account.id)
             placements = self._placements(s, row.id)
             move_session(s, row.id, S.WAITING, S.SCANNED, scanned_by=account.id, device_id=who.device.id,
                          certificate_id=cert.id, scanned_at=utcnow())
             challenge = self.certs.new_challenge(s, cert, who.device.id, "sign", row.id)
             enterprise = s.get(Enterprise, row.enterprise_id)
-            audit.record(s, who.actor(ip), "signing:scan", "signing_session", row.id,
+            audit.record(s, who.actor(ip), AuditAction.SIGNING_SCAN, "signing_session", row.id,
                          {"certificate": cert.serial_hex, "device": who.device.device_uid})
             view = {
                 "session_id": row.id,
@@ -301,9 +302,9 @@ class SigningService:
     def _scanned_by(self, who: AppIdentity, session_id: str, status: SessionStatus) -> SigningSession:
         row = self._live(session_id)
         if row.scanned_by != who.account.id or row.device_id != who.device.id:
-            raise Forbidden("此签署会话由其他设备扫码", code="not_your_session")
+            raise Forbidden("此签署会话由其他设备扫码", code=ErrorCode.NOT_YOUR_SESSION)
         if row.status != status:
-            raise Conflict(f"签署会话状态为{SESSION_STATUS_LABELS[row.status]}", code="illegal_transition")
+            raise Conflict(f"签署会话状态为{SESSION_STATUS_LABELS[row.status]}", code=ErrorCode.ILLEGAL_TRANSITION)
         return row
 
     def _require_may_finish(self, s: Session, session_id: str, cert_id: int | None, account_id: int | None,
@@ -320,7 +321,7 @@ class SigningService:
         try:
             with self.db.write() as s:
                 move_session(s, session_id, expected, S.FAILED, failure=reason, finished_at=utcnow())
-                audit.record(s, actor, "signing:fail", "signing_session", session_id, {"reason": reason})
+                audit.record(s, actor, AuditAction.SIGNING_FAIL, "signing_session", session_id, {"reason": reason})
         except Conflict:
             return
         self._notify(session_id)
@@ -346,7 +347,7 @@ class SigningService:
             with self.db.write() as s:
                 self._require_may_finish(s, session_id, row.certificate_id, row.scanned_by)
                 move_session(s, session_id, S.SCANNED, S.SIGNING)
-                audit.record(s, actor, "signing:approve", "signing_session", session_id, {})
+                audit.record(s, actor, AuditAction.SIGNING_APPROVE, "signing_session", session_id, {})
         except RoundRefused as exc:
             self._fail(session_id, S.SCANNED, exc.message, actor)
             raise
@@ -428,14 +429,14 @@ class SigningService:
         row = self._scanned_by(who, session_id, S.SIGNING)
         actor = who.actor(ip)
         if position != row.current_round:
-            raise Conflict("签署轮次不匹配", code="wrong_round")
+            raise Conflict("签署轮次不匹配", code=ErrorCode.WRONG_ROUND)
         with self.db.read() as s:
             round_row = s.scalar(select(SigningRound).where(SigningRound.session_id == session_id,
                                                             SigningRound.position == position))
             _cert, cert_der, chain = self._cert_and_chain(s, row)
             total = len(self._placements(s, session_id))
         if round_row is None or round_row.finished_at is not None:
-            raise Conflict("该轮签署不存在或已完成", code="wrong_round")
+            raise Conflict("该轮签署不存在或已完成", code=ErrorCode.WRONG_ROUND)
         prepared = dict(round_row.prepared, prepared_pdf=_b64(self.store.get(round_row.prepared_pdf_sha256)))
         timestamped = row.pades_level in TIMESTAMPED_LEVELS
         tsa = self.ca.tsa_credentials().to_dict() if timestamped else None
@@ -444,7 +445,7 @@ class SigningService:
                                        cert=_b64(cert_der), chain=[_b64(c) for c in chain], tsa=tsa)
         except SignatureValueInvalid as exc:
             self._fail(session_id, S.SIGNING, "手机签名值校验失败", actor)
-            raise Unprocessable("签名值校验失败，未写入文件", code="bad_signature_value") from exc
+            raise Unprocessable("签名值校验失败，未写入文件", code=ErrorCode.BAD_SIGNATURE_VALUE) from exc
         output = base64.b64decode(result["pdf"])
         if position + 1 == total and row.pades_level in LONG_TERM_LEVELS:
             try:
@@ -478,12 +479,12 @@ class SigningService:
             .execution_options(synchronize_session=False)
         ))
         if done != 1:
-            raise Conflict("该轮签署已完成", code="wrong_round")
+            raise Conflict("该轮签署已完成", code=ErrorCode.WRONG_ROUND)
         if last:
             signed_sha = hashlib.sha256(output).hexdigest()
             move_session(s, session_id, S.SIGNING, S.SIGNED, signed_sha256=signed_sha, finished_at=now,
                          current_round=position + 1)
-            audit.record(s, actor, "signing:signed", "signing_session", session_id,
+            audit.record(s, actor, AuditAction.SIGNING_SIGNED, "signing_session", session_id,
                          {"certificate": cert.serial_hex, "signed": signed_sha})
         else:
             s.execute(update(SigningSession).where(SigningSession.id == session_id)
@@ -505,7 +506,7 @@ class SigningService:
         self._scanned_by(who, session_id, S.SCANNED)
         with self.db.write() as s:
             move_session(s, session_id, S.SCANNED, S.REJECTED, finished_at=utcnow())
-            audit.record(s, who.actor(ip), "signing:reject", "signing_session", session_id, {})
+            audit.record(s, who.actor(ip), AuditAction.SIGNING_REJECT, "signing_session", session_id, {})
         self._notify(session_id)
 
     def cancel(self, account: Account, binding_token: str | None, session_id: str, ip: str) -> None:
@@ -513,12 +514,12 @@ class SigningService:
         with self.db.write() as s:
             move_session(s, session_id, frozenset({S.WAITING, S.SCANNED, S.SIGNING}), S.CANCELLED,
                          finished_at=utcnow())
-            audit.record(s, Actor(account.id, account.username, ip), "signing:cancel", "signing_session",
+            audit.record(s, Actor(account.id, account.username, ip), AuditAction.SIGNING_CANCEL, "signing_session",
                          session_id, {})
         self._notify(session_id)
 
     def signed_pdf(self, account: Account, binding_token: str | None, session_id: str) -> tuple[str, bytes]:
         row = self.for_pc(session_id, account, binding_token)
         if row.status != S.SIGNED or row.signed_sha256 is None:
-            raise Conflict("文件尚未签署完成", code="not_signed")
+            raise Conflict("文件尚未签署完成", code=ErrorCode.NOT_SIGNED)
         return row.title, self.store.get(row.signed_sha256)

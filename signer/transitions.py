@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from .db import rowcount
 from .enums import CERTIFICATE_STATUS_LABELS, SESSION_STATUS_LABELS, CertificateStatus, SessionStatus
-from .errors import Conflict
+from .errors import Conflict, ErrorCode
 from .models import Certificate, SigningSession
 
 C = CertificateStatus
@@ -50,7 +50,7 @@ def move_certificate(session: Session, cert_id: int, expected: CertificateStatus
     if new not in CERTIFICATE_TRANSITIONS[expected]:
         raise Conflict(
             f"证书状态为{CERTIFICATE_STATUS_LABELS[expected]}，不能变为{CERTIFICATE_STATUS_LABELS[new]}",
-            code="illegal_transition",
+            code=ErrorCode.ILLEGAL_TRANSITION,
         )
     result = session.execute(
         update(Certificate)
@@ -59,7 +59,7 @@ def move_certificate(session: Session, cert_id: int, expected: CertificateStatus
         .execution_options(synchronize_session=False)
     )
     if rowcount(result) != 1:
-        raise Conflict("证书状态已被他人更改，请刷新后重试", code="state_changed")
+        raise Conflict("证书状态已被他人更改，请刷新后重试", code=ErrorCode.STATE_CHANGED)
 
 
 def move_session(session: Session, session_id: str, expected: SessionStatus | frozenset[SessionStatus],
@@ -68,7 +68,7 @@ def move_session(session: Session, session_id: str, expected: SessionStatus | fr
     candidates = expected if isinstance(expected, frozenset) else frozenset({expected})
     allowed = [old for old in candidates if new in SESSION_TRANSITIONS[old]]
     if not allowed:
-        raise Conflict(f"签署会话不能变为{SESSION_STATUS_LABELS[new]}", code="illegal_transition")
+        raise Conflict(f"签署会话不能变为{SESSION_STATUS_LABELS[new]}", code=ErrorCode.ILLEGAL_TRANSITION)
     for old in allowed:
         result = session.execute(
             update(SigningSession)
@@ -78,4 +78,4 @@ def move_session(session: Session, session_id: str, expected: SessionStatus | fr
         )
         if rowcount(result) == 1:
             return old
-    raise Conflict("签署会话状态已变化，操作未执行", code="state_changed")
+    raise Conflict("签署会话状态已变化，操作未执行", code=ErrorCode.STATE_CHANGED)

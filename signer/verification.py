@@ -15,7 +15,7 @@ from .ca import CertificateAuthority
 from .config import Config
 from .db import Database
 from .enums import SEAL_KIND_LABELS, SealKind
-from .errors import TooLarge, Unprocessable
+from .errors import ErrorCode, TooLarge, Unprocessable
 from .signing_pool import SigningPool
 
 _FIELD_KIND = re.compile(r"^Seal\d+_(?P<kind>[a-z_]+)$")
@@ -55,7 +55,7 @@ class VerificationService:
                                        max_bytes=self.config.max_pdf_bytes)
         except PdfRejected as exc:
             status = TooLarge if exc.code == "too_large" else Unprocessable
-            raise status(exc.message, code=f"pdf_{exc.code}") from exc
+            raise status(exc.message, code=ErrorCode.for_pdf(exc.code)) from exc
         for signature in result["signatures"]:
             kind = seal_kind_of(signature["field_name"])
             signature["seal"] = kind.value if kind else None

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from signer.errors import Conflict
+from signer.errors import Conflict, ErrorCode
 from signer.signing import PlacementRequest
 
 from ..auth import bearer_token, client_ip, services
@@ -100,7 +100,7 @@ def signed_pdf(client, session_id: str):
     svc = services()
     row = svc.business.owned_session(client, session_id)
     if row.signed_sha256 is None:
-        raise Conflict("文件尚未签署完成", code="not_signed")
+        raise Conflict("文件尚未签署完成", code=ErrorCode.NOT_SIGNED)
     name = quote(f"{row.title}-已签署.pdf")
     return Response(svc.store.get(row.signed_sha256), mimetype="application/pdf",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}",

@@ -7,6 +7,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.yaml_utils import load_operations_from_docstring
 from flask import Blueprint, Flask, current_app, jsonify
 
+from signer.errors import ErrorCode
+
 from .. import schemas, schemas_business, schemas_drafts, schemas_lifecycle, schemas_seals
 
 # Every module that defines request/response schemas; each feature area adds its own.
@@ -42,7 +44,25 @@ def build_spec(app: Flask) -> dict:
         for arg in rule.arguments:
             path = path.replace(f"<int:{arg}>", f"{{{arg}}}").replace(f"<{arg}>", f"{{{arg}}}")
         spec.path(path=path, operations=operations or None)
+    error_codes_component(spec)
     return spec.to_dict()
+
+
+def error_codes_component(spec: APISpec) -> None:
+    """Add the ``ErrorCode`` component (every ``error.code`` value, with its Chinese label in ``x-labels``)
+    and point the error body's ``code`` at it. Call after the schemas are registered."""
+    codes = list(ErrorCode)
+    spec.components.schema("ErrorCode", {
+        "type": "string",
+        "enum": [c.value for c in codes],
+        "x-labels": {c.value: c.label for c in codes},
+        "description": "错误码（error.code）：\n" + "\n".join(f"- `{c.value}`: {c.label}" for c in codes),
+    })
+    error = spec.components.schemas.get(_schema_name(schemas.ErrorSchema), {}).get("properties", {}).get("error", {})
+    inner_name = error.get("$ref", "").rsplit("/", 1)[-1]
+    inner = spec.components.schemas.get(inner_name, error)
+    if "code" in inner.get("properties", {}):
+        inner["properties"]["code"] = {"$ref": "#/components/schemas/ErrorCode"}
 
 
 @bp.get("/api/v1/openapi.json")

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, Response, request
 
 from signer import ratelimit
-from signer.errors import ValidationFailed
+from signer.errors import ErrorCode, ValidationFailed
 
 from ..auth import client_ip, services
 
@@ -83,7 +83,7 @@ def tsa_crt():
 def tsa():
     """RFC 3161 over HTTP: ``application/timestamp-query`` in, ``application/timestamp-reply`` out."""
     if request.mimetype != "application/timestamp-query":
-        raise ValidationFailed("Content-Type must be application/timestamp-query", code="bad_content_type")
+        raise ValidationFailed("Content-Type must be application/timestamp-query", code=ErrorCode.BAD_CONTENT_TYPE)
     data = request.get_data(cache=False)
     if len(data) > MAX_TSA_REQUEST:
         raise ValidationFailed("time-stamp request too large")

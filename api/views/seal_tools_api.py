@@ -13,7 +13,7 @@ from flask import Blueprint, request
 
 from signer import seal_images
 from signer.enums import AttachmentKind
-from signer.errors import ValidationFailed
+from signer.errors import ErrorCode, ValidationFailed
 from signer.lifecycle.views import describe_attachment
 from signer.models import Account
 
@@ -68,7 +68,7 @@ def process(account: Account, tool: str):
         413: {content: {application/json: {schema: ErrorSchema}}}
     """
     if tool not in TOOLS:
-        raise ValidationFailed("不支持的图片工具", code="unknown_tool", details={"tool": list(TOOLS)})
+        raise ValidationFailed("不支持的图片工具", code=ErrorCode.UNKNOWN_TOOL, details={"tool": list(TOOLS)})
     kinds, maker, label = TOOLS[tool]
     kind = UploadFormSchema().load(request.form.to_dict())["kind"]
     if kind not in kinds:
@@ -99,5 +99,5 @@ def preview(account: Account, attachment_id: int):
     """
     row, data = services().lifecycle.applications.attachment(account, attachment_id)
     if not row.content_type.startswith("image/"):
-        raise ValidationFailed("只有图片附件可以预览", code="not_image")
+        raise ValidationFailed("只有图片附件可以预览", code=ErrorCode.NOT_IMAGE)
     return file_response(seal_images.preview(data), "image/png", f"preview-{row.id}.png", inline=True)

@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from PIL import Image
 
 from signer.accounts import AppIdentity
-from signer.errors import NotFound, ValidationFailed
+from signer.errors import ErrorCode, NotFound, ValidationFailed
 
 from ..auth import app_login_required, check_public_csrf, client_ip, services
 from ..schemas_seals import HandwritingResultSchema, HandwritingSchema, VerificationSchema
@@ -90,6 +90,6 @@ def get_handwriting(who: AppIdentity):
     svc = services()
     row = svc.seals.handwriting_record(who.account.id)
     if row is None:
-        raise NotFound("尚未设置手写签名", code="no_handwriting")
+        raise NotFound("尚未设置手写签名", code=ErrorCode.NO_HANDWRITING)
     return _result(svc.store.get(row.image_sha256), row.updated_at.isoformat())
 

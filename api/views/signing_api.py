@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
-from signer.errors import ValidationFailed
+from signer.errors import ErrorCode, ValidationFailed
 from signer.models import Account
 from signer.signing import PlacementRequest
 
@@ -132,7 +132,7 @@ def qr_png(account: Account, session_id: str):
     svc.signing.for_pc(session_id, account, binding_token(session_id))
     payload = svc.signing.frame_payload(session_id)
     if payload is None:
-        raise Conflict("该会话已不再等待扫码", code="not_waiting")
+        raise Conflict("该会话已不再等待扫码", code=ErrorCode.NOT_WAITING)
     return Response(qr.render_png(payload), mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, TypeVar, cast
 
 from ..enums import Role
-from ..errors import Forbidden, NotFound
+from ..errors import ErrorCode, Forbidden, NotFound
 from ..models import Account
 
 T = TypeVar("T")
@@ -23,20 +23,20 @@ ENTERPRISE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
 def enterprise_member(account: Account) -> int:
     """The caller's enterprise id; Forbidden for platform or service accounts."""
     if account.role not in ENTERPRISE_ROLES or account.enterprise_id is None:
-        raise Forbidden("只有企业账号可以办理证书业务", code="not_enterprise_account")
+        raise Forbidden("只有企业账号可以办理证书业务", code=ErrorCode.NOT_ENTERPRISE_ACCOUNT)
     return account.enterprise_id
 
 
 def administrator(account: Account, what: str) -> int:
     enterprise_id = enterprise_member(account)
     if account.role != Role.ADMIN:
-        raise Forbidden(f"只有企业管理员可以{what}", code="not_admin")
+        raise Forbidden(f"只有企业管理员可以{what}", code=ErrorCode.NOT_ADMIN)
     return enterprise_id
 
 
 def reviewer(account: Account) -> None:
     if account.role != Role.REVIEWER:
-        raise Forbidden("只有平台审核员可以执行此操作", code="not_reviewer")
+        raise Forbidden("只有平台审核员可以执行此操作", code=ErrorCode.NOT_REVIEWER)
 
 
 def own(row: T | None, account: Account, what: str = "记录") -> T:

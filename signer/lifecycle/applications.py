@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
+from ..audit_actions import AuditAction
 from ..ca import CertificateAuthority
 from ..db import Database, must_get, rowcount
 from ..enums import (
@@ -34,7 +35,7 @@ from ..enums import (
     SealType,
     SmsPurpose,
 )
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, ErrorCode, ValidationFailed
 from ..models import Account, Certificate, Enterprise, utcnow
 from ..models_lifecycle import Application, ApplicationAttachment, Order, OrderItem
 from ..storage import BlobStore, store_blob
@@ -109,7 +110,7 @@ class ApplicationService:
                                         size=len(clean.data), uploaded_by=actor.id)
             s.add(row)
             s.flush()
-            audit.record(s, Actor(actor.id, actor.username, ip), "attachment:upload", "attachment", row.id,
+            audit.record(s, Actor(actor.id, actor.username, ip), AuditAction.ATTACHMENT_UPLOAD, "attachment", row.id,
                          {"kind": kind.value, "sha256": sha, "filename": clean.filename})
         return row
 
@@ -194,7 +195,7 @@ class ApplicationService:
         rows = self._check_attachments(s, enterprise_id, form.attachments, frozenset(), errors,
                                        frozenset(form.attachments))
         if errors:
-            raise Conflict("附件已被其他申请使用，请重新上传", code="attachment_used", details=errors)
+            raise Conflict("附件已被其他申请使用，请重新上传", code=ErrorCode.ATTACHMENT_USED, details=errors)
         return rows
 
     @staticmethod
@@ -205,14 +206,14 @@ class ApplicationService:
                 .where(ApplicationAttachment.id == row.id, ApplicationAttachment.application_id.is_(None))
                 .values(application_id=app_id).execution_options(synchronize_session=False)))
             if linked != 1:
-                raise Conflict("附件已被其他申请使用，请重新上传", code="attachment_used")
+                raise Conflict("附件已被其他申请使用，请重新上传", code=ErrorCode.ATTACHMENT_USED)
 
     # -- submission ------------------------------------------------------------------------------
     def apply_new(self, actor: Account, form: ApplicationForm, ip: str) -> Application:
         """新签 (B1–B3, I): 移动端证书 or 实体KEY证书; 安心签 is suspended (J)."""
         enterprise_id = access.enterprise_member(actor)
         if form.certificate_kind == CertificateKind.ANXINQIAN:
-            raise Conflict(rules.ANXINQIAN_SUSPENDED, code="anxinqian_suspended")
+            raise Conflict(rules.ANXINQIAN_SUSPENDED, code=ErrorCode.ANXINQIAN_SUSPENDED)
         errors: dict[str, builtins.list[str]] = {}
         missing = [a for a in rules.AGREEMENTS if a not in form.agreements]
         if missing:
@@ -246,7 +247,7 @@ class ApplicationService:
             account = s.scalar(select(Account).where(Account.id == bound.id).with_for_update())
             assert account is not None  # just checked, and accounts are never deleted
             if self._has_active(s, account.id, form.certificate_kind):
-                raise Conflict("该账号已有有效证书，请选择其他账号", code="account_has_certificate")
+                raise Conflict("该账号已有有效证书，请选择其他账号", code=ErrorCode.ACCOUNT_HAS_CERTIFICATE)
             rows = self._attachments_now(s, enterprise_id, form)
             app = self._insert(s, actor, K.NEW, form.certificate_kind, None, ip, {
                 "bind_account_id": account.id, "bind_phone": bind_phone or account.phone or None,
@@ -291,7 +292,7 @@ class ApplicationService:
             rules.check_eligible(kind, cert, now, self.settings.renewal_window)
             if kind not in (K.REVOKE, K.PHONE_CHANGE) and s.scalar(select(Application.id).where(
                     Application.certificate_id == cert.id, Application.status.in_(OPEN_APPLICATION_STATUSES))):
-                raise Conflict("该证书已有办理中的申请，请先完成或撤销", code="application_open")
+                raise Conflict("该证书已有办理中的申请，请先完成或撤销", code=ErrorCode.APPLICATION_OPEN)
             years, price = (self.settings.prices.price(kind, cert.kind, form.period_years)
                             if kind in ORDERED_KINDS else (None, 0))
             handler = (self._check_handler(form.handler, errors) if kind not in (K.REVOKE, K.PHONE_CHANGE)
@@ -327,7 +328,7 @@ class ApplicationService:
                        {"application": app.id})
             elif kind == K.PHONE_CHANGE:
                 s.execute(update(Certificate).where(Certificate.id == cert.id).values(contact_phone=phone))
-                audit.record(s, actor_ref, "certificate:phone", "certificate", cert.id,
+                audit.record(s, actor_ref, AuditAction.CERTIFICATE_PHONE, "certificate", cert.id,
                              {"application": app.id, "phone": phone})
         return app
 
@@ -350,9 +351,10 @@ class ApplicationService:
             with s.begin_nested():
                 s.flush()
         except IntegrityError:
-            raise Conflict("该证书（或绑定账号）已有办理中的申请，请先完成或撤销", code="application_open") from None
+            raise Conflict("该证书（或绑定账号）已有办理中的申请，请先完成或撤销",
+                           code=ErrorCode.APPLICATION_OPEN) from None
         self._link(s, app.id, rows)
-        audit.record(s, Actor(actor.id, actor.username, ip), "application:submit", "application", app.id, {
+        audit.record(s, Actor(actor.id, actor.username, ip), AuditAction.APPLICATION_SUBMIT, "application", app.id, {
             "kind": kind.value, "certificate": cert_id, "status": app.status.value,
             "price_fen": app.price_fen, "attachments": [r.id for r in rows],
         })
@@ -366,7 +368,7 @@ class ApplicationService:
         with self.db.read() as s:
             app = access.own(s.get(Application, app_id), actor, "申请")
             if app.status != A.REJECTED:
-                raise Conflict("只有已驳回的申请可以重新申请", code="illegal_transition",
+                raise Conflict("只有已驳回的申请可以重新申请", code=ErrorCode.ILLEGAL_TRANSITION,
                                details={"status": app.status.value})
             handler = self._check_handler(form.handler, errors) if form.handler is not None else None
             required = rules.required_attachments(app.kind, app.certificate_kind, app.seal_type)
@@ -385,7 +387,7 @@ class ApplicationService:
                     ApplicationAttachment.application_id == app.id, ApplicationAttachment.kind.in_(replaced),
                     ApplicationAttachment.replaced_at.is_(None)).values(replaced_at=now))
             self._link(s, app.id, rows)
-            audit.record(s, Actor(actor.id, actor.username, ip), "application:reapply", "application", app.id,
+            audit.record(s, Actor(actor.id, actor.username, ip), AuditAction.APPLICATION_REAPPLY, "application", app.id,
                          {"attachments": [r.id for r in rows], "handler_changed": handler is not None})
         return self.get(actor, app.id)
 
@@ -395,7 +397,7 @@ class ApplicationService:
         with self.db.write() as s:
             app = access.own(s.get(Application, app_id), actor, "申请")
             move_application(s, app.id, app.kind, app.status, A.CANCELLED)
-            audit.record(s, Actor(actor.id, actor.username, ip), "application:cancel", "application", app.id,
+            audit.record(s, Actor(actor.id, actor.username, ip), AuditAction.APPLICATION_CANCEL, "application", app.id,
                          {"from": app.status.value})
         return self.get(actor, app_id)
 
@@ -403,7 +405,7 @@ class ApplicationService:
         """查看驳回: the rejected application with the reviewer's opinion."""
         app = self.get(actor, app_id)
         if app.status != A.REJECTED:
-            raise Conflict("该申请未被驳回", code="not_rejected")
+            raise Conflict("该申请未被驳回", code=ErrorCode.NOT_REJECTED)
         return app
 
     def describe(self, app: Application) -> dict[str, Any]:

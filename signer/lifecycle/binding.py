@@ -13,10 +13,11 @@ from sqlalchemy import select, update
 
 from .. import audit
 from ..audit import Actor
+from ..audit_actions import AuditAction
 from ..ca import CertificateAuthority
 from ..db import Database, must_get, rowcount
 from ..enums import CERTIFICATE_STATUS_LABELS, CertificateKind, CertificateStatus, Role, SealKind
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..errors import Conflict, ErrorCode, Forbidden, NotFound, ValidationFailed
 from ..models import Account, Certificate, SealAssignment, utcnow
 from ..seals import SealService
 from . import access
@@ -36,7 +37,7 @@ class BindingService:
         with self.db.read() as s:
             cert = access.own(s.get(Certificate, cert_id), actor, "证书")
         if cert.kind != CertificateKind.MOBILE:
-            raise Conflict("只有移动端证书可以绑定或解绑", code="not_mobile")
+            raise Conflict("只有移动端证书可以绑定或解绑", code=ErrorCode.NOT_MOBILE)
         return cert
 
     # -- H6 --------------------------------------------------------------------------------------
@@ -45,12 +46,12 @@ class BindingService:
         access.enterprise_member(actor)
         cert = self._cert(actor, cert_id)
         if actor.role != Role.ADMIN and cert.bound_account_id != actor.id:
-            raise Forbidden("只有企业管理员或证书绑定人可以解绑", code="not_admin")
+            raise Forbidden("只有企业管理员或证书绑定人可以解绑", code=ErrorCode.NOT_ADMIN)
         if not confirmed:
-            raise ValidationFailed("解绑后将无法使用此移动端签章，请确认", code="confirmation_required",
+            raise ValidationFailed("解绑后将无法使用此移动端签章，请确认", code=ErrorCode.CONFIRMATION_REQUIRED,
                                    details={"confirm": ["解绑需要确认"]})
         if cert.bound_account_id is None:
-            raise Conflict("证书未绑定账号", code="not_bound")
+            raise Conflict("证书未绑定账号", code=ErrorCode.NOT_BOUND)
         who = Actor(actor.id, actor.username, ip)
         with self.db.write() as s:
             if cert.status == C.PENDING_DOWNLOAD:
@@ -59,8 +60,8 @@ class BindingService:
                     Certificate.bound_account_id == cert.bound_account_id).values(bound_account_id=None)
                     .execution_options(synchronize_session=False)))
                 if done != 1:
-                    raise Conflict("证书状态已变化，请刷新后重试", code="state_changed")
-                audit.record(s, who, "certificate:unbind", "certificate", cert.id,
+                    raise Conflict("证书状态已变化，请刷新后重试", code=ErrorCode.STATE_CHANGED)
+                audit.record(s, who, AuditAction.CERTIFICATE_UNBIND, "certificate", cert.id,
                              {"account": cert.bound_account_id})
                 result_id = cert.id
             elif cert.status in (C.EFFECTIVE, C.FROZEN):
@@ -72,13 +73,14 @@ class BindingService:
                     planned_not_after=cert.not_after)
                 s.add(successor)
                 s.flush()
-                audit.record(s, who, "certificate:unbind", "certificate", cert.id,
+                audit.record(s, who, AuditAction.CERTIFICATE_UNBIND, "certificate", cert.id,
                              {"account": cert.bound_account_id, "successor": successor.id})
-                audit.record(s, who, "certificate:create", "certificate", successor.id,
+                audit.record(s, who, AuditAction.CERTIFICATE_CREATE, "certificate", successor.id,
                              {"predecessor": cert.id, "unbound": True})
                 result_id = successor.id
             else:
-                raise Conflict("该证书状态不能解绑", code="illegal_transition", details={"status": cert.status.value})
+                raise Conflict("该证书状态不能解绑", code=ErrorCode.ILLEGAL_TRANSITION,
+                               details={"status": cert.status.value})
         with self.db.read() as s:
             return must_get(s, Certificate, result_id)
 
@@ -88,9 +90,9 @@ class BindingService:
         access.administrator(actor, "绑定证书")
         cert = self._cert(actor, cert_id)
         if cert.bound_account_id is not None or cert.status != C.PENDING_DOWNLOAD:
-            raise Conflict("只有已解绑、待下载的证书可以绑定", code="illegal_transition")
+            raise Conflict("只有已解绑、待下载的证书可以绑定", code=ErrorCode.ILLEGAL_TRANSITION)
         if cert.planned_not_after is not None and cert.planned_not_after <= utcnow():
-            raise Conflict("证书已过有效期，请办理续签或新签", code="expired")
+            raise Conflict("证书已过有效期，请办理续签或新签", code=ErrorCode.EXPIRED)
         with self.db.write() as s:
             target = s.scalar(select(Account).where(Account.id == account_id).with_for_update())
             if (target is None or target.enterprise_id != actor.enterprise_id or not target.active
@@ -99,14 +101,14 @@ class BindingService:
             if s.scalar(select(Certificate.id).where(Certificate.bound_account_id == target.id,
                                                      Certificate.kind == CertificateKind.MOBILE,
                                                      Certificate.status.in_(ACTIVE_CERTIFICATE))) is not None:
-                raise Conflict("该操作员已绑定移动端证书", code="account_has_certificate")
+                raise Conflict("该操作员已绑定移动端证书", code=ErrorCode.ACCOUNT_HAS_CERTIFICATE)
             done = rowcount(s.execute(update(Certificate).where(
                 Certificate.id == cert.id, Certificate.status == C.PENDING_DOWNLOAD,
                 Certificate.bound_account_id.is_(None)).values(bound_account_id=target.id, contact_phone=target.phone)
                 .execution_options(synchronize_session=False)))
             if done != 1:
-                raise Conflict("证书已被绑定，请刷新后重试", code="state_changed")
-            audit.record(s, Actor(actor.id, actor.username, ip), "certificate:bind", "certificate", cert.id,
+                raise Conflict("证书已被绑定，请刷新后重试", code=ErrorCode.STATE_CHANGED)
+            audit.record(s, Actor(actor.id, actor.username, ip), AuditAction.CERTIFICATE_BIND, "certificate", cert.id,
                          {"account": target.username})
         with self.db.read() as s:
             return must_get(s, Certificate, cert.id)
@@ -151,5 +153,5 @@ class BindingService:
         with self.db.read() as s:
             cert = access.own(s.get(Certificate, cert_id), actor, "证书")
         if cert.bound_account_id is None:
-            raise Conflict("证书未绑定账号", code="not_bound")
+            raise Conflict("证书未绑定账号", code=ErrorCode.NOT_BOUND)
         return cert.bound_account_id

@@ -20,11 +20,12 @@ from keystore import server as ks_server
 
 from .. import audit, pki
 from ..accounts import AppIdentity
+from ..audit_actions import AuditAction
 from ..ca import CertificateAuthority
 from ..certificates import CertificateService
 from ..db import Database, must_get
 from ..enums import CertificateKind, CertificateStatus
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, ErrorCode, NotFound
 from ..models import Certificate, Enterprise, UnlockChallenge, utcnow
 from ..transitions import move_certificate
 from .retire import supersede_predecessor, withdraw_undelivered
@@ -52,12 +53,12 @@ class InstallService:
         if successor is None or successor.bound_account_id != who.account.id:
             raise NotFound("证书不存在")
         if successor.kind != CertificateKind.MOBILE or not successor.reuse_key or successor.predecessor_id is None:
-            raise Conflict("此证书需要在手机上生成新密钥，请使用下载证书", code="download_with_new_key")
+            raise Conflict("此证书需要在手机上生成新密钥，请使用下载证书", code=ErrorCode.DOWNLOAD_WITH_NEW_KEY)
         if successor.status != CertificateStatus.PENDING_DOWNLOAD:
-            raise Conflict("证书不是待下载状态，不能安装", code="illegal_transition")
+            raise Conflict("证书不是待下载状态，不能安装", code=ErrorCode.ILLEGAL_TRANSITION)
         predecessor = s.get(Certificate, successor.predecessor_id)
         if predecessor is None or predecessor.device_id != who.device.id:
-            raise Conflict("原证书不在本设备上，请在原手机上安装", code="wrong_device")
+            raise Conflict("原证书不在本设备上，请在原手机上安装", code=ErrorCode.WRONG_DEVICE)
         return successor, predecessor
 
     def challenge(self, who: AppIdentity, cert_id: int) -> UnlockChallenge:
@@ -81,7 +82,7 @@ class InstallService:
         assert predecessor.certificate_der is not None  # only an issued certificate has a key to keep
         public_key = x509.load_der_x509_certificate(predecessor.certificate_der).public_key()
         if not isinstance(public_key, ec.EllipticCurvePublicKey):
-            raise Conflict("原证书的密钥类型不支持续用", code="key_type")
+            raise Conflict("原证书的密钥类型不支持续用", code=ErrorCode.KEY_TYPE)
         now = utcnow()
         not_after = successor.planned_not_after or add_years(now, successor.validity_years)
         subject = pki.leaf_subject(enterprise.name, sequence, int(now.timestamp() * 1000))
@@ -98,7 +99,7 @@ class InstallService:
                     certificate_der=issued.public_bytes(serialization.Encoding.DER), device_id=who.device.id,
                     failed_unlocks=0, **self.certs.seal_keystore(successor.id, who.device.id, verifier, share),
                 )
-                audit.record(s, actor, "certificate:install", "certificate", successor.id,
+                audit.record(s, actor, AuditAction.CERTIFICATE_INSTALL, "certificate", successor.id,
                              {"serial": serial_hex, "predecessor": predecessor.id, "same_key": True,
                               "device": who.device.device_uid})
                 supersede_predecessor(s, self.ca, successor, actor)

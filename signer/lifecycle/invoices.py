@@ -23,6 +23,7 @@ from pdfsign.remote import SIGNING_TIME_PLACEHOLDER
 
 from .. import audit
 from ..audit import Actor
+from ..audit_actions import AuditAction
 from ..ca import CertificateAuthority
 from ..db import Database, must_get
 from ..enums import (
@@ -33,7 +34,7 @@ from ..enums import (
     InvoiceType,
     OrderStatus,
 )
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from ..models import Account, utcnow
 from ..models_lifecycle import Application, Invoice, InvoiceProfile, Order, OrderItem
 from ..signing_pool import SigningPool
@@ -121,7 +122,7 @@ class InvoiceService:
             profile = InvoiceProfile(enterprise_id=enterprise_id, is_default=make_default, **fields)
             s.add(profile)
             s.flush()
-            audit.record(s, Actor(actor.id, actor.username, ip), "invoice-profile:create", "invoice_profile",
+            audit.record(s, Actor(actor.id, actor.username, ip), AuditAction.INVOICE_PROFILE_CREATE, "invoice_profile",
                          profile.id, {"title": profile.title, "default": make_default})
         return profile
 
@@ -134,7 +135,7 @@ class InvoiceService:
             for key, value in data.__dict__.items():
                 if key != "is_default":
                     setattr(profile, key, value)
-            audit.record(s, Actor(actor.id, actor.username, ip), "invoice-profile:update", "invoice_profile",
+            audit.record(s, Actor(actor.id, actor.username, ip), AuditAction.INVOICE_PROFILE_UPDATE, "invoice_profile",
                          profile.id, {"title": profile.title})
         return profile
 
@@ -151,7 +152,7 @@ class InvoiceService:
             self._clear_default(s, profile.enterprise_id)
             s.flush()
             s.execute(update(InvoiceProfile).where(InvoiceProfile.id == profile.id).values(is_default=True))
-            audit.record(s, Actor(actor.id, actor.username, ip), "invoice-profile:default", "invoice_profile",
+            audit.record(s, Actor(actor.id, actor.username, ip), AuditAction.INVOICE_PROFILE_DEFAULT, "invoice_profile",
                          profile.id, {})
         with self.db.read() as s:
             return must_get(s, InvoiceProfile, profile_id)
@@ -160,13 +161,13 @@ class InvoiceService:
         """删除, only when confirmed; orders keep their snapshot."""
         access.enterprise_member(actor)
         if not confirmed:
-            raise ValidationFailed("请确认删除该发票信息", code="confirmation_required",
+            raise ValidationFailed("请确认删除该发票信息", code=ErrorCode.CONFIRMATION_REQUIRED,
                                    details={"confirm": ["删除需要确认"]})
         with self.db.write() as s:
             profile = self._own_profile(s, actor, profile_id)
             s.execute(update(InvoiceProfile).where(InvoiceProfile.id == profile.id)
                       .values(deleted_at=utcnow(), is_default=False))
-            audit.record(s, Actor(actor.id, actor.username, ip), "invoice-profile:delete", "invoice_profile",
+            audit.record(s, Actor(actor.id, actor.username, ip), AuditAction.INVOICE_PROFILE_DELETE, "invoice_profile",
                          profile.id, {"title": profile.title})
 
     # -- F2: the electronic invoice --------------------------------------------------------------
@@ -178,7 +179,7 @@ class InvoiceService:
         access.own(order, actor, "订单")
         invoice = self.for_order(order.id)
         if invoice is None:
-            raise NotFound("电子发票尚未开具（平台审核后自动开具）", code="no_invoice")
+            raise NotFound("电子发票尚未开具（平台审核后自动开具）", code=ErrorCode.NO_INVOICE)
         return invoice, self.store.get(invoice.pdf_sha256)
 
     def issue_when_reviewed(self, order_id: int, by: Account | None, ip: str) -> Invoice | None:
@@ -203,9 +204,9 @@ class InvoiceService:
             if order is None:
                 raise NotFound("订单不存在")
             if order.status != OrderStatus.PAID:
-                raise Conflict("订单未支付，不能开具发票", code="not_paid")
+                raise Conflict("订单未支付，不能开具发票", code=ErrorCode.NOT_PAID)
             if order.invoice_snapshot is None:
-                raise Conflict("订单未选择发票信息", code="no_invoice_profile")
+                raise Conflict("订单未选择发票信息", code=ErrorCode.NO_INVOICE_PROFILE)
             lines = [(item.amount_fen, app) for item, app in s.execute(
                 select(OrderItem, Application).join(Application, Application.id == OrderItem.application_id)
                 .where(OrderItem.order_id == order_id).order_by(OrderItem.id)).all()]
@@ -221,7 +222,8 @@ class InvoiceService:
                                   tax_fen=tax, pdf_sha256=sha, issued_by=by.id if by else None, issued_at=now)
                 s.add(invoice)
                 s.flush()
-                audit.record(s, Actor(by.id, by.username, ip) if by else None, "invoice:issue", "order", order_id,
+                audit.record(s, Actor(by.id, by.username, ip) if by else None, AuditAction.INVOICE_ISSUE, "order",
+                             order_id,
                              {"order_no": order.order_no, "invoice_no": invoice_no, "amount_fen": order.amount_fen,
                               "pdf": sha})
         except IntegrityError:  # issued concurrently: keep the first

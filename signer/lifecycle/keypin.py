@@ -11,7 +11,7 @@ from ..accounts import AppIdentity
 from ..certificates import CertificateService, UnlockOutcome
 from ..db import Database
 from ..enums import CertificateKind
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, ErrorCode, NotFound
 from ..models import Account, Certificate, Device, UnlockChallenge
 from . import access
 
@@ -29,7 +29,7 @@ class KeyPinService:
                 raise NotFound("证书不存在")
             device = s.get(Device, cert.device_id) if cert.device_id else None
         if device is None:
-            raise Conflict("该KEY尚未制作", code="not_produced")
+            raise Conflict("该KEY尚未制作", code=ErrorCode.NOT_PRODUCED)
         return AppIdentity(actor, device)
 
     def challenge(self, actor: Account, cert_id: int) -> UnlockChallenge:

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
+from ..audit_actions import AuditAction
 from ..db import Database, must_get
 from ..enums import ApplicationStatus, OrderStatus
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from ..models import Account, utcnow
 from ..models_lifecycle import Application, Invoice, InvoiceProfile, Order, OrderItem
 from . import access
@@ -52,7 +53,7 @@ def mark_paid(s: Session, order: Order, provider: str, transaction_id: str, acto
                           .where(OrderItem.order_id == order.id)))
     for app in apps:
         move_application(s, app.id, app.kind, A.PENDING_PAYMENT, A.PENDING_REVIEW, submitted_at=now)
-    audit.record(s, actor, "order:paid", "order", order.id, {
+    audit.record(s, actor, AuditAction.ORDER_PAID, "order", order.id, {
         "order_no": order.order_no, "amount_fen": order.amount_fen, "provider": provider,
         "transaction_id": transaction_id, "applications": [a.id for a in apps]})
 
@@ -84,11 +85,11 @@ class OrderService:
             for app in apps:
                 move_application(s, app.id, app.kind, app.status, A.PENDING_PAYMENT)
                 s.add(OrderItem(order_id=order.id, application_id=app.id, amount_fen=app.price_fen))
-            audit.record(s, who, "order:create", "order", order.id, {
+            audit.record(s, who, AuditAction.ORDER_CREATE, "order", order.id, {
                 "order_no": order.order_no, "amount_fen": order.amount_fen, "applications": ids,
                 "invoice_profile": order.invoice_profile_id})
             for app in apps:
-                audit.record(s, who, "application:order", "application", app.id, {"order_no": order.order_no})
+                audit.record(s, who, AuditAction.APPLICATION_ORDER, "application", app.id, {"order_no": order.order_no})
             if order.amount_fen == 0:
                 mark_paid(s, order, FREE_PROVIDER, order.order_no, who)
         return self.get(actor, order.order_no)
@@ -147,7 +148,7 @@ class OrderService:
             for item in s.scalars(select(OrderItem).where(OrderItem.order_id == order.id)):
                 app = must_get(s, Application, item.application_id)
                 move_application(s, app.id, app.kind, A.PENDING_PAYMENT, A.PENDING_ORDER)
-            audit.record(s, who, "order:cancel", "order", order.id, {"order_no": order.order_no})
+            audit.record(s, who, AuditAction.ORDER_CANCEL, "order", order.id, {"order_no": order.order_no})
         return self.get(actor, order_no)
 
     def describe(self, order: Order, invoice: Invoice | None = None) -> dict[str, Any]:
@@ -157,4 +158,4 @@ class OrderService:
     @staticmethod
     def require_payable(order: Order) -> None:
         if order.status != OrderStatus.PENDING_PAYMENT:
-            raise Conflict("订单不是待支付状态", code="not_payable", details={"status": order.status.value})
+            raise Conflict("订单不是待支付状态", code=ErrorCode.NOT_PAYABLE, details={"status": order.status.value})

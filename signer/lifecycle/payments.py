@@ -22,8 +22,9 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..audit import Actor
+from ..audit_actions import AuditAction
 from ..db import Database
-from ..errors import DomainError, Forbidden, NotFound, Unprocessable, ValidationFailed
+from ..errors import DomainError, ErrorCode, Forbidden, NotFound, Unprocessable, ValidationFailed
 from ..models import Account, utcnow
 from ..models_lifecycle import Order, PaymentNotification
 from . import access
@@ -67,20 +68,20 @@ class SandboxProvider:
 
     def parse(self, body: bytes, signature: str | None) -> Notification:
         if not signature or not hmac.compare_digest(self.sign(body), signature.strip().lower()):
-            raise Forbidden("支付通知签名无效", code="bad_signature")
+            raise Forbidden("支付通知签名无效", code=ErrorCode.BAD_SIGNATURE)
         try:
             data = json.loads(body)
             order_no, transaction_id = data["order_no"], data["transaction_id"]
             amount, status = data["amount_fen"], data["status"]
             paid_at = datetime.fromisoformat(data["paid_at"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValidationFailed("支付通知格式错误", code="bad_notification") from exc
+            raise ValidationFailed("支付通知格式错误", code=ErrorCode.BAD_NOTIFICATION) from exc
         if (not isinstance(order_no, str) or not _ORDER_NO.fullmatch(order_no)
                 or not isinstance(transaction_id, str) or not _TRANSACTION.fullmatch(transaction_id)
                 or not isinstance(amount, int) or isinstance(amount, bool) or amount < 0 or paid_at.tzinfo is None):
-            raise ValidationFailed("支付通知格式错误", code="bad_notification")
+            raise ValidationFailed("支付通知格式错误", code=ErrorCode.BAD_NOTIFICATION)
         if status != "SUCCESS":
-            raise ValidationFailed("支付未成功", code="not_success")
+            raise ValidationFailed("支付未成功", code=ErrorCode.NOT_SUCCESS)
         return Notification(order_no, transaction_id, amount, paid_at)
 
 
@@ -109,7 +110,7 @@ class PaymentService:
                 if order is None:
                     raise NotFound("订单不存在")
                 if note.amount_fen != order.amount_fen:
-                    raise Unprocessable("支付金额与订单金额不符", code="amount_mismatch",
+                    raise Unprocessable("支付金额与订单金额不符", code=ErrorCode.AMOUNT_MISMATCH,
                                         details={"order_fen": order.amount_fen, "paid_fen": note.amount_fen})
                 mark_paid(s, order, self.provider.name, note.transaction_id, actor)
         except IntegrityError:
@@ -122,7 +123,7 @@ class PaymentService:
     def _refused(self, note: Notification, actor: Actor, code: str) -> None:
         """A refused payment is kept in the audit chain (someone may need a refund)."""
         with self.db.write() as s:
-            audit.record(s, actor, "payment:refused", "order", note.order_no,
+            audit.record(s, actor, AuditAction.PAYMENT_REFUSED, "order", note.order_no,
                          {"transaction_id": note.transaction_id, "amount_fen": note.amount_fen, "code": code})
 
     def sandbox_pay(self, actor: Account, order_no: str, ip: str) -> PaymentOutcome:

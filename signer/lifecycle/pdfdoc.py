@@ -17,7 +17,7 @@ from pyhanko.pdf_utils.writer import PdfFileWriter
 
 from pdfsign.fonts import font_factory
 
-from ..errors import Unprocessable
+from ..errors import ErrorCode, Unprocessable
 
 A4 = (595.0, 842.0)
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # dates on documents; stored times stay UTC
@@ -47,13 +47,13 @@ class Page:
 def render(page: Page, font_paths: list[str], title: str = "") -> bytes:
     """The page as a PDF; Unprocessable when no CJK font is installed (fonts-noto-cjk)."""
     if not font_paths:
-        raise Unprocessable("服务器未安装中文字体，无法生成PDF（fonts-noto-cjk）", code="no_cjk_font")
+        raise Unprocessable("服务器未安装中文字体，无法生成PDF（fonts-noto-cjk）", code=ErrorCode.NO_CJK_FONT)
     writer = PdfFileWriter()
     sample = "".join(t for _, _, t, _, _ in page.texts)
     try:
         engine = font_factory(font_paths, sample).create_font_engine(writer)
     except ValueError as exc:
-        raise Unprocessable("文字中有字体不支持的字符", code="unsupported_characters") from exc
+        raise Unprocessable("文字中有字体不支持的字符", code=ErrorCode.UNSUPPORTED_CHARACTERS) from exc
     ops = [b"0 0 0 RG"]
     for x, y, text, size, align in page.texts:
         shaped = engine.shape(text)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
+from ..audit_actions import AuditAction
 from ..ca import CertificateAuthority
 from ..db import Database
 from ..enums import CertificateStatus
@@ -35,7 +36,7 @@ def retire(s: Session, ca: CertificateAuthority, cert_id: int, new: CertificateS
                      keystore_verifier_enc=None, keystore_share_enc=None)
     if cert.serial_hex:
         ca.revoke_serial(s, cert.serial_hex, reason, now)
-    action = "certificate:revoke" if new == CertificateStatus.REVOKED else "certificate:withdraw"
+    action = AuditAction.CERTIFICATE_REVOKE if new == CertificateStatus.REVOKED else AuditAction.CERTIFICATE_WITHDRAW
     audit.record(s, actor, action, "certificate", cert.id,
                  {"serial": cert.serial_hex, "reason": reason, **(details or {})})
     return cert
@@ -60,4 +61,5 @@ def withdraw_undelivered(db: Database, ca: CertificateAuthority, serial_hex: str
     """A certificate was signed but its delivery lost a race: revoke the serial so it can never be used."""
     with db.write() as s:
         ca.revoke_serial(s, serial_hex, "cessation_of_operation")
-        audit.record(s, actor, "certificate:withdraw-undelivered", "certificate", cert_id, {"serial": serial_hex})
+        audit.record(s, actor, AuditAction.CERTIFICATE_WITHDRAW_UNDELIVERED, "certificate", cert_id,
+                     {"serial": serial_hex})

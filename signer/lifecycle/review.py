@@ -29,6 +29,7 @@ from keystore import server as ks_server
 
 from .. import audit, pki, seal_images
 from ..audit import Actor
+from ..audit_actions import AuditAction
 from ..ca import CertificateAuthority
 from ..certificates import CertificateService
 from ..db import Database, must_get
@@ -43,7 +44,7 @@ from ..enums import (
     SealType,
     ShippingStatus,
 )
-from ..errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..errors import Conflict, DomainError, ErrorCode, NotFound, ValidationFailed
 from ..models import Account, Certificate, Device, Enterprise, utcnow
 from ..models_lifecycle import Application, ApplicationAttachment, Invoice, Order, SmsOutbox
 from ..seals import SealService
@@ -125,7 +126,7 @@ class ReviewService:
                 if attachment.application_id is None:  # a corrected image the reviewer uploaded
                     attachment_row = must_get(s, ApplicationAttachment, attachment.id)
                     attachment_row.application_id = app.id
-            audit.record(s, actor, "application:approve", "application", app.id, {
+            audit.record(s, actor, AuditAction.APPLICATION_APPROVE, "application", app.id, {
                 "kind": app.kind.value, "certificate": app.certificate_id, "result_certificate": result,
                 "seals": {k.value: a.id for k, (a, _) in images.items()}})
         for kind, (_, png) in images.items():  # checked above; the approval itself has been committed
@@ -147,7 +148,8 @@ class ReviewService:
             needed.add(SealKind.LEGAL_REP)
         missing = needed - set(seals)
         if missing:
-            raise ValidationFailed("请维护印章信息：选择作为企业公章、法定代表人章的图片", code="seals_required",
+            raise ValidationFailed("请维护印章信息：选择作为企业公章、法定代表人章的图片",
+                                   code=ErrorCode.SEALS_REQUIRED,
                                    details={"seals": sorted(k.value for k in missing)})
         images: dict[SealKind, tuple[ApplicationAttachment, bytes]] = {}
         with self.db.read() as s:
@@ -158,7 +160,7 @@ class ReviewService:
                 ours = row is not None and (row.application_id == app.id or (
                     row.application_id is None and row.uploaded_by == reviewer.id and row.enterprise_id is None))
                 if row is None or not ours or row.kind not in SEAL_SOURCES[kind] or row.replaced_at is not None:
-                    raise ValidationFailed("所选印章图片不属于该申请", code="bad_seal_attachment",
+                    raise ValidationFailed("所选印章图片不属于该申请", code=ErrorCode.BAD_SEAL_ATTACHMENT,
                                            details={"seals": [kind.value]})
                 data = self.store.get(row.blob_sha256)
                 if choice.cutout:
@@ -169,7 +171,7 @@ class ReviewService:
                     image = seal_images.load_upload(data)
                     if not seal_images.facts(image).has_transparency:
                         raise ValidationFailed("印章图片不是透明背景：请选择抠图，或上传透明PNG",
-                                               code="not_transparent", details={"seals": [kind.value]})
+                                               code=ErrorCode.NOT_TRANSPARENT, details={"seals": [kind.value]})
                     png = seal_images.to_png(image)
                 images[kind] = (row, png)
         return images
@@ -181,10 +183,10 @@ class ReviewService:
         rules.check_eligible(app.kind, cert, now, self.renewal_window)
         if app.kind == K.UNFREEZE:
             move_certificate(s, cert.id, CertificateStatus.FROZEN, CertificateStatus.EFFECTIVE, failed_unlocks=0)
-            audit.record(s, actor, "certificate:unfreeze", "certificate", cert.id, {"application": app.id})
+            audit.record(s, actor, AuditAction.CERTIFICATE_UNFREEZE, "certificate", cert.id, {"application": app.id})
             return None
         if app.kind == K.CHANGE and cert.kind == CertificateKind.ANXINQIAN:
-            audit.record(s, actor, "certificate:anxinqian-change", "certificate", cert.id,
+            audit.record(s, actor, AuditAction.CERTIFICATE_ANXINQIAN_CHANGE, "certificate", cert.id,
                          {"application": app.id, "enterprise": app.enterprise_name})
             return None
         if app.kind == K.REISSUE:
@@ -200,7 +202,7 @@ class ReviewService:
             Certificate.status.in_([CertificateStatus.IN_PRODUCTION, CertificateStatus.PENDING_DOWNLOAD,
                                     CertificateStatus.EFFECTIVE, CertificateStatus.FROZEN])))
         if busy is not None:
-            raise Conflict("绑定账号已有有效证书", code="account_has_certificate")
+            raise Conflict("绑定账号已有有效证书", code=ErrorCode.ACCOUNT_HAS_CERTIFICATE)
         cert = Certificate(enterprise_id=app.enterprise_id, kind=app.certificate_kind,
                            status=self._first_status(app.certificate_kind), bound_account_id=account.id,
                            validity_years=app.period_years or 1, usage_limit=self.usage_limit,
@@ -208,7 +210,7 @@ class ReviewService:
         s.add(cert)
         s.flush()
         self._link_result(s, app, cert, certificate_id=cert.id)
-        audit.record(s, actor, "certificate:create", "certificate", cert.id,
+        audit.record(s, actor, AuditAction.CERTIFICATE_CREATE, "certificate", cert.id,
                      {"application": app.id, "status": cert.status.value, "bound_account": account.username})
         return cert.id
 
@@ -221,7 +223,7 @@ class ReviewService:
         planned = {K.RENEW: None, K.EXTEND: add_years(old.not_after, years) if old.not_after else None,
                    K.CHANGE: old.not_after, K.REISSUE: old.not_after}[app.kind]
         if planned is not None and planned > self.ca.issuing.not_valid_after_utc:
-            raise Conflict("有效期超出平台CA的有效期", code="beyond_ca_validity")
+            raise Conflict("有效期超出平台CA的有效期", code=ErrorCode.BEYOND_CA_VALIDITY)
         fresh_period = app.kind == K.RENEW
         cert = Certificate(
             enterprise_id=old.enterprise_id, kind=old.kind, status=self._first_status(old.kind),
@@ -232,7 +234,7 @@ class ReviewService:
         s.add(cert)
         s.flush()
         self._link_result(s, app, cert)
-        audit.record(s, actor, "certificate:create", "certificate", cert.id, {
+        audit.record(s, actor, AuditAction.CERTIFICATE_CREATE, "certificate", cert.id, {
             "application": app.id, "predecessor": old.id, "same_key": cert.reuse_key,
             "not_after": planned.isoformat() if planned else None})
         return cert.id
@@ -255,7 +257,8 @@ class ReviewService:
         with self.db.write() as s:
             move_application(s, app.id, app.kind, app.status, A.REJECTED, rejection_opinion=opinion,
                              reviewer_id=reviewer.id, reviewed_at=utcnow())
-            audit.record(s, Actor(reviewer.id, reviewer.username, ip), "application:reject", "application", app.id,
+            audit.record(s, Actor(reviewer.id, reviewer.username, ip), AuditAction.APPLICATION_REJECT, "application",
+                         app.id,
                          {"opinion": opinion})
         return self.get(reviewer, app.id)
 
@@ -266,7 +269,7 @@ class ReviewService:
         enroll its PIN verifier (5 wrong PINs freeze it, as for the APP), record carrier and tracking number."""
         app = self.get(reviewer, app_id)
         if app.certificate_kind != CertificateKind.KEY or app.result_certificate_id is None:
-            raise Conflict("只有已审核通过的实体KEY证书可以邮寄", code="not_key")
+            raise Conflict("只有已审核通过的实体KEY证书可以邮寄", code=ErrorCode.NOT_KEY)
         carrier, tracking_number = carrier.strip(), tracking_number.strip()
         if not 1 <= len(carrier) <= 50 or not (6 <= len(tracking_number) <= 40 and tracking_number.isascii()
                                                and tracking_number.replace("-", "").isalnum()):
@@ -280,7 +283,7 @@ class ReviewService:
             enterprise = must_get(s, Enterprise, cert.enterprise_id)
             sequence = self.ca.next_sequence(s, cert.enterprise_id)
         if cert.status != CertificateStatus.IN_PRODUCTION or app.shipping_status != ShippingStatus.PENDING:
-            raise Conflict("该KEY已制作邮寄", code="illegal_transition")
+            raise Conflict("该KEY已制作邮寄", code=ErrorCode.ILLEGAL_TRANSITION)
         now = utcnow()
         not_after = cert.planned_not_after or add_years(now, cert.validity_years)
         subject = pki.leaf_subject(enterprise.name, sequence, int(now.timestamp() * 1000))
@@ -288,7 +291,7 @@ class ReviewService:
             if cert.reuse_key and predecessor is not None and predecessor.certificate_der:
                 key = x509.load_der_x509_certificate(predecessor.certificate_der).public_key()
                 if not isinstance(key, ec.EllipticCurvePublicKey):
-                    raise Conflict("原证书的密钥类型不支持续用", code="key_type")
+                    raise Conflict("原证书的密钥类型不支持续用", code=ErrorCode.KEY_TYPE)
                 issued = self.ca.issue(None, subject, now - timedelta(minutes=5), not_after, actor, cert.id,
                                        public_key=key)
             elif csr:
@@ -296,7 +299,7 @@ class ReviewService:
             else:
                 raise ValidationFailed("请提供KEY生成的证书请求（CSR）", details={"csr": ["必填"]})
         except pki.CsrRejected as exc:
-            raise ValidationFailed(f"证书请求无效：{exc}", code="bad_csr") from exc
+            raise ValidationFailed(f"证书请求无效：{exc}", code=ErrorCode.BAD_CSR) from exc
         serial_hex = format(issued.serial_number, "x")
         try:
             with self.db.write() as s:
@@ -314,7 +317,7 @@ class ReviewService:
                                  **values)
                 move_shipping(s, app.id, ShippingStatus.PENDING, ShippingStatus.SHIPPED, shipping_carrier=carrier,
                               tracking_number=tracking_number, shipped_at=now)
-                audit.record(s, actor, "certificate:ship", "certificate", cert.id, {
+                audit.record(s, actor, AuditAction.CERTIFICATE_SHIP, "certificate", cert.id, {
                     "application": app.id, "serial": serial_hex, "carrier": carrier, "tracking_number": tracking_number,
                     "pin_enrolled": pin_verifier is not None})
                 supersede_predecessor(s, self.ca, cert, actor)
@@ -326,10 +329,10 @@ class ReviewService:
     def delivered(self, reviewer: Account, app_id: int, ip: str) -> Application:
         app = self.get(reviewer, app_id)
         if app.shipping_status is None:
-            raise Conflict("该申请没有邮寄信息", code="not_key")
+            raise Conflict("该申请没有邮寄信息", code=ErrorCode.NOT_SHIPPED)
         with self.db.write() as s:
             move_shipping(s, app.id, app.shipping_status, ShippingStatus.DELIVERED, updated_at=utcnow())
-            audit.record(s, Actor(reviewer.id, reviewer.username, ip), "certificate:delivered", "application",
+            audit.record(s, Actor(reviewer.id, reviewer.username, ip), AuditAction.CERTIFICATE_DELIVERED, "application",
                          app.id, {"tracking_number": app.tracking_number})
         return self.get(reviewer, app.id)
 

@@ -19,7 +19,7 @@ from ..enums import (
     CertificateStatus,
     SealType,
 )
-from ..errors import Conflict
+from ..errors import Conflict, ErrorCode
 from ..models import Certificate
 
 K = ApplicationKind
@@ -95,12 +95,12 @@ def check_eligible(kind: ApplicationKind, cert: Certificate, now: datetime, wind
     """Conflict (nothing changes) when ``kind`` cannot start from this certificate."""
     label = APPLICATION_KIND_LABELS[kind]
     if cert.kind == C.ANXINQIAN and kind in (K.NEW, K.RENEW):
-        raise Conflict(ANXINQIAN_SUSPENDED, code="anxinqian_suspended")
+        raise Conflict(ANXINQIAN_SUSPENDED, code=ErrorCode.ANXINQIAN_SUSPENDED)
     if cert.kind not in ELIGIBLE_KINDS[kind]:
-        raise Conflict(f"{CERTIFICATE_KIND_LABELS[cert.kind]}不支持{label}", code="not_supported")
+        raise Conflict(f"{CERTIFICATE_KIND_LABELS[cert.kind]}不支持{label}", code=ErrorCode.NOT_SUPPORTED)
     state = state_of(cert, now, window)
     if state not in ELIGIBLE_STATES[kind]:
-        raise Conflict(f"证书状态为{state_label(state)}，不能办理{label}", code="illegal_transition",
+        raise Conflict(f"证书状态为{state_label(state)}，不能办理{label}", code=ErrorCode.ILLEGAL_TRANSITION,
                        details={"state": state})
 
 

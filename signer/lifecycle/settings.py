@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from ..enums import APPLICATION_KIND_LABELS, ApplicationKind, CertificateKind
-from ..errors import ValidationFailed
+from ..errors import ErrorCode, ValidationFailed
 
 K = ApplicationKind
 C = CertificateKind
@@ -49,7 +49,7 @@ class PriceTable:
         """(years, fen) for a request; a kind with a flat fee ignores ``years``."""
         options = self.options(kind, cert_kind)
         if not options:
-            raise ValidationFailed(f"{APPLICATION_KIND_LABELS[kind]}不需要订单", code="not_priced")
+            raise ValidationFailed(f"{APPLICATION_KIND_LABELS[kind]}不需要订单", code=ErrorCode.NOT_PRICED)
         if set(options) == {0}:
             return 0, options[0]
         if years not in options:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import ratelimit
 from ..db import Database, rowcount
 from ..enums import SmsPurpose
-from ..errors import RateLimited, ValidationFailed
+from ..errors import ErrorCode, RateLimited, ValidationFailed
 from ..models import utcnow
 from ..models_lifecycle import SmsCode, SmsOutbox
 from .idnumbers import is_mobile
@@ -99,7 +99,7 @@ class SmsService:
     def _too_soon(self, row: SmsCode | None, now: datetime) -> None:
         if row is not None and row.sent_at > now - self.resend_after:
             wait = int((row.sent_at + self.resend_after - now).total_seconds()) + 1
-            raise RateLimited(f"验证码已发送，请{wait}秒后再获取", code="sms_too_soon",
+            raise RateLimited(f"验证码已发送，请{wait}秒后再获取", code=ErrorCode.SMS_TOO_SOON,
                               details={"retry_after": wait})
 
     def send(self, phone: str, purpose: SmsPurpose, ip: str) -> SentCode:
@@ -122,7 +122,7 @@ class SmsService:
                 s.add(SmsCode(phone=phone, purpose=purpose, code_hash=self._hash(phone, purpose, code),
                               sent_at=now, expires_at=now + CODE_LIFETIME, ip=ip[:64]))
         except IntegrityError:  # a concurrent request issued one first
-            raise RateLimited("验证码已发送，请稍后再获取", code="sms_too_soon",
+            raise RateLimited("验证码已发送，请稍后再获取", code=ErrorCode.SMS_TOO_SOON,
                               details={"retry_after": int(self.resend_after.total_seconds())}) from None
         self.provider.send(phone, f"【{self.brand}】" + _TEXT[purpose].format(code=code))
         return SentCode(phone, now + CODE_LIFETIME, now + self.resend_after)
@@ -130,22 +130,23 @@ class SmsService:
     def verify(self, phone: str, purpose: SmsPurpose, code: str) -> None:
         """Consume the code or raise; a wrong code counts as a try even though the request fails."""
         if not (isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()):
-            raise ValidationFailed("请输入6位数字验证码", code="sms_wrong", details={"sms_code": ["6位数字"]})
+            raise ValidationFailed("请输入6位数字验证码", code=ErrorCode.SMS_WRONG, details={"sms_code": ["6位数字"]})
         now = utcnow()
         with self.db.write() as s:
             row = s.scalar(self._active(phone, purpose))
             if row is None:
-                raise ValidationFailed("验证码无效，请先获取验证码", code="sms_missing",
+                raise ValidationFailed("验证码无效，请先获取验证码", code=ErrorCode.SMS_MISSING,
                                        details={"sms_code": ["请先获取验证码"]})
             if row.expires_at <= now:
-                raise ValidationFailed("验证码已过期，请重新获取", code="sms_expired", details={"sms_code": ["已过期"]})
+                raise ValidationFailed("验证码已过期，请重新获取", code=ErrorCode.SMS_EXPIRED,
+                                       details={"sms_code": ["已过期"]})
             tries = s.execute(
                 update(SmsCode).where(SmsCode.id == row.id, SmsCode.tries < MAX_TRIES, SmsCode.used_at.is_(None),
                                       SmsCode.voided_at.is_(None))
                 .values(tries=SmsCode.tries + 1).returning(SmsCode.tries)
             ).scalar_one_or_none()
             if tries is None:
-                raise RateLimited("验证码已使用或错误次数过多，请重新获取", code="sms_locked")
+                raise RateLimited("验证码已使用或错误次数过多，请重新获取", code=ErrorCode.SMS_LOCKED)
             right = hmac.compare_digest(self._hash(phone, purpose, code), row.code_hash)
             if right:
                 used = rowcount(s.execute(update(SmsCode).where(SmsCode.id == row.id, SmsCode.used_at.is_(None))
@@ -153,10 +154,10 @@ class SmsService:
                 if used == 1:
                     return
         if right:
-            raise RateLimited("验证码已使用，请重新获取", code="sms_locked")
+            raise RateLimited("验证码已使用，请重新获取", code=ErrorCode.SMS_LOCKED)
         remaining = MAX_TRIES - tries
         raise ValidationFailed(f"验证码错误，还可尝试{remaining}次" if remaining else "验证码错误次数过多，请重新获取",
-                               code="sms_wrong", details={"sms_code": ["验证码错误"], "remaining": remaining})
+                               code=ErrorCode.SMS_WRONG, details={"sms_code": ["验证码错误"], "remaining": remaining})
 
     def outbox(self, phone: str | None = None, limit: int = 20) -> list[SmsOutbox]:
         with self.db.read() as s:

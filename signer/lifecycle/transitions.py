@@ -25,7 +25,7 @@ from ..enums import (
     OrderStatus,
     ShippingStatus,
 )
-from ..errors import Conflict
+from ..errors import Conflict, ErrorCode
 from ..models_lifecycle import Application, Order
 
 A = ApplicationStatus
@@ -110,26 +110,26 @@ def move_application(session: Session, app_id: int, kind: ApplicationKind, expec
         raise Conflict(
             f"{APPLICATION_KIND_LABELS[kind]}申请状态为{APPLICATION_STATUS_LABELS[expected]}，"
             f"不能变为{APPLICATION_STATUS_LABELS[new]}",
-            code="illegal_transition",
+            code=ErrorCode.ILLEGAL_TRANSITION,
             details={"status": expected.value, "requested": new.value},
         )
     if not _cas(session, Application, Application.id == app_id, Application.status, expected, new, **values):
-        raise Conflict("申请状态已被他人更改，请刷新后重试", code="state_changed")
+        raise Conflict("申请状态已被他人更改，请刷新后重试", code=ErrorCode.STATE_CHANGED)
 
 
 def move_order(session: Session, order_id: int, expected: OrderStatus, new: OrderStatus, **values: Any) -> None:
     if not allowed(ORDER_TRANSITIONS, expected, new):
         raise Conflict(f"订单状态为{ORDER_STATUS_LABELS[expected]}，不能变为{ORDER_STATUS_LABELS[new]}",
-                       code="illegal_transition", details={"status": expected.value, "requested": new.value})
+                       code=ErrorCode.ILLEGAL_TRANSITION, details={"status": expected.value, "requested": new.value})
     if not _cas(session, Order, Order.id == order_id, Order.status, expected, new, **values):
-        raise Conflict("订单状态已被他人更改，请刷新后重试", code="state_changed")
+        raise Conflict("订单状态已被他人更改，请刷新后重试", code=ErrorCode.STATE_CHANGED)
 
 
 def move_shipping(session: Session, app_id: int, expected: ShippingStatus, new: ShippingStatus,
                   **values: Any) -> None:
     if not allowed(SHIPPING_TRANSITIONS, expected, new):
         raise Conflict(f"物流状态为{SHIPPING_STATUS_LABELS[expected]}，不能变为{SHIPPING_STATUS_LABELS[new]}",
-                       code="illegal_transition")
+                       code=ErrorCode.ILLEGAL_TRANSITION)
     if not _cas(session, Application, Application.id == app_id, Application.shipping_status, expected, new,
                 **values):
-        raise Conflict("物流状态已被他人更改，请刷新后重试", code="state_changed")
+        raise Conflict("物流状态已被他人更改，请刷新后重试", code=ErrorCode.STATE_CHANGED)

@@ -17,7 +17,7 @@ from pdfsign.errors import PdfRejected
 from pdfsign.inspect import inspect_pdf
 
 from ..enums import ATTACHMENT_KIND_LABELS, AttachmentKind
-from ..errors import TooLarge, ValidationFailed
+from ..errors import ErrorCode, TooLarge, ValidationFailed
 from ..seal_images import MAX_UPLOAD_BYTES as MAX_IMAGE_BYTES
 from ..seal_images import load_upload, to_png
 
@@ -66,25 +66,26 @@ def clean(kind: AttachmentKind, filename: str | None, data: bytes, max_bytes: in
     """Validate one upload for ``kind``; raises ValidationFailed / TooLarge with a clear message."""
     label = ATTACHMENT_KIND_LABELS[kind]
     if len(data) > max_bytes:
-        raise TooLarge(f"{label}文件超过{max_bytes // (1024 * 1024)}MB", code="file_too_large")
+        raise TooLarge(f"{label}文件超过{max_bytes // (1024 * 1024)}MB", code=ErrorCode.FILE_TOO_LARGE)
     if not data:
-        raise ValidationFailed(f"{label}文件为空", code="file_empty", details={"file": ["文件为空"]})
+        raise ValidationFailed(f"{label}文件为空", code=ErrorCode.FILE_EMPTY, details={"file": ["文件为空"]})
     actual = sniff(data)
     allowed = "jpg、jpeg、png" if kind in IMAGE_ONLY else "jpg、jpeg、png 或 PDF"
     if actual is None or (actual == "pdf" and kind in IMAGE_ONLY):
-        raise ValidationFailed(f"{label}只支持{allowed}文件", code="file_type", details={"file": [f"只支持{allowed}"]})
+        raise ValidationFailed(f"{label}只支持{allowed}文件", code=ErrorCode.FILE_TYPE,
+                               details={"file": [f"只支持{allowed}"]})
     declared = _EXTENSIONS.get((filename or "").rsplit(".", 1)[-1].lower()) if "." in (filename or "") else None
     if declared is not None and declared != actual:
-        raise ValidationFailed(f"{label}文件的内容与扩展名不符", code="type_mismatch",
+        raise ValidationFailed(f"{label}文件的内容与扩展名不符", code=ErrorCode.TYPE_MISMATCH,
                                details={"file": [f"扩展名为.{declared}，内容却是{actual.upper()}"]})
     if actual == "pdf":
         try:
             inspect_pdf(data, max_bytes=max_bytes)
         except PdfRejected as exc:
-            raise ValidationFailed(f"{label}：{exc.message}", code=f"pdf_{exc.code}") from exc
+            raise ValidationFailed(f"{label}：{exc.message}", code=ErrorCode.for_pdf(exc.code)) from exc
         clean_data = data
     else:
         if len(data) > MAX_IMAGE_BYTES:
-            raise TooLarge(f"{label}图片超过{MAX_IMAGE_BYTES // (1024 * 1024)}MB", code="file_too_large")
+            raise TooLarge(f"{label}图片超过{MAX_IMAGE_BYTES // (1024 * 1024)}MB", code=ErrorCode.FILE_TOO_LARGE)
         clean_data = _reencode(data, actual)
     return CleanFile(clean_data, CONTENT_TYPES[actual], sanitize_filename(filename, actual))

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from ..audit_actions import action_label
 from ..db import Database
 from ..enums import (
     APPLICATION_KIND_LABELS,
@@ -31,38 +32,6 @@ from ..models_lifecycle import (
 from . import access
 from .idnumbers import mask_id
 from .rules import REVOCATION_REASONS
-
-# 办理记录 (E): what each audit action means to a person.
-ACTION_LABELS = {
-    "application:submit": "提交申请",
-    "application:order": "加入订单",
-    "application:reapply": "重新申请",
-    "application:cancel": "撤销申请",
-    "application:approve": "审核通过",
-    "application:reject": "审核驳回",
-    "order:create": "生成订单",
-    "order:paid": "支付成功",
-    "order:cancel": "取消订单",
-    "certificate:create": "生成证书记录",
-    "certificate:about-to-issue": "签发证书",
-    "certificate:download": "APP下载证书",
-    "certificate:install": "APP安装证书",
-    "certificate:withdraw-undelivered": "收回未送达的证书",
-    "certificate:revoke": "吊销证书",
-    "certificate:withdraw": "收回证书",
-    "certificate:freeze": "证书冻结",
-    "certificate:unfreeze": "解冻证书",
-    "certificate:phone": "变更手机号",
-    "certificate:unbind": "解绑",
-    "certificate:bind": "绑定",
-    "certificate:ship": "制作并邮寄KEY",
-    "certificate:delivered": "KEY已签收",
-    "certificate:anxinqian-change": "安心签证书变更",
-    "certificate:seed-pending-download": "初始化证书",
-    "keystore:wrong-password": "签名密码错误",
-    "keystore:change-password": "修改签名密码",
-    "signing:scan": "扫码签署",
-}
 
 
 def describe_attachment(row: ApplicationAttachment) -> dict[str, Any]:
@@ -176,5 +145,5 @@ class Records:
             (AuditEvent.subject_type == "order") & AuditEvent.subject_id.in_(order_ids or ["-"]),
         )).order_by(AuditEvent.seq)
         return [{"seq": e.seq, "at": e.at, "actor": e.actor_label, "action": e.action,
-                 "action_label": ACTION_LABELS.get(e.action, e.action), "subject": f"{e.subject_type}:{e.subject_id}",
+                 "action_label": action_label(e.action), "subject": f"{e.subject_type}:{e.subject_id}",
                  "details": e.details, "hash": e.hash} for e in s.scalars(query)]
