@@ -66,8 +66,8 @@ def build_services(config: Config, notifier: Any) -> Services:
     master_key = load_secret(config.instance_path, "master", "SIGNER_MASTER_KEY")
     db = Database(config.sqlalchemy_url, audit_key=load_secret(config.instance_path, "audit", "SIGNER_AUDIT_KEY"))
     store = FileBlobStore(config.blob_path)
-    ca = CertificateAuthority(db, master_key, config.base_url)
     box = SecretBox(master_key)
+    ca = CertificateAuthority(db, box, config.base_url)
     accounts = AccountService(db)
     certificates = CertificateService(db, ca, box)
     pool = SigningPool(config.signing_workers, timeout=config.pdf_timeout_seconds, bulk_workers=config.bulk_workers,
