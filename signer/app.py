@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
-from . import production
+from . import jobs, production
 from .accounts import AccountService
 from .business import BusinessService
 from .ca import CertificateAuthority
@@ -177,8 +177,6 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def start_background_tasks(app: Flask) -> None:
-    from realtime.namespaces import sweeper
-
     app.extensions["signer"].pool.start()
     socketio: SocketIO = app.extensions["socketio_server"]
-    socketio.start_background_task(sweeper, app.extensions["signer"], socketio)
+    socketio.start_background_task(jobs.run_forever, app.extensions["signer"], socketio.sleep)
