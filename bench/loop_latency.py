@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 
 from mobile import AppClient
-from signer.demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
+from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.samples import sample_pdf
 
 

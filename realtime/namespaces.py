@@ -120,16 +120,3 @@ class AppNamespace(_Traced):
             return {"status": "rejected"}
 
         return ack(RejectEvent, data, reject)
-
-
-def sweeper(services: Any, socketio: SocketIO, every: float = 2.0) -> None:
-    """Expire overdue sessions, send due webhooks, delete long-expired drafts (every process runs one;
-    compare-and-set and delivery leases make them agree)."""
-    while True:
-        socketio.sleep(every)
-        for task in (services.signing.expire_due, services.webhooks.enqueue_due, services.webhooks.deliver_due,
-                     services.drafts.purge_expired):
-            try:
-                task()
-            except Exception:  # keep sweeping
-                log.exception("sweep task %s failed", task.__qualname__)

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask_socketio import SocketIO
 
-from . import production
+from . import jobs, production
 from .accounts import AccountService
 from .business import BusinessService
 from .ca import CertificateAuthority
@@ -67,8 +67,8 @@ def build_services(config: Config, notifier: Any) -> Services:
     master_key = load_secret(config.instance_path, "master", "SIGNER_MASTER_KEY")
     db = Database(config.sqlalchemy_url, audit_key=load_secret(config.instance_path, "audit", "SIGNER_AUDIT_KEY"))
     store = FileBlobStore(config.blob_path)
-    ca = CertificateAuthority(db, master_key, config.base_url)
     box = SecretBox(master_key)
+    ca = CertificateAuthority(db, box, config.base_url)
     accounts = AccountService(db)
     certificates = CertificateService(db, ca, box)
     pool = SigningPool(config.signing_workers, timeout=config.pdf_timeout_seconds, bulk_workers=config.bulk_workers,
@@ -179,8 +179,6 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def start_background_tasks(app: Flask) -> None:
-    from realtime.namespaces import sweeper
-
     app.extensions["signer"].pool.start()
     socketio: SocketIO = app.extensions["socketio_server"]
-    socketio.start_background_task(sweeper, app.extensions["signer"], socketio)
+    socketio.start_background_task(jobs.run_forever, app.extensions["signer"], socketio.sleep)

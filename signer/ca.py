@@ -22,6 +22,7 @@ from .audit_actions import AuditAction
 from .db import Database
 from .errors import ErrorCode, NotFound
 from .models import CaKey, Certificate, IssuedSerial, utcnow
+from .secretbox import SecretBox
 
 ROLES = ("root", "issuing", "ocsp", "tsa")
 CRL_LIFETIME = timedelta(days=7)
@@ -36,9 +37,9 @@ _REASONS = {
 
 
 class CertificateAuthority:
-    def __init__(self, db: Database, master_key: bytes, base_url: str) -> None:
+    def __init__(self, db: Database, box: SecretBox, base_url: str) -> None:
         self.db = db
-        self._master = master_key
+        self._box = box
         self.base_url = base_url.rstrip("/")
         self._pairs: dict[str, pki.KeyPair] | None = None
 
@@ -54,7 +55,7 @@ class CertificateAuthority:
                 s.add(CaKey(
                     name=name,
                     certificate_der=pair.certificate.public_bytes(serialization.Encoding.DER),
-                    private_key_enc=pki.encrypt_private_key(pair.private_key, self._master),
+                    private_key_enc=self._box.seal_private_key(pair.private_key, name),
                 ))
             audit.record(s, None, AuditAction.CA_INIT, "ca", "root",
                          {"root": pki.fingerprint(h.root.certificate), "organization": organization})
@@ -69,7 +70,7 @@ class CertificateAuthority:
             self._pairs = {
                 name: pki.KeyPair(
                     certificate=x509.load_der_x509_certificate(row.certificate_der),
-                    private_key=pki.decrypt_private_key(row.private_key_enc, self._master),
+                    private_key=self._box.open_private_key(row.private_key_enc, name),
                 )
                 for name, row in rows.items()
             }
@@ -80,7 +81,7 @@ class CertificateAuthority:
 
     def service_pair(self, name: str, common_name: str, years: int = 3) -> pki.KeyPair:
         """A platform signing certificate of the issuing CA (e.g. ``invoice`` for electronic invoices), made
-        on first use: key encrypted at rest like the CA's, serial recorded like any leaf (OCSP/CRL know it)."""
+        on first use: key sealed at rest like the CA's, serial recorded like any leaf (OCSP/CRL know it)."""
         pairs = self._load()
         if name in pairs:
             return pairs[name]
@@ -104,7 +105,7 @@ class CertificateAuthority:
             try:
                 with self.db.write() as s:
                     s.add(CaKey(name=name, certificate_der=cert.public_bytes(serialization.Encoding.DER),
-                                private_key_enc=pki.encrypt_private_key(key, self._master)))
+                                private_key_enc=self._box.seal_private_key(key, name)))
                     s.flush()
                     audit.record(s, None, AuditAction.CA_SERVICE_CERTIFICATE, "ca", name,
                                  {"serial": format(cert.serial_number, "x"), "subject": subject.rfc4514_string()})
@@ -115,7 +116,7 @@ class CertificateAuthority:
                 row = s.get(CaKey, name)
         assert row is not None  # made above, or by the process that made it first
         pairs[name] = pki.KeyPair(certificate=x509.load_der_x509_certificate(row.certificate_der),
-                                  private_key=pki.decrypt_private_key(row.private_key_enc, self._master))
+                                  private_key=self._box.open_private_key(row.private_key_enc, name))
         return pairs[name]
 
     @property

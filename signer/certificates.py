@@ -6,27 +6,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from keystore import server as ks_server
 
-from . import audit, pki
+from . import audit, issuance
 from .accounts import AppIdentity
 from .audit_actions import AuditAction
 from .ca import CertificateAuthority
-from .db import Database, must_get, rowcount
+from .db import Database, rowcount
 from .enums import (
     CERTIFICATE_KIND_LABELS,
     CERTIFICATE_STATUS_LABELS,
     CertificateKind,
     CertificateStatus,
 )
-from .errors import Conflict, ErrorCode, Forbidden, NotFound, ValidationFailed
-from .lifecycle.retire import supersede_predecessor
+from .errors import Conflict, ErrorCode, Forbidden, NotFound
 from .lifecycle.rules import state_label, state_of
-from .models import Account, Certificate, Enterprise, IssuedSerial, UnlockChallenge, utcnow
+from .models import Account, Certificate, IssuedSerial, UnlockChallenge, utcnow
 from .secretbox import SecretBox
 from .transitions import move_certificate
 
@@ -164,7 +162,6 @@ class CertificateService:
         after the download), so a certificate never becomes 已生效 without a keystore behind it.
         """
         ks_server.validate_verifier(verifier)
-        actor = who.actor(ip)
         with self.db.read() as s:
             cert = s.get(Certificate, cert_id)
             if cert is None or cert.bound_account_id != who.account.id:
@@ -177,44 +174,14 @@ class CertificateService:
             if cert.reuse_key:
                 raise Conflict("此证书沿用原证书的密钥，请在原手机上安装（输入签名密码）",
                                code=ErrorCode.INSTALL_SAME_KEY)
-            enterprise = must_get(s, Enterprise, cert.enterprise_id)
-            sequence = self.ca.next_sequence(s, cert.enterprise_id)
-        now = utcnow()
-        not_after = cert.planned_not_after or now.replace(year=now.year + cert.validity_years)
-        subject = pki.leaf_subject(enterprise.name, sequence, int(now.timestamp() * 1000))
-        try:
-            issued = self.ca.issue(csr_der, subject, now - timedelta(minutes=5), not_after, actor, cert.id)
-        except pki.CsrRejected as exc:
-            raise ValidationFailed(f"证书请求无效：{exc}", code=ErrorCode.BAD_CSR) from exc
-        serial_hex = format(issued.serial_number, "x")
         share = ks_server.new_share()
-        ctx = self._context(cert.id, who.device.id)
-        try:
-            with self.db.write() as s:
-                move_certificate(
-                    s, cert.id, CertificateStatus.PENDING_DOWNLOAD, CertificateStatus.EFFECTIVE,
-                    serial_hex=serial_hex, subject=issued.subject.rfc4514_string(),
-                    not_before=issued.not_valid_before_utc, not_after=issued.not_valid_after_utc,
-                    certificate_der=issued.public_bytes(serialization.Encoding.DER),
-                    device_id=who.device.id, failed_unlocks=0,
-                    keystore_verifier_enc=self.box.seal(verifier, "keystore-verifier", ctx),
-                    keystore_share_enc=self.box.seal(share, "keystore-share", ctx),
-                )
-                audit.record(s, actor, AuditAction.CERTIFICATE_DOWNLOAD, "certificate", cert.id,
-                             {"serial": serial_hex, "device": who.device.device_uid})
-                supersede_predecessor(s, self.ca, cert, actor)
-        except Conflict:
-            with self.db.write() as s:  # signed but never delivered: withdraw it
-                self.ca.revoke_serial(s, serial_hex, "cessation_of_operation")
-                audit.record(s, actor, AuditAction.CERTIFICATE_WITHDRAW_UNDELIVERED, "certificate", cert.id,
-                             {"serial": serial_hex})
-            raise
-        return Downloaded(
-            certificate_pem=issued.public_bytes(serialization.Encoding.PEM).decode(),
-            chain_pem=[c.public_bytes(serialization.Encoding.PEM).decode() for c in self.ca.chain()],
-            share=share,
-            serial_hex=serial_hex,
-        )
+        issued = issuance.issue(
+            self.db, self.ca, cert.id, CertificateStatus.PENDING_DOWNLOAD, who.actor(ip),
+            AuditAction.CERTIFICATE_DOWNLOAD, {"device": who.device.device_uid}, csr=csr_der,
+            columns=lambda s: {"device_id": who.device.id,
+                               **self.seal_keystore(cert.id, who.device.id, verifier, share)})
+        return Downloaded(certificate_pem=issued.certificate_pem, chain_pem=issued.chain_pem, share=share,
+                          serial_hex=issued.serial_hex)
 
     # -- keystore unlock -----------------------------------------------------------------------
     def new_challenge(self, s: Session, cert: Certificate, device_id: int, purpose: str,

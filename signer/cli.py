@@ -162,7 +162,7 @@ def cmd_create_api_client(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .cli_demo import run_demo
 
     return run_demo(Path(args.out), keep_server=args.keep)
 

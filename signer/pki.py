@@ -1,7 +1,7 @@
 """The service's own CA: pure functions over ``cryptography`` objects.
 
-Nothing here touches the database or the web framework; callers persist certificates, encrypted keys,
-serials and revocations, and serve the CRL/OCSP bytes produced here.
+Nothing here touches the database or the web framework; callers persist certificates, keys (sealed by
+signer/secretbox.py), serials and revocations, and serve the CRL/OCSP bytes produced here.
 
 Hierarchy (see DESIGN.md section 4)::
 
@@ -21,17 +21,14 @@ ocsp-nocheck and is short-lived instead of being checked itself.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -41,12 +38,9 @@ __all__ = [
     "CsrRejected",
     "Hierarchy",
     "KeyPair",
-    "PrivateKeyDecryptionError",
     "build_crl",
     "certify_key",
     "create_hierarchy",
-    "decrypt_private_key",
-    "encrypt_private_key",
     "fingerprint",
     "issue_leaf",
     "leaf_subject",
@@ -67,10 +61,6 @@ MAX_CRL_LIFETIME = dt.timedelta(days=7)
 OCSP_RESPONSE_LIFETIME = dt.timedelta(days=1)
 
 _SIG_HASH = hashes.SHA256()
-_MASTER_KEY_INFO = b"signer ca key at rest"
-_BLOB_MAGIC = b"SGCK"
-_BLOB_VERSION = 1
-_NONCE_LEN = 12
 
 # Reasons we publish. 冻结 (freeze) is a keystore lock, so certificateHold is never used, and every
 # revocation must say why, so unspecified is refused too.
@@ -89,10 +79,6 @@ class CsrRejected(ValueError):
     """The certificate signing request is unusable (unparsable, bad self-signature, weak or odd key)."""
 
 
-class PrivateKeyDecryptionError(ValueError):
-    """An encrypted CA key could not be opened: wrong master key, corrupted or unknown blob format."""
-
-
 @dataclass
 class KeyPair:
     certificate: x509.Certificate
@@ -109,49 +95,6 @@ class Hierarchy:
 
 # ("good" | "revoked" | "unknown", revocation time, reason) for a serial of the issuing CA.
 CertificateStatusLookup = Callable[[int], tuple[str, dt.datetime | None, str | None]]
-
-
-# --------------------------------------------------------------------------- keys at rest
-
-
-def _wrapping_key(master_key: bytes) -> bytes:
-    if len(master_key) != 32:
-        raise ValueError("master key must be exactly 32 bytes")
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_MASTER_KEY_INFO).derive(master_key)
-
-
-def _blob_header() -> bytes:
-    return _BLOB_MAGIC + bytes([_BLOB_VERSION])
-
-
-def encrypt_private_key(key: ec.EllipticCurvePrivateKey, master_key: bytes) -> bytes:
-    """Return ``b"SGCK" || version(1) || nonce(12) || AES-256-GCM(PKCS#8 DER)``; the header is the AAD."""
-    der = key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    header = _blob_header()
-    nonce = os.urandom(_NONCE_LEN)
-    return header + nonce + AESGCM(_wrapping_key(master_key)).encrypt(nonce, der, header)
-
-
-def decrypt_private_key(blob: bytes, master_key: bytes) -> ec.EllipticCurvePrivateKey:
-    header = _blob_header()
-    if not blob.startswith(_BLOB_MAGIC):
-        raise PrivateKeyDecryptionError("not an encrypted CA key blob")
-    if blob[: len(header)] != header:
-        raise PrivateKeyDecryptionError(f"unsupported encrypted key blob version {blob[len(_BLOB_MAGIC)]}")
-    nonce = blob[len(header) : len(header) + _NONCE_LEN]
-    ciphertext = blob[len(header) + _NONCE_LEN :]
-    try:
-        der = AESGCM(_wrapping_key(master_key)).decrypt(nonce, ciphertext, header)
-    except InvalidTag:
-        raise PrivateKeyDecryptionError(
-            "cannot decrypt CA private key: wrong master key or corrupted data"
-        ) from None
-    key = serialization.load_der_private_key(der, password=None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise PrivateKeyDecryptionError("decrypted key is not an EC private key")
-    return key
 
 
 # --------------------------------------------------------------------------- helpers

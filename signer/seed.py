@@ -13,6 +13,7 @@ from .enums import CertificateKind, CertificateStatus, InvoiceType, Role, SealKi
 from .models import Account, Certificate, Enterprise, SealAssignment, utcnow
 from .models_lifecycle import InvoiceProfile
 from .passwords import hash_password
+from .timeutil import add_years
 
 DEMO_ENTERPRISE = "龙口市恒通汽车贸易有限公司"
 DEMO_CREDIT_CODE = "91370681MA3C7H2X10"  # a 统一社会信用代码 with a valid GB 32100 check character
@@ -58,7 +59,7 @@ def seed_demo(db: Database, password: str, usage_limit: int = 1000) -> bool:
         now = utcnow()
         legacy = Certificate(enterprise_id=enterprise.id, kind=CertificateKind.ANXINQIAN,
                              status=CertificateStatus.EFFECTIVE, bound_account_id=admin.id, validity_years=1,
-                             not_before=now, not_after=now.replace(year=now.year + 1), contact_phone=admin.phone,
+                             not_before=now, not_after=add_years(now, 1), contact_phone=admin.phone,
                              subject=f"CN={DEMO_ENTERPRISE},O=安心签,C=CN")
         profile = InvoiceProfile(enterprise_id=enterprise.id, invoice_type=InvoiceType.NORMAL, title=DEMO_ENTERPRISE,
                                  tax_number=DEMO_TAX_NUMBER, address="山东省龙口市东城区", phone="0535-8888888",

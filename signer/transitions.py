@@ -1,11 +1,20 @@
-"""Allowed state transitions, in one place, and the compare-and-set that applies them."""
+"""The one compare-and-set every state machine uses, and the certificate's and signing session's tables.
+
+A move is ``UPDATE … SET status = :new WHERE id = :id AND status = :expected``: zero rows means someone
+else moved first, and the caller's transaction (with its audit event) rolls back. A move the table does not
+allow is refused before touching the database. Both are ``Conflict`` (HTTP 409): ``illegal_transition``
+and ``state_changed``. The lifecycle's tables (applications, orders, shipping) are in
+signer/lifecycle/transitions.py and apply through the same ``compare_and_set``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .db import rowcount
 from .enums import CERTIFICATE_STATUS_LABELS, SESSION_STATUS_LABELS, CertificateStatus, SessionStatus
@@ -14,6 +23,8 @@ from .models import Certificate, SigningSession
 
 C = CertificateStatus
 S = SessionStatus
+E = TypeVar("E", bound=StrEnum)
+Table = Mapping[E, frozenset[E]]
 
 # A certificate row exists from the review's approval on (待制作 for a KEY, 待下载 for the APP); what comes
 # before (待生成订单 … 已驳回) is the status of its application (signer/lifecycle/transitions.py), which the
@@ -44,22 +55,40 @@ SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
 }
 
 
+def swap(session: Session, column: InstrumentedAttribute[Any], row_id: Any, expected: Any, new: Any,
+         **values: Any) -> bool:
+    """``UPDATE … SET column = new WHERE id = row_id AND column = expected``; True when the row moved."""
+    model = column.class_
+    result = session.execute(
+        update(model).where(model.id == row_id, column == expected)
+        .values({column.key: new, **values})
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+def compare_and_set(session: Session, table: Table[E], column: InstrumentedAttribute[Any], row_id: Any,
+                    expected: E, new: E, *, illegal: str, lost: str, details: dict[str, Any] | None = None,
+                    **values: Any) -> None:
+    """Move ``column`` of row ``row_id`` from ``expected`` to ``new`` along ``table``, writing ``values`` too.
+
+    Conflict ``illegal_transition`` (message ``illegal``) when the table forbids the move, ``state_changed``
+    (message ``lost``) when the row is no longer ``expected``; either way nothing changed.
+    """
+    if new not in table[expected]:
+        raise Conflict(illegal, code=ErrorCode.ILLEGAL_TRANSITION, details=details)
+    if not swap(session, column, row_id, expected, new, **values):
+        raise Conflict(lost, code=ErrorCode.STATE_CHANGED)
+
+
 def move_certificate(session: Session, cert_id: int, expected: CertificateStatus, new: CertificateStatus,
                      **values: Any) -> None:
     """Compare-and-set a certificate's status; Conflict (nothing changed) when illegal or lost."""
-    if new not in CERTIFICATE_TRANSITIONS[expected]:
-        raise Conflict(
-            f"证书状态为{CERTIFICATE_STATUS_LABELS[expected]}，不能变为{CERTIFICATE_STATUS_LABELS[new]}",
-            code=ErrorCode.ILLEGAL_TRANSITION,
-        )
-    result = session.execute(
-        update(Certificate)
-        .where(Certificate.id == cert_id, Certificate.status == expected)
-        .values(status=new, **values)
-        .execution_options(synchronize_session=False)
+    compare_and_set(
+        session, CERTIFICATE_TRANSITIONS, Certificate.status, cert_id, expected, new,
+        illegal=f"证书状态为{CERTIFICATE_STATUS_LABELS[expected]}，不能变为{CERTIFICATE_STATUS_LABELS[new]}",
+        lost="证书状态已被他人更改，请刷新后重试", **values,
     )
-    if rowcount(result) != 1:
-        raise Conflict("证书状态已被他人更改，请刷新后重试", code=ErrorCode.STATE_CHANGED)
 
 
 def move_session(session: Session, session_id: str, expected: SessionStatus | frozenset[SessionStatus],
@@ -70,12 +99,6 @@ def move_session(session: Session, session_id: str, expected: SessionStatus | fr
     if not allowed:
         raise Conflict(f"签署会话不能变为{SESSION_STATUS_LABELS[new]}", code=ErrorCode.ILLEGAL_TRANSITION)
     for old in allowed:
-        result = session.execute(
-            update(SigningSession)
-            .where(SigningSession.id == session_id, SigningSession.status == old)
-            .values(status=new, **values)
-            .execution_options(synchronize_session=False)
-        )
-        if rowcount(result) == 1:
+        if swap(session, SigningSession.status, session_id, old, new, **values):
             return old
     raise Conflict("签署会话状态已变化，操作未执行", code=ErrorCode.STATE_CHANGED)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from signer.demo import LiveServer
+from signer.cli_demo import LiveServer
 from tests.needs import answers, missing
 
 _missing = missing  # older name, kept for test modules that import it

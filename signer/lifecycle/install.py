@@ -10,26 +10,20 @@ the old share (to open its keystore) and the new one (to re-seal the key under t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from keystore import server as ks_server
 
-from .. import audit, pki
+from .. import issuance
 from ..accounts import AppIdentity
 from ..audit_actions import AuditAction
 from ..ca import CertificateAuthority
 from ..certificates import CertificateService
-from ..db import Database, must_get
+from ..db import Database
 from ..enums import CertificateKind, CertificateStatus
 from ..errors import Conflict, ErrorCode, NotFound
-from ..models import Certificate, Enterprise, UnlockChallenge, utcnow
-from ..transitions import move_certificate
-from .retire import supersede_predecessor, withdraw_undelivered
-from .rules import add_years
+from ..models import Certificate, UnlockChallenge
 
 
 @dataclass(frozen=True)
@@ -75,39 +69,16 @@ class InstallService:
             challenge = s.get(UnlockChallenge, challenge_id)
             if challenge is None or challenge.certificate_id != predecessor.id:
                 raise NotFound("解锁挑战不存在")
-            enterprise = must_get(s, Enterprise, successor.enterprise_id)
-            sequence = self.ca.next_sequence(s, successor.enterprise_id)
         old_share = self.certs.require_unlock(who, challenge_id, response, "install", ip)
         verifier = self.certs.keystore_verifier(predecessor, who.device.id)
         assert predecessor.certificate_der is not None  # only an issued certificate has a key to keep
         public_key = x509.load_der_x509_certificate(predecessor.certificate_der).public_key()
-        if not isinstance(public_key, ec.EllipticCurvePublicKey):
-            raise Conflict("原证书的密钥类型不支持续用", code=ErrorCode.KEY_TYPE)
-        now = utcnow()
-        not_after = successor.planned_not_after or add_years(now, successor.validity_years)
-        subject = pki.leaf_subject(enterprise.name, sequence, int(now.timestamp() * 1000))
-        issued = self.ca.issue(None, subject, now - timedelta(minutes=5), not_after, actor, successor.id,
-                               public_key=public_key)
-        serial_hex = format(issued.serial_number, "x")
         share = ks_server.new_share()
-        try:
-            with self.db.write() as s:
-                move_certificate(
-                    s, successor.id, CertificateStatus.PENDING_DOWNLOAD, CertificateStatus.EFFECTIVE,
-                    serial_hex=serial_hex, subject=issued.subject.rfc4514_string(),
-                    not_before=issued.not_valid_before_utc, not_after=issued.not_valid_after_utc,
-                    certificate_der=issued.public_bytes(serialization.Encoding.DER), device_id=who.device.id,
-                    failed_unlocks=0, **self.certs.seal_keystore(successor.id, who.device.id, verifier, share),
-                )
-                audit.record(s, actor, AuditAction.CERTIFICATE_INSTALL, "certificate", successor.id,
-                             {"serial": serial_hex, "predecessor": predecessor.id, "same_key": True,
-                              "device": who.device.device_uid})
-                supersede_predecessor(s, self.ca, successor, actor)
-        except Conflict:
-            withdraw_undelivered(self.db, self.ca, serial_hex, successor.id, actor)
-            raise
-        return Installed(
-            certificate_pem=issued.public_bytes(serialization.Encoding.PEM).decode(),
-            chain_pem=[c.public_bytes(serialization.Encoding.PEM).decode() for c in self.ca.chain()],
-            old_share=old_share, share=share, serial_hex=serial_hex, predecessor_id=predecessor.id,
-        )
+        issued = issuance.issue(
+            self.db, self.ca, successor.id, CertificateStatus.PENDING_DOWNLOAD, actor, AuditAction.CERTIFICATE_INSTALL,
+            {"predecessor": predecessor.id, "same_key": True, "device": who.device.device_uid},
+            public_key=public_key,
+            columns=lambda s: {"device_id": who.device.id,
+                               **self.certs.seal_keystore(successor.id, who.device.id, verifier, share)})
+        return Installed(certificate_pem=issued.certificate_pem, chain_pem=issued.chain_pem, old_share=old_share,
+                         share=share, serial_hex=issued.serial_hex, predecessor_id=predecessor.id)

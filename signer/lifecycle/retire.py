@@ -1,7 +1,9 @@
 """Ending a certificate: 已吊销 (revoked on request) or 已收回 (replaced), published on the CRL and OCSP.
 
-Runs inside the caller's transaction, so the status change, the CRL entry and the audit event commit
-together or not at all. The keystore share is erased too: no copy of the old keystore opens again.
+The one place a certificate is revoked or withdrawn. Runs inside the caller's transaction, so the status
+change, the CRL entry and the audit event commit together or not at all. The keystore share is erased too:
+no copy of the old keystore opens again. Signatures made before and proven by a timestamp stay valid (PAdES
+B-T and later); the certificate signs nothing afterwards.
 """
 
 from __future__ import annotations

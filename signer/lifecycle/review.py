@@ -20,14 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keystore import server as ks_server
 
-from .. import audit, pki, seal_images
+from .. import audit, issuance, seal_images
 from ..audit import Actor
 from ..audit_actions import AuditAction
 from ..ca import CertificateAuthority
@@ -45,16 +43,16 @@ from ..enums import (
     ShippingStatus,
 )
 from ..errors import Conflict, DomainError, ErrorCode, NotFound, ValidationFailed
-from ..models import Account, Certificate, Device, Enterprise, utcnow
+from ..models import Account, Certificate, Device, utcnow
 from ..models_lifecycle import Application, ApplicationAttachment, Invoice, Order, SmsOutbox
 from ..seals import SealService
 from ..storage import BlobStore
+from ..timeutil import add_years
 from ..transitions import move_certificate
 from . import access, rules
 from .invoices import InvoiceService
 from .orders import OrderService
-from .retire import retire, supersede_predecessor, withdraw_undelivered
-from .rules import add_years
+from .retire import retire
 from .sms import SmsService
 from .transitions import move_application, move_shipping
 
@@ -280,50 +278,33 @@ class ReviewService:
         with self.db.read() as s:
             cert = must_get(s, Certificate, app.result_certificate_id)
             predecessor = s.get(Certificate, cert.predecessor_id) if cert.predecessor_id else None
-            enterprise = must_get(s, Enterprise, cert.enterprise_id)
-            sequence = self.ca.next_sequence(s, cert.enterprise_id)
         if cert.status != CertificateStatus.IN_PRODUCTION or app.shipping_status != ShippingStatus.PENDING:
             raise Conflict("该KEY已制作邮寄", code=ErrorCode.ILLEGAL_TRANSITION)
+        public_key = None
+        if cert.reuse_key and predecessor is not None and predecessor.certificate_der:
+            public_key = x509.load_der_x509_certificate(predecessor.certificate_der).public_key()
+        elif not csr:
+            raise ValidationFailed("请提供KEY生成的证书请求（CSR）", details={"csr": ["必填"]})
         now = utcnow()
-        not_after = cert.planned_not_after or add_years(now, cert.validity_years)
-        subject = pki.leaf_subject(enterprise.name, sequence, int(now.timestamp() * 1000))
-        try:
-            if cert.reuse_key and predecessor is not None and predecessor.certificate_der:
-                key = x509.load_der_x509_certificate(predecessor.certificate_der).public_key()
-                if not isinstance(key, ec.EllipticCurvePublicKey):
-                    raise Conflict("原证书的密钥类型不支持续用", code=ErrorCode.KEY_TYPE)
-                issued = self.ca.issue(None, subject, now - timedelta(minutes=5), not_after, actor, cert.id,
-                                       public_key=key)
-            elif csr:
-                issued = self.ca.issue(csr, subject, now - timedelta(minutes=5), not_after, actor, cert.id)
-            else:
-                raise ValidationFailed("请提供KEY生成的证书请求（CSR）", details={"csr": ["必填"]})
-        except pki.CsrRejected as exc:
-            raise ValidationFailed(f"证书请求无效：{exc}", code=ErrorCode.BAD_CSR) from exc
-        serial_hex = format(issued.serial_number, "x")
-        try:
-            with self.db.write() as s:
-                values: dict[str, object] = {}
-                if pin_verifier is not None and cert.bound_account_id is not None:
-                    device = Device(account_id=cert.bound_account_id, device_uid=f"key-{cert.id}", name="实体KEY")
-                    s.add(device)
-                    s.flush()
-                    values = {"device_id": device.id, **self.certs.seal_keystore(
-                        cert.id, device.id, pin_verifier, ks_server.new_share())}
-                move_certificate(s, cert.id, CertificateStatus.IN_PRODUCTION, CertificateStatus.EFFECTIVE,
-                                 serial_hex=serial_hex, subject=issued.subject.rfc4514_string(),
-                                 not_before=issued.not_valid_before_utc, not_after=issued.not_valid_after_utc,
-                                 certificate_der=issued.public_bytes(serialization.Encoding.DER), failed_unlocks=0,
-                                 **values)
-                move_shipping(s, app.id, ShippingStatus.PENDING, ShippingStatus.SHIPPED, shipping_carrier=carrier,
-                              tracking_number=tracking_number, shipped_at=now)
-                audit.record(s, actor, AuditAction.CERTIFICATE_SHIP, "certificate", cert.id, {
-                    "application": app.id, "serial": serial_hex, "carrier": carrier, "tracking_number": tracking_number,
-                    "pin_enrolled": pin_verifier is not None})
-                supersede_predecessor(s, self.ca, cert, actor)
-        except Conflict:
-            withdraw_undelivered(self.db, self.ca, serial_hex, cert.id, actor)
-            raise
+
+        def enroll_pin(s: Session) -> dict[str, object]:
+            if pin_verifier is None or cert.bound_account_id is None:
+                return {}
+            device = Device(account_id=cert.bound_account_id, device_uid=f"key-{cert.id}", name="实体KEY")
+            s.add(device)
+            s.flush()
+            return {"device_id": device.id,
+                    **self.certs.seal_keystore(cert.id, device.id, pin_verifier, ks_server.new_share())}
+
+        def shipped(s: Session) -> None:
+            move_shipping(s, app.id, ShippingStatus.PENDING, ShippingStatus.SHIPPED, shipping_carrier=carrier,
+                          tracking_number=tracking_number, shipped_at=now)
+
+        issuance.issue(self.db, self.ca, cert.id, CertificateStatus.IN_PRODUCTION, actor, AuditAction.CERTIFICATE_SHIP,
+                       {"application": app.id, "carrier": carrier, "tracking_number": tracking_number,
+                        "pin_enrolled": pin_verifier is not None},
+                       csr=None if public_key is not None else csr, public_key=public_key,
+                       columns=enroll_pin, also=shipped, now=now)
         return self.get(reviewer, app.id)
 
     def delivered(self, reviewer: Account, app_id: int, ip: str) -> Application:

@@ -78,14 +78,6 @@ def state_of(cert: Certificate, now: datetime, window: timedelta) -> str:
     return cert.status.value
 
 
-def add_years(moment: datetime, years: int) -> datetime:
-    """The same day ``years`` later (28 February for a 29 February)."""
-    try:
-        return moment.replace(year=moment.year + years)
-    except ValueError:
-        return moment.replace(year=moment.year + years, day=28)
-
-
 def state_label(state: str) -> str:
     """The Chinese label of a list state (A5): application statuses share the certificate's values."""
     return EXPIRING_LABEL if state == EXPIRING else CERTIFICATE_STATUS_LABELS[CertificateStatus(state)]

@@ -1,20 +1,15 @@
-"""The lifecycle's state machines, one table each, and the compare-and-set that applies them.
+"""The lifecycle's state machines, one table each (applications by kind, orders, KEY shipping).
 
-Every move is ``UPDATE … SET status = :new WHERE id = :id AND status = :expected``: zero rows means
-someone else moved first, and the caller's transaction (with its audit event) rolls back. A move the
-table does not allow is refused before touching the database. Both are ``Conflict`` (HTTP 409).
+They apply through the one compare-and-set of signer/transitions.py (``illegal_transition`` /
+``state_changed``, HTTP 409, nothing changed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..db import rowcount
 from ..enums import (
     APPLICATION_KIND_LABELS,
     APPLICATION_STATUS_LABELS,
@@ -25,13 +20,11 @@ from ..enums import (
     OrderStatus,
     ShippingStatus,
 )
-from ..errors import Conflict, ErrorCode
 from ..models_lifecycle import Application, Order
+from ..transitions import Table, compare_and_set
 
 A = ApplicationStatus
 K = ApplicationKind
-E = TypeVar("E", bound=StrEnum)
-Table = Mapping[E, frozenset[E]]
 
 # 新签, 续签, 变更, 补办, 延长有效期: order → payment → review; a rejection can be re-applied (already paid).
 PAID_AND_REVIEWED: Table[ApplicationStatus] = {
@@ -91,45 +84,31 @@ SHIPPING_TRANSITIONS: Table[ShippingStatus] = {
 }
 
 
-def allowed(table: Table[E], expected: E, new: E) -> bool:
-    return new in table[expected]
-
-
-def _cas(session: Session, model: type, key: Any, column: Any, expected: Any, new: Any, **values: Any) -> bool:
-    result = session.execute(
-        update(model).where(key, column == expected).values({column.key: new, **values})
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result) == 1
-
-
 def move_application(session: Session, app_id: int, kind: ApplicationKind, expected: ApplicationStatus,
                      new: ApplicationStatus, **values: Any) -> None:
     """Compare-and-set an application's status along its kind's table; Conflict when illegal or lost."""
-    if not allowed(APPLICATION_TRANSITIONS[kind], expected, new):
-        raise Conflict(
-            f"{APPLICATION_KIND_LABELS[kind]}申请状态为{APPLICATION_STATUS_LABELS[expected]}，"
-            f"不能变为{APPLICATION_STATUS_LABELS[new]}",
-            code=ErrorCode.ILLEGAL_TRANSITION,
-            details={"status": expected.value, "requested": new.value},
-        )
-    if not _cas(session, Application, Application.id == app_id, Application.status, expected, new, **values):
-        raise Conflict("申请状态已被他人更改，请刷新后重试", code=ErrorCode.STATE_CHANGED)
+    compare_and_set(
+        session, APPLICATION_TRANSITIONS[kind], Application.status, app_id, expected, new,
+        illegal=f"{APPLICATION_KIND_LABELS[kind]}申请状态为{APPLICATION_STATUS_LABELS[expected]}，"
+                f"不能变为{APPLICATION_STATUS_LABELS[new]}",
+        lost="申请状态已被他人更改，请刷新后重试",
+        details={"status": expected.value, "requested": new.value}, **values,
+    )
 
 
 def move_order(session: Session, order_id: int, expected: OrderStatus, new: OrderStatus, **values: Any) -> None:
-    if not allowed(ORDER_TRANSITIONS, expected, new):
-        raise Conflict(f"订单状态为{ORDER_STATUS_LABELS[expected]}，不能变为{ORDER_STATUS_LABELS[new]}",
-                       code=ErrorCode.ILLEGAL_TRANSITION, details={"status": expected.value, "requested": new.value})
-    if not _cas(session, Order, Order.id == order_id, Order.status, expected, new, **values):
-        raise Conflict("订单状态已被他人更改，请刷新后重试", code=ErrorCode.STATE_CHANGED)
+    compare_and_set(
+        session, ORDER_TRANSITIONS, Order.status, order_id, expected, new,
+        illegal=f"订单状态为{ORDER_STATUS_LABELS[expected]}，不能变为{ORDER_STATUS_LABELS[new]}",
+        lost="订单状态已被他人更改，请刷新后重试",
+        details={"status": expected.value, "requested": new.value}, **values,
+    )
 
 
 def move_shipping(session: Session, app_id: int, expected: ShippingStatus, new: ShippingStatus,
                   **values: Any) -> None:
-    if not allowed(SHIPPING_TRANSITIONS, expected, new):
-        raise Conflict(f"物流状态为{SHIPPING_STATUS_LABELS[expected]}，不能变为{SHIPPING_STATUS_LABELS[new]}",
-                       code=ErrorCode.ILLEGAL_TRANSITION)
-    if not _cas(session, Application, Application.id == app_id, Application.shipping_status, expected, new,
-                **values):
-        raise Conflict("物流状态已被他人更改，请刷新后重试", code=ErrorCode.STATE_CHANGED)
+    compare_and_set(
+        session, SHIPPING_TRANSITIONS, Application.shipping_status, app_id, expected, new,
+        illegal=f"物流状态为{SHIPPING_STATUS_LABELS[expected]}，不能变为{SHIPPING_STATUS_LABELS[new]}",
+        lost="物流状态已被他人更改，请刷新后重试", **values,
+    )

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from signer.demo import DEMO_PASSWORD, LiveServer
+from signer.cli_demo import DEMO_PASSWORD, LiveServer
 from tests.needs import tool
 
 CHROMIUM = os.environ.get("SIGNER_CHROMIUM", "/usr/bin/chromium")
@@ -65,7 +65,7 @@ def browser_page(live_server: LiveServer) -> Iterator[Any]:
 def sign_via_api(url: str, workdir: Path, pdf: bytes, placements: list[dict[str, Any]], level: str = "B-T") -> bytes:
     """A signed PDF made the API way (PC client + reference APP client), for the pages that read one."""
     from mobile import AppClient
-    from signer.demo import SIGNING_PASSWORD, PcClient
+    from signer.cli_demo import SIGNING_PASSWORD, PcClient
 
     phone = AppClient(url, workdir / "phone")
     phone.login("operator1", DEMO_PASSWORD)

@@ -9,7 +9,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from mobile import AppClient
-from signer.demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
+from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.samples import sample_pdf
 
 from .conftest import login

@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 
 from mobile import AppClient
 from signer.app import Services, build_services
+from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.config import Config
-from signer.demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.lifecycle.settings import LifecycleSettings
 from signer.samples import sample_pdf
 from tests.helpers import RecordingNotifier, add_operator

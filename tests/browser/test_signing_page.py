@@ -18,7 +18,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from mobile import AppClient
 from mobile.client import decode_qr_image
 from pdfsign.validate import all_valid, validate_pdf
-from signer.demo import DEMO_PASSWORD, SIGNING_PASSWORD
+from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD
 from signer.samples import sample_pdf
 from tests.pdf_helpers import rotated
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from signer.demo import DEMO_PASSWORD, LiveServer, PcClient
+from signer.cli_demo import DEMO_PASSWORD, LiveServer, PcClient
 from tests.needs import tool
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from signer.demo import DEMO_PASSWORD, LiveServer, PcClient, free_port
+from signer.cli_demo import DEMO_PASSWORD, LiveServer, PcClient, free_port
 from signer.samples import sample_pdf
 from tests.integration.test_scan_to_sign_live import SIGNING_PASSWORD, phone_with_certificate
 

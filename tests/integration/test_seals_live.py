@@ -12,7 +12,7 @@ import requests
 from mobile import AppClient, handwriting
 from mobile import cli as app_cli
 from pdfsign.verify import verify_pdf
-from signer.demo import DEMO_PASSWORD, LiveServer, PcClient
+from signer.cli_demo import DEMO_PASSWORD, LiveServer, PcClient
 from signer.samples import sample_pdf
 from tests.integration.conftest import nss_trusting, pdfsig_each_signature, pdfsig_report
 from tests.integration.test_scan_to_sign_live import phone_with_certificate, root_der

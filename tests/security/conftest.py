@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from mobile import AppClient, AppError
 from mobile.client import decode_qr_image
 from mobile.storage import Storage
+from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.db import Database, must_get
-from signer.demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.models import AuditEvent, Certificate
 from signer.samples import sample_pdf
 

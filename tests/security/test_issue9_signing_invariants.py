@@ -15,7 +15,7 @@ import pytest
 
 from keystore import unlock_response, verifier_from_password
 from mobile import AppClient, AppError
-from signer.demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
+from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.enums import CertificateStatus
 from signer.seed_seals import signature_strokes
 

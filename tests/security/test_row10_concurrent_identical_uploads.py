@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from signer.demo import DEMO_PASSWORD, LiveServer, PcClient
+from signer.cli_demo import DEMO_PASSWORD, LiveServer, PcClient
 from signer.samples import sample_pdf
 
 USERS = 6

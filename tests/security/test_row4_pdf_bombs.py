@@ -21,7 +21,7 @@ import requests
 from pdfsign.bounds import MiB, inflate_budget, inflated_size
 from pdfsign.errors import PdfRejected
 from pdfsign.inspect import inspect_pdf
-from signer.demo import DEMO_PASSWORD, LiveServer, PcClient
+from signer.cli_demo import DEMO_PASSWORD, LiveServer, PcClient
 from signer.errors import RateLimited
 from signer.pdf_jobs import upload_slot
 from signer.samples import sample_pdf

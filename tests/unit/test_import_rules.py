@@ -40,6 +40,26 @@ def test_domain_does_not_know_http_or_sockets():
                      {"signer/app.py", "signer/cli.py"}) == []
 
 
+# Tooling around the server: the composition root, the command line and the demo it runs.
+OUTSIDE_THE_DOMAIN = {"signer/app.py", "signer/cli.py", "signer/cli_demo.py"}
+
+
+def test_domain_does_not_import_the_phone_client():
+    """The reference APP client (mobile/) drives a server over the network; the domain never uses it."""
+    assert offenders("signer", {"mobile"}, OUTSIDE_THE_DOMAIN) == []
+
+
+def test_only_the_command_line_runs_the_demo():
+    importers = []
+    for path in (ROOT / "signer").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.ImportFrom) and (
+                    node.module in ("signer.cli_demo", "cli_demo")
+                    or (node.module is None and any(a.name == "cli_demo" for a in node.names))):
+                importers.append(str(path.relative_to(ROOT)))
+    assert importers == ["signer/cli.py"]
+
+
 def test_reference_app_client_talks_only_over_the_network():
     assert offenders("mobile", (PROJECT - {"mobile", "keystore"}) | {"flask", "flask_socketio"}) == []
 

@@ -9,6 +9,7 @@ import pytest
 
 from signer.ca import CertificateAuthority
 from signer.db import Database
+from signer.secretbox import SecretBox
 from signer.signing_pool import SigningPool
 from signer.stamp_fonts import ensure_stamp_fonts
 from tests.lifecycle_helpers import lifecycle_app
@@ -80,7 +81,8 @@ def test_readyz_503_when_pdf_workers_do_not_answer(app_services):
 
 def test_readyz_503_when_ca_keys_cannot_be_decrypted(app_services):
     app, services = app_services
-    services.ca = CertificateAuthority(services.db, b"\x01" * 32, services.config.base_url)  # wrong master key
+    wrong_master_key = SecretBox(b"\x01" * 32)
+    services.ca = CertificateAuthority(services.db, wrong_master_key, services.config.base_url)
     failed = _failed(app)
     assert list(failed) == ["ca_keys"]
 

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import update
 
 from signer.app import create_app
+from signer.cli_demo import free_port
 from signer.config import Config
-from signer.demo import free_port
 from signer.lifecycle.settings import LifecycleSettings
 from signer.models import Account
 from signer.production import ENV_SECRETS, ProductionRefused, config_refusals, demo_accounts, enforce, refusals

@@ -17,6 +17,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from signer import pki
+from signer.secretbox import SecretBox, UnsealError
 from tests.needs import tool
 
 BASE_URL = "https://ca.example.test"
@@ -614,30 +615,30 @@ def test_pyhanko_accepts_leaf_with_our_crl_and_ocsp(hierarchy: pki.Hierarchy) ->
 
 
 def test_private_key_encryption_round_trip(hierarchy: pki.Hierarchy) -> None:
-    master = bytes(range(32))
+    box = SecretBox(bytes(range(32)))
     key = hierarchy.issuing.private_key
-    blob = pki.encrypt_private_key(key, master)
-    assert blob != pki.encrypt_private_key(key, master)  # fresh nonce every time
+    blob = box.seal_private_key(key, "issuing")
+    assert blob != box.seal_private_key(key, "issuing")  # fresh nonce every time
     raw = key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     assert raw not in blob
-    restored = pki.decrypt_private_key(blob, master)
+    restored = box.open_private_key(blob, "issuing")
     assert restored.private_numbers() == key.private_numbers()
 
 
 def test_private_key_wrong_master_key_or_tampering_fails(hierarchy: pki.Hierarchy) -> None:
-    master = bytes(range(32))
-    blob = pki.encrypt_private_key(hierarchy.root.private_key, master)
-    with pytest.raises(pki.PrivateKeyDecryptionError, match="wrong master key"):
-        pki.decrypt_private_key(blob, bytes(32))
+    box = SecretBox(bytes(range(32)))
+    blob = box.seal_private_key(hierarchy.root.private_key, "root")
+    with pytest.raises(UnsealError, match="wrong master key"):
+        SecretBox(bytes(32)).open_private_key(blob, "root")
     tampered = bytearray(blob)
     tampered[-1] ^= 0x80
-    with pytest.raises(pki.PrivateKeyDecryptionError):
-        pki.decrypt_private_key(bytes(tampered), master)
+    with pytest.raises(UnsealError):
+        box.open_private_key(bytes(tampered), "root")
     future = bytearray(blob)
-    future[4] = 2  # version byte
-    with pytest.raises(pki.PrivateKeyDecryptionError, match="version"):
-        pki.decrypt_private_key(bytes(future), master)
+    future[0] = 2  # version byte
+    with pytest.raises(UnsealError, match="version"):
+        box.open_private_key(bytes(future), "root")
     with pytest.raises(ValueError):
-        pki.encrypt_private_key(hierarchy.root.private_key, b"short")
+        SecretBox(b"short")

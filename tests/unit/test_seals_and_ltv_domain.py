@@ -17,10 +17,10 @@ from sqlalchemy import select
 from pdfsign.validate import all_valid, validate_pdf
 from pdfsign.verify import verify_pdf
 from signer.audit import Actor
-from signer.enums import PadesLevel, RevocationReason, SealKind, SessionStatus
+from signer.enums import CertificateStatus, PadesLevel, RevocationReason, SealKind, SessionStatus
 from signer.errors import Forbidden
+from signer.lifecycle.retire import retire
 from signer.models import Account, AuditEvent, SigningRound, SigningSession
-from signer.revocation import revoke_certificate
 from signer.samples import sample_pdf
 from signer.seed import DEMO_CREDIT_CODE
 from signer.seed_seals import seed_demo_seals
@@ -167,8 +167,9 @@ def test_l_revoked_after_b_lta_still_valid_at_signing_time_and_cannot_sign_again
     phone = ready_phone(services)
     _sid, pdf = sign(services, phone, PadesLevel.B_LTA, THREE[:2])
     time.sleep(1.1)  # times have whole seconds: the revocation must come strictly after the timestamp
-    revoke_certificate(services.db, services.ca, phone.cert_id, RevocationReason.KEY_COMPROMISE,
-                       Actor(None, "reviewer"))
+    with services.db.write() as s:
+        retire(s, services.ca, phone.cert_id, CertificateStatus.REVOKED, RevocationReason.KEY_COMPROMISE,
+               Actor(None, "reviewer"))
     with services.db.read() as s:
         assert s.scalar(select(AuditEvent).where(AuditEvent.action == "certificate:revoke")) is not None
     current = services.ca.revocation_material([])

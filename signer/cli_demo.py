@@ -1,6 +1,8 @@
 """``signer demo``: the whole scan-to-sign loop against a real server on a free loopback port.
 
-Also home of ``LiveServer`` and ``PcClient``, which the integration tests use the same way.
+Also home of ``LiveServer`` and ``PcClient``, which the integration tests use the same way. This is tooling
+around the server, not domain: it drives a server over HTTP and Socket.IO with the reference APP client
+(``mobile/``), so like ``signer/cli.py`` (its only importer in ``signer/``) it stands outside the domain.
 """
 
 from __future__ import annotations
