@@ -174,10 +174,10 @@ def apply_for(cert_id: int, kind: str) -> Any:
     try:
         with svc.db.read() as s:
             cert = access.own(s.get(Certificate, cert_id), account, "证书")
-            state = rules.state_of(cert, utcnow(), lc.settings.renewal_window)
             facts = {"kind": cert.kind, "kind_label": CERTIFICATE_KIND_LABELS[cert.kind], "subject": cert.subject,
                      "not_before": cert.not_before, "not_after": cert.not_after,
-                     "state_label": rules.state_label(state), "phone": cert.contact_phone}
+                     "state_label": rules.status_label(cert, utcnow(), lc.settings.renewal_window),
+                     "phone": cert.contact_phone}
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
     required = rules.required_attachments(app_kind, facts["kind"])
