@@ -71,7 +71,7 @@ def related_orders(account: Account, cert_id: int):
     """关联订单: the orders of the certificate's applications."""
     lc = services().lifecycle
     orders = lc.orders.for_certificate(account, cert_id)
-    return OrderListSchema().dump({"items": [lc.orders.describe(o, lc.invoices.for_order(o.id)) for o in orders]})
+    return OrderListSchema().dump({"items": [lc.orders.view(o) for o in orders]})
 
 
 def _toolbar_view(path: str, kind: ApplicationKind):  # type: ignore[no-untyped-def]

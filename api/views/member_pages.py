@@ -254,7 +254,7 @@ def related_orders() -> Any:
             abort(404)
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
-    items = [lc.orders.describe(o, lc.invoices.for_order(o.id)) for o in orders]
+    items = [lc.orders.view(o) for o in orders]
     return _page("member/orders.html", "member_pages.certificates", trail, orders=items, related=True)
 
 
@@ -265,7 +265,7 @@ def orders() -> Any:
     if isinstance(account, Response):
         return account
     lc = services().lifecycle
-    items = [lc.orders.describe(o, lc.invoices.for_order(o.id)) for o in lc.orders.list(account)]
+    items = [lc.orders.view(o) for o in lc.orders.list(account)]
     return _page("member/orders.html", "member_pages.orders", ["采购订单", "订单管理"], orders=items)
 
 
@@ -305,7 +305,7 @@ def order(order_no: str) -> Any:
     except DomainError as exc:
         return _error(exc, "member_pages.orders", trail)
     return _page("member/order.html", "member_pages.orders", trail,
-                 order=lc.orders.describe(found, lc.invoices.for_order(found.id)))
+                 order=lc.orders.view(found))
 
 
 # -- F1 invoice profiles ----------------------------------------------------------------------------------

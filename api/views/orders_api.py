@@ -31,8 +31,7 @@ SIGNATURE_HEADER = "X-Signature"
 
 
 def _order_view(order) -> dict:  # type: ignore[no-untyped-def]
-    lc = services().lifecycle
-    return lc.orders.describe(order, lc.invoices.for_order(order.id))
+    return services().lifecycle.orders.view(order)
 
 
 @bp.post("/orders")
