@@ -55,7 +55,7 @@ def state(client, session_id: str):
     """The session's state, for polling when webhooks are not used."""
     svc = services()
     svc.business.owned_session(client, session_id)
-    return svc.signing.state(session_id)
+    return SessionStateSchema().dump(svc.signing.state(session_id))
 
 
 @bp.get("/signing-sessions/<session_id>/signed.pdf")
