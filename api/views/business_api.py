@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 
 from signer.errors import Conflict
 from signer.signing import PlacementRequest
@@ -43,8 +43,8 @@ def create(client):
         data["signer_account_id"], data["webhook_url"], data["external_ref"], client_ip(),
         request.headers.get("User-Agent", ""),
     )
-    body = BusinessSessionSchema().dump({"session": svc.signing.state(created.session_id),
-                                         "handoff_url": request.host_url.rstrip("/") + created.handoff_path})
+    handoff_url = url_for("pages.sign_handoff", token=created.handoff_token, _external=True)
+    body = BusinessSessionSchema().dump({"session": svc.signing.state(created.session_id), "handoff_url": handoff_url})
     return body, 201
 
 
