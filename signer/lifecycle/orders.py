@@ -160,8 +160,7 @@ class OrderService:
         return f"{CASHIER_PATH}/{order.order_no}" if order.status == OrderStatus.PENDING_PAYMENT else None
 
     def describe(self, order: Order, invoice: Invoice | None = None) -> dict[str, Any]:
-        cashier = f"{CASHIER_PATH}/{order.order_no}" if order.status == OrderStatus.PENDING_PAYMENT else None
-        return describe_order(order, self.items(order.id), invoice, cashier)
+        return describe_order(order, self.items(order.id), invoice, self._cashier(order))
 
     @staticmethod
     def require_payable(order: Order) -> None:
