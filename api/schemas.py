@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from signer.enums import PadesLevel, SealKind
+from signer.enums import SESSION_STATUS_LABELS, PadesLevel, SealKind, SessionStatus
 
 
 class Base64Bytes(fields.Field):
@@ -162,10 +162,15 @@ class SealViewSchema(Schema):
     field_name = fields.Str()
 
 
+SIGNED_PDF_PATH = "/api/v1/signing-sessions/{}/signed.pdf"  # api.views.signing_api.signed_pdf
+
+
 class SessionStateSchema(Schema):
+    """A signing session as the PC sees it, over HTTP and Socket.IO alike (dumps SigningService.state)."""
+
     id = fields.Str()
     status = fields.Str()
-    status_label = fields.Str()
+    status_label = fields.Method("_status_label", metadata={"type": "string"})
     title = fields.Str()
     page_count = fields.Int()
     document_sha256 = fields.Str()
@@ -177,7 +182,13 @@ class SessionStateSchema(Schema):
     current_round = fields.Int()
     failure = fields.Str(allow_none=True)
     signed = fields.Bool()
-    download_url = fields.Str(allow_none=True)
+    download_url = fields.Method("_download_url", allow_none=True, metadata={"type": "string"})
+
+    def _status_label(self, state: dict[str, Any]) -> str:
+        return SESSION_STATUS_LABELS[SessionStatus(state["status"])]
+
+    def _download_url(self, state: dict[str, Any]) -> str | None:
+        return SIGNED_PDF_PATH.format(state["id"]) if state["status"] == SessionStatus.SIGNED else None
 
 
 # -- PC login sessions (an administrator sees and ends an account's sessions) ----------------------

@@ -18,7 +18,7 @@ from signer.enums import (
     SealType,
     SmsPurpose,
 )
-from signer.lifecycle.rules import REVOCATION_REASONS
+from signer.lifecycle.rules import DISPLAY_STATE_LABELS, REVOCATION_REASONS
 
 from .schemas import Base64Bytes
 
@@ -164,9 +164,7 @@ class ApplicationQuerySchema(Schema):
 # -- A1/A2 list ------------------------------------------------------------------------------------
 class CertificateListQuerySchema(Schema):
     kind = fields.Enum(CertificateKind, by_value=True, load_default=None)
-    status = fields.Str(load_default=None, validate=validate.OneOf(sorted(
-        {"pending_order", "pending_payment", "pending_review", "rejected", "in_production", "pending_download",
-         "effective", "expiring", "expired", "frozen", "revoked", "withdrawn"})))
+    status = fields.Str(load_default=None, validate=validate.OneOf(sorted(DISPLAY_STATE_LABELS)))
     account = fields.Str(load_default=None, validate=validate.Length(max=64))
     name = fields.Str(load_default=None, validate=validate.Length(max=100))
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=100000))

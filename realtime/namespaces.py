@@ -10,6 +10,7 @@ from flask import request, session
 from flask_socketio import Namespace, SocketIO, join_room
 
 from api.auth import bearer_token, current_account
+from api.schemas import SessionStateSchema
 from api.views.signing_api import binding_token
 from signer.errors import DomainError, ErrorCode, NotAuthenticated
 from signer.logging_setup import new_request_id, reset_request_id, set_request_id
@@ -60,7 +61,7 @@ class PcNamespace(_Traced):
             if state["status"] == "waiting":
                 sid = request.sid  # type: ignore[attr-defined]  # Flask-SocketIO sets it; it ships no types
                 self.sio.start_background_task(self._frames, sid, session_id)
-            return state
+            return SessionStateSchema().dump(state)
 
         return ack(JoinEvent, data, join)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
+from api.schemas import SessionStateSchema
 from signer import qr
 from signer.metrics import observe_push
 
@@ -25,7 +26,9 @@ class SocketNotifier:
         self.socketio = socketio
 
     def session_changed(self, session_id: str, state: dict[str, Any]) -> None:
-        self.socketio.emit("status", state, to=session_room(session_id), namespace=PC_NAMESPACE)
+        """The domain's state of the session, dumped as the HTTP endpoint answers it."""
+        self.socketio.emit("status", SessionStateSchema().dump(state), to=session_room(session_id),
+                           namespace=PC_NAMESPACE)
         observe_push()
 
     def qr_frame(self, sid: str, session_id: str, payload: str, step: int, confirmation_code: str) -> None:

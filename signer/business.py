@@ -44,7 +44,7 @@ class NewClient:
 @dataclass(frozen=True)
 class CreatedSession:
     session_id: str
-    handoff_path: str
+    handoff_token: str  # once, within HANDOFF_LIFETIME; the API turns it into the browser's link
 
 
 class BusinessService:
@@ -104,7 +104,7 @@ class BusinessService:
             s.add(SessionHandoff(token_sha256=_sha256(handoff), session_id=row.id,
                                  binding_token_enc=self.box.seal(binding_token.encode(), "handoff", row.id.encode()),
                                  expires_at=utcnow() + HANDOFF_LIFETIME))
-        return CreatedSession(row.id, f"/sign/handoff/{handoff}")
+        return CreatedSession(row.id, handoff)
 
     def owned_session(self, client: ApiClient, session_id: str) -> SigningSession:
         with self.db.read() as s:

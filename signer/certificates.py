@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from cryptography import x509
 from sqlalchemy import select, update
@@ -23,7 +23,7 @@ from .enums import (
     CertificateStatus,
 )
 from .errors import Conflict, ErrorCode, Forbidden, NotFound
-from .lifecycle.rules import state_label, state_of
+from .lifecycle.rules import status_label
 from .models import Account, Certificate, IssuedSerial, UnlockChallenge, utcnow
 from .secretbox import SecretBox
 from .transitions import move_certificate
@@ -114,11 +114,6 @@ def require_signable(s: Session, cert_id: int, count_use: bool = False) -> Certi
     elif cert.usage_count >= cert.usage_limit:
         raise CertificateUnusable("证书剩余次数不足", code=ErrorCode.USAGE_EXHAUSTED)
     return cert
-
-
-def status_label(cert: Certificate, now: datetime | None = None, window: timedelta = EXPIRING_WINDOW) -> str:
-    """已生效 / 即将失效 / 已失效 …: the certificate's own state (signer.lifecycle.rules), as the PC list shows it."""
-    return state_label(state_of(cert, now or utcnow(), window))
 
 
 class CertificateService:
@@ -298,7 +293,7 @@ def describe(cert: Certificate, account: Account | None = None, window: timedelt
         "id": cert.id,
         "kind": cert.kind.value,
         "status": cert.status.value,
-        "status_label": status_label(cert, window=window),
+        "status_label": status_label(cert, utcnow(), window),
         "serial": cert.serial_hex,
         "subject": cert.subject,
         "not_before": cert.not_before,

@@ -26,10 +26,8 @@ CERTIFICATE_KIND_LABELS = {
 
 
 class CertificateStatus(enum.StrEnum):
-    PENDING_ORDER = "pending_order"
-    PENDING_PAYMENT = "pending_payment"
-    PENDING_REVIEW = "pending_review"
-    REJECTED = "rejected"
+    """A certificate row's stored status; before its row exists, the list shows its application's status."""
+
     IN_PRODUCTION = "in_production"
     PENDING_DOWNLOAD = "pending_download"
     EFFECTIVE = "effective"
@@ -40,10 +38,6 @@ class CertificateStatus(enum.StrEnum):
 
 
 CERTIFICATE_STATUS_LABELS = {
-    CertificateStatus.PENDING_ORDER: "待生成订单",
-    CertificateStatus.PENDING_PAYMENT: "待支付",
-    CertificateStatus.PENDING_REVIEW: "待审核",
-    CertificateStatus.REJECTED: "已驳回",
     CertificateStatus.IN_PRODUCTION: "待制作",
     CertificateStatus.PENDING_DOWNLOAD: "待下载",
     CertificateStatus.EFFECTIVE: "已生效",
@@ -143,7 +137,7 @@ APPLICATION_KIND_LABELS = {
 
 
 class ApplicationStatus(enum.StrEnum):
-    """The open ones share their values (and labels) with CertificateStatus: the list shows either."""
+    """The open ones are what the certificate list shows for a row with an open application."""
 
     PENDING_ORDER = "pending_order"
     PENDING_PAYMENT = "pending_payment"

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .enums import (
     ApplicationKind,
@@ -25,7 +25,7 @@ from .enums import (
     ShippingStatus,
     SmsPurpose,
 )
-from .models import Base, UTCDateTime, _enum, utcnow
+from .models import Account, Base, UTCDateTime, _enum, utcnow
 
 _OPEN = "status IN ('pending_order', 'pending_payment', 'pending_review', 'rejected')"
 
@@ -80,6 +80,16 @@ class Application(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Read-only, for views that eager-load them (signer.lifecycle.views.APPLICATION_VIEW); never lazy.
+    current_attachments: Mapped[list[ApplicationAttachment]] = relationship(
+        primaryjoin="and_(ApplicationAttachment.application_id == Application.id, "
+                    "ApplicationAttachment.replaced_at.is_(None))",
+        order_by="ApplicationAttachment.id", viewonly=True, lazy="raise")
+    orders: Mapped[list[Order]] = relationship(secondary="order_items", order_by="Order.id.desc()", viewonly=True,
+                                               lazy="raise")
+    bind_account: Mapped[Account | None] = relationship(foreign_keys=[bind_account_id], viewonly=True,
+                                                        lazy="raise")
 
 
 class ApplicationAttachment(Base):
@@ -144,6 +154,10 @@ class Order(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Read-only, for views that eager-load them (signer.lifecycle.views.ORDER_VIEW); never lazy.
+    items: Mapped[list[OrderItem]] = relationship(order_by="OrderItem.id", viewonly=True, lazy="raise")
+    invoice: Mapped[Invoice | None] = relationship(viewonly=True, lazy="raise")
+
 
 class OrderItem(Base):
     __tablename__ = "order_items"
@@ -153,6 +167,8 @@ class OrderItem(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+    application: Mapped[Application] = relationship(viewonly=True, lazy="raise")
 
 
 class PaymentNotification(Base):

@@ -175,7 +175,6 @@ class SigningService:
         return {
             "id": row.id,
             "status": row.status.value,
-            "status_label": SESSION_STATUS_LABELS[row.status],
             "title": row.title,
             "page_count": row.page_count,
             "document_sha256": row.document_sha256,
@@ -188,7 +187,6 @@ class SigningService:
             "current_round": row.current_round,
             "failure": row.failure,
             "signed": row.status == S.SIGNED,
-            "download_url": f"/api/v1/signing-sessions/{row.id}/signed.pdf" if row.status == S.SIGNED else None,
         }
 
     @staticmethod

@@ -30,10 +30,6 @@ Table = Mapping[E, frozenset[E]]
 # before (待生成订单 … 已驳回) is the status of its application (signer/lifecycle/transitions.py), which the
 # certificate list shows instead. 已收回 (WITHDRAWN): replaced by a successor, revoked on the CRL too.
 CERTIFICATE_TRANSITIONS: dict[CertificateStatus, frozenset[CertificateStatus]] = {
-    C.PENDING_ORDER: frozenset(),
-    C.PENDING_PAYMENT: frozenset(),
-    C.PENDING_REVIEW: frozenset(),
-    C.REJECTED: frozenset(),
     C.IN_PRODUCTION: frozenset({C.EFFECTIVE, C.REVOKED, C.WITHDRAWN}),
     C.PENDING_DOWNLOAD: frozenset({C.EFFECTIVE, C.REVOKED, C.WITHDRAWN}),
     C.EFFECTIVE: frozenset({C.FROZEN, C.REVOKED, C.EXPIRED, C.WITHDRAWN}),

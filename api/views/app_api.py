@@ -7,11 +7,13 @@ from flask import Blueprint, request
 from signer.accounts import AppIdentity
 from signer.certificates import describe
 
+from ..apidoc import doc
 from ..auth import app_login_required, bearer_token, client_ip, services
 from ..schemas import (
     AppLoginResultSchema,
     AppLoginSchema,
     CertificateListSchema,
+    ChallengeResultSchema,
     ChangePasswordSchema,
     DownloadResultSchema,
     DownloadSchema,
@@ -23,16 +25,9 @@ bp = Blueprint("app_api", __name__, url_prefix="/api/v1/app")
 
 
 @bp.post("/login")
+@doc(tag="APP", request=AppLoginSchema, response=AppLoginResultSchema, errors=(401,))
 def login():
-    """APP login; the token is bound to the device id the phone sends.
-    ---
-    post:
-      tags: [APP]
-      requestBody: {content: {application/json: {schema: AppLoginSchema}}}
-      responses:
-        200: {content: {application/json: {schema: AppLoginResultSchema}}}
-        401: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """APP login; the token is bound to the device id the phone sends."""
     data = AppLoginSchema().load(request.get_json(silent=True) or {})
     svc = services()
     account = svc.accounts.authenticate(data["username"], data["password"], client_ip())
@@ -46,30 +41,19 @@ def login():
 
 
 @bp.post("/logout")
+@doc(tag="APP", description="revoked", bearer=True)
 @app_login_required
 def logout(who: AppIdentity):
-    """Revoke the calling token.
-    ---
-    post:
-      tags: [APP]
-      security: [{bearer: []}]
-      responses: {200: {description: revoked}}
-    """
+    """Revoke the calling token."""
     services().accounts.revoke_app_token(bearer_token() or "")
     return {}
 
 
 @bp.get("/certificates")
+@doc(tag="APP", response=CertificateListSchema, bearer=True)
 @app_login_required
 def certificates(who: AppIdentity):
-    """H1 我的证书.
-    ---
-    get:
-      tags: [APP]
-      security: [{bearer: []}]
-      responses:
-        200: {content: {application/json: {schema: CertificateListSchema}}}
-    """
+    """H1 我的证书."""
     svc = services()
     window = svc.config.lifecycle.renewal_window
     items = [describe(c, who.account, window) for c in svc.certificates.for_account(who.account.id)]
@@ -77,19 +61,10 @@ def certificates(who: AppIdentity):
 
 
 @bp.post("/certificates/<int:cert_id>/download")
+@doc(tag="APP", request=DownloadSchema, response=DownloadResultSchema, errors=(409,), bearer=True)
 @app_login_required
 def download(who: AppIdentity, cert_id: int):
-    """H2 下载证书 (+ H3 keystore enrollment): CSR and keystore verifier in, certificate and share out.
-    ---
-    post:
-      tags: [APP]
-      security: [{bearer: []}]
-      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
-      requestBody: {content: {application/json: {schema: DownloadSchema}}}
-      responses:
-        200: {content: {application/json: {schema: DownloadResultSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """H2 下载证书 (+ H3 keystore enrollment): CSR and keystore verifier in, certificate and share out."""
     data = DownloadSchema().load(request.get_json(silent=True) or {})
     result = services().certificates.download(who, cert_id, data["csr"], data["verifier"], client_ip())
     return DownloadResultSchema().dump({
@@ -99,35 +74,19 @@ def download(who: AppIdentity, cert_id: int):
 
 
 @bp.post("/certificates/<int:cert_id>/password-challenge")
+@doc(tag="APP", response=ChallengeResultSchema, bearer=True)
 @app_login_required
 def password_challenge(who: AppIdentity, cert_id: int):
-    """A single-use unlock challenge for changing the signing password.
-    ---
-    post:
-      tags: [APP]
-      security: [{bearer: []}]
-      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: ChallengeResultSchema}}}
-    """
+    """A single-use unlock challenge for changing the signing password."""
     challenge = services().certificates.password_challenge(who, cert_id)
     return challenge_reply(challenge)
 
 
 @bp.post("/certificates/<int:cert_id>/password")
+@doc(tag="APP", request=ChangePasswordSchema, response=ShareResultSchema, errors=(403,), bearer=True)
 @app_login_required
 def change_password(who: AppIdentity, cert_id: int):
-    """H3 修改签名密码: unlock with the old password, enroll the new one; returns the old and the new share.
-    ---
-    post:
-      tags: [APP]
-      security: [{bearer: []}]
-      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
-      requestBody: {content: {application/json: {schema: ChangePasswordSchema}}}
-      responses:
-        200: {content: {application/json: {schema: ShareResultSchema}}}
-        403: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """H3 修改签名密码: unlock with the old password, enroll the new one; returns the old and the new share."""
     data = ChangePasswordSchema().load(request.get_json(silent=True) or {})
     old_share, share = services().certificates.change_password(
         who, cert_id, data["challenge_id"], data["response"], data["new_verifier"], client_ip()

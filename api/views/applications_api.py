@@ -13,7 +13,9 @@ from signer.lifecycle.applications import ApplicationForm, Handler
 from signer.lifecycle.views import describe_attachment
 from signer.models import Account
 
+from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
+from ..schemas_forms import AttachmentUploadFormSchema
 from ..schemas_lifecycle import (
     AccountChoiceListSchema,
     AccountChoiceQuerySchema,
@@ -72,27 +74,11 @@ def submitted(account: Account, app: Any, data: dict[str, Any]) -> tuple[dict[st
 
 
 @bp.post("/uploads")
+@doc(tag="Applications", form=AttachmentUploadFormSchema, response=AttachmentSchema, status=201,
+     errors=(400, 413))
 @pc_login_required
 def upload(account: Account):
-    """B3 附件上传: one file (multipart ``file``) of a kind; jpg/png (scans also PDF), checked by content.
-    ---
-    post:
-      tags: [Applications]
-      requestBody:
-        content:
-          multipart/form-data:
-            schema:
-              type: object
-              required: [kind, file]
-              properties:
-                kind: {type: string, enum: [company_seal, legal_rep_signature, legal_rep_seal, application_form,
-                       seal_form, business_license, operator_id, anxinqian_rename_form, renamed_business_license]}
-                file: {type: string, format: binary}
-      responses:
-        201: {content: {application/json: {schema: AttachmentSchema}}}
-        400: {content: {application/json: {schema: ErrorSchema}}}
-        413: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """B3 附件上传: one file (multipart ``file``) of a kind; jpg/png (scans also PDF), checked by content."""
     data = UploadFormSchema().load(request.form.to_dict())
     upload = request.files.get("file")
     if upload is None:
@@ -104,17 +90,10 @@ def upload(account: Account):
 
 
 @bp.get("/uploads/<int:attachment_id>")
+@doc(tag="Applications", produces=("image/png", "image/jpeg", "application/pdf"), errors=(404,))
 @pc_login_required
 def download_upload(account: Account, attachment_id: int):
-    """查看/下载 an attachment of one's enterprise (reviewers: of any submitted application).
-    ---
-    get:
-      tags: [Applications]
-      parameters: [{name: attachment_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {image/png: {}, image/jpeg: {}, application/pdf: {}}}
-        404: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """查看/下载 an attachment of one's enterprise (reviewers: of any submitted application)."""
     row, data = services().lifecycle.applications.attachment(account, attachment_id)
     return file_response(data, row.content_type, row.filename)
 
@@ -127,35 +106,21 @@ def file_response(data: bytes, content_type: str, filename: str, inline: bool = 
 
 
 @bp.post("/applications/new")
+@doc(tag="Applications", request=NewApplicationSchema, response=SubmittedSchema, status=201,
+     errors=(400, 409, 429))
 @pc_login_required
 def apply_new(account: Account):
-    """B1–B3 新签 (移动端证书 or 实体KEY证书): agreements, 办理信息, attachments, SMS code → 待生成订单.
-    ---
-    post:
-      tags: [Applications]
-      requestBody: {content: {application/json: {schema: NewApplicationSchema}}}
-      responses:
-        201: {content: {application/json: {schema: SubmittedSchema}}}
-        400: {content: {application/json: {schema: ErrorSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-        429: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """B1–B3 新签 (移动端证书 or 实体KEY证书): agreements, 办理信息, attachments, SMS code → 待生成订单."""
     data = NewApplicationSchema().load(json_body())
     app = services().lifecycle.applications.apply_new(account, form_of(data), client_ip())
     return submitted(account, app, data)
 
 
 @bp.get("/applications")
+@doc(tag="Applications", query=ApplicationQuerySchema, response=ApplicationListSchema)
 @pc_login_required
 def applications(account: Account):
-    """The enterprise's applications (newest first).
-    ---
-    get:
-      tags: [Applications]
-      parameters: [{in: query, schema: ApplicationQuerySchema}]
-      responses:
-        200: {content: {application/json: {schema: ApplicationListSchema}}}
-    """
+    """The enterprise's applications (newest first)."""
     query = ApplicationQuerySchema().load(request.args.to_dict())
     lc = services().lifecycle
     items = [lc.applications.describe(a) for a in lc.applications.list(account, query["status"], query["kind"])]
@@ -163,50 +128,28 @@ def applications(account: Account):
 
 
 @bp.get("/applications/<int:app_id>")
+@doc(tag="Applications", response=ApplicationSchema, errors=(404,))
 @pc_login_required
 def application(account: Account, app_id: int):
-    """查看 an application.
-    ---
-    get:
-      tags: [Applications]
-      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: ApplicationSchema}}}
-        404: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """查看 an application."""
     lc = services().lifecycle
     return ApplicationSchema().dump(lc.applications.describe(lc.applications.get(account, app_id)))
 
 
 @bp.get("/applications/<int:app_id>/rejection")
+@doc(tag="Applications", response=ApplicationSchema, errors=(409,))
 @pc_login_required
 def rejection(account: Account, app_id: int):
-    """查看驳回: the rejected application with the reviewer's opinion.
-    ---
-    get:
-      tags: [Applications]
-      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: ApplicationSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """查看驳回: the rejected application with the reviewer's opinion."""
     lc = services().lifecycle
     return ApplicationSchema().dump(lc.applications.describe(lc.applications.rejection(account, app_id)))
 
 
 @bp.post("/applications/<int:app_id>/reapply")
+@doc(tag="Applications", request=ReapplySchema, response=ApplicationSchema, errors=(409,))
 @pc_login_required
 def reapply(account: Account, app_id: int):
-    """重新申请 after a rejection: update the handler / attachments, SMS check → 待审核.
-    ---
-    post:
-      tags: [Applications]
-      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
-      requestBody: {content: {application/json: {schema: ReapplySchema}}}
-      responses:
-        200: {content: {application/json: {schema: ApplicationSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """重新申请 after a rejection: update the handler / attachments, SMS check → 待审核."""
     data = ReapplySchema().load(json_body())
     lc = services().lifecycle
     app = lc.applications.reapply(account, app_id, form_of(data), client_ip())
@@ -214,65 +157,38 @@ def reapply(account: Account, app_id: int):
 
 
 @bp.post("/applications/<int:app_id>/cancel")
+@doc(tag="Applications", response=ApplicationSchema, errors=(409,))
 @pc_login_required
 def cancel(account: Account, app_id: int):
-    """撤销 an application that is 待生成订单 or 已驳回.
-    ---
-    post:
-      tags: [Applications]
-      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: ApplicationSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """撤销 an application that is 待生成订单 or 已驳回."""
     lc = services().lifecycle
     return ApplicationSchema().dump(lc.applications.describe(lc.applications.cancel(account, app_id, client_ip())))
 
 
 @bp.get("/applications/<int:app_id>/records")
+@doc(tag="Applications", response=RecordListSchema)
 @pc_login_required
 def application_records(account: Account, app_id: int):
-    """办理记录 of an application (a 新签 before its certificate exists).
-    ---
-    get:
-      tags: [Applications]
-      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: RecordListSchema}}}
-    """
+    """办理记录 of an application (a 新签 before its certificate exists)."""
     return RecordListSchema().dump({"items": services().lifecycle.records.for_application(account, app_id)})
 
 
 @bp.get("/templates/<name>.pdf")
+@doc(tag="Applications", choices={"name": ("application-form", "seal-form", "anxinqian-rename-form")},
+     produces=("application/pdf",), errors=(404,))
 @pc_login_required
 def template(account: Account, name: str):
     """下载模板: 企业数字证书申请表 (application-form), 印章采集表 (seal-form), 安心签数字证书更名申请表
-    (anxinqian-rename-form), filled with the enterprise's data.
-    ---
-    get:
-      tags: [Applications]
-      parameters: [{name: name, in: path, required: true,
-                    schema: {type: string, enum: [application-form, seal-form, anxinqian-rename-form]}}]
-      responses:
-        200: {content: {application/pdf: {}}}
-        404: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    (anxinqian-rename-form), filled with the enterprise's data."""
     filename, pdf = services().lifecycle.documents.template(account, name)
     return file_response(pdf, "application/pdf", filename)
 
 
 @bp.post("/sms/send")
+@doc(tag="Applications", request=SmsSendSchema, response=SmsSentSchema, errors=(429,))
 @pc_login_required
 def send_sms(account: Account):
-    """发送验证码: to the caller's own phone (手机验证), or to the new number of 变更手机号.
-    ---
-    post:
-      tags: [Applications]
-      requestBody: {content: {application/json: {schema: SmsSendSchema}}}
-      responses:
-        200: {content: {application/json: {schema: SmsSentSchema}}}
-        429: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """发送验证码: to the caller's own phone (手机验证), or to the new number of 变更手机号."""
     data = SmsSendSchema().load(json_body())
     phone = data["phone"] if data["purpose"] == SmsPurpose.PHONE_CHANGE else account.phone
     sent = services().lifecycle.sms.send(phone, data["purpose"], client_ip())
@@ -281,29 +197,18 @@ def send_sms(account: Account):
 
 
 @bp.get("/prices")
+@doc(tag="Applications", response=PriceListSchema)
 @pc_login_required
 def prices(account: Account):
-    """申请期限 and price (in fen) of every paid kind, from the configurable price table.
-    ---
-    get:
-      tags: [Applications]
-      responses:
-        200: {content: {application/json: {schema: PriceListSchema}}}
-    """
+    """申请期限 and price (in fen) of every paid kind, from the configurable price table."""
     return PriceListSchema().dump({"items": services().lifecycle.settings.prices.as_list()})
 
 
 @bp.get("/accounts/eligible")
+@doc(tag="Applications", query=AccountChoiceQuerySchema, response=AccountChoiceListSchema)
 @pc_login_required
 def eligible_accounts(account: Account):
-    """绑定账号 choices: the enterprise's accounts without an active certificate of the kind.
-    ---
-    get:
-      tags: [Applications]
-      parameters: [{in: query, schema: AccountChoiceQuerySchema}]
-      responses:
-        200: {content: {application/json: {schema: AccountChoiceListSchema}}}
-    """
+    """绑定账号 choices: the enterprise's accounts without an active certificate of the kind."""
     query = AccountChoiceQuerySchema().load(request.args.to_dict())
     items = services().lifecycle.applications.eligible_accounts(account, query["certificate_kind"])
     return AccountChoiceListSchema().dump({"items": items})

@@ -8,8 +8,9 @@ from signer.enums import APPLICATION_KIND_LABELS, ApplicationKind, SealKind
 from signer.lifecycle.listing import ListFilter
 from signer.models import Account
 
+from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
-from ..schemas import challenge_reply
+from ..schemas import ChallengeResultSchema, challenge_reply
 from ..schemas_lifecycle import (
     BindSchema,
     BoundCertificateSchema,
@@ -23,6 +24,7 @@ from ..schemas_lifecycle import (
     RecordListSchema,
     SealAssignmentsSchema,
     SealAssignSchema,
+    SubmittedSchema,
 )
 from .applications_api import form_of, json_body, submitted
 
@@ -43,16 +45,10 @@ _NOTES = {
 
 
 @bp.get("/certificates")
+@doc(tag="Certificates", query=CertificateListQuerySchema, response=CertificatePageSchema)
 @pc_login_required
 def certificates(account: Account):
-    """A1/A2 证书管理: filters 证书类型, 状态, 绑定账号, 绑定姓名; 10 per page; one status per row (A5).
-    ---
-    get:
-      tags: [Certificates]
-      parameters: [{in: query, schema: CertificateListQuerySchema}]
-      responses:
-        200: {content: {application/json: {schema: CertificatePageSchema}}}
-    """
+    """A1/A2 证书管理: filters 证书类型, 状态, 绑定账号, 绑定姓名; 10 per page; one status per row (A5)."""
     q = CertificateListQuerySchema().load(request.args.to_dict())
     page = services().lifecycle.listing.page(account, ListFilter(
         kind=q["kind"], state=q["status"], username=q["account"], name=q["name"], page=q["page"],
@@ -61,34 +57,21 @@ def certificates(account: Account):
 
 
 @bp.get("/certificates/<int:cert_id>/records")
+@doc(tag="Certificates", response=RecordListSchema, errors=(404,))
 @pc_login_required
 def records(account: Account, cert_id: int):
-    """E 办理记录: every action on the certificate and its applications, from the hash-chained audit.
-    ---
-    get:
-      tags: [Certificates]
-      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: RecordListSchema}}}
-        404: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """E 办理记录: every action on the certificate and its applications, from the hash-chained audit."""
     return RecordListSchema().dump({"items": services().lifecycle.records.for_certificate(account, cert_id)})
 
 
 @bp.get("/certificates/<int:cert_id>/orders")
+@doc(tag="Certificates", response=OrderListSchema)
 @pc_login_required
 def related_orders(account: Account, cert_id: int):
-    """关联订单: the orders of the certificate's applications.
-    ---
-    get:
-      tags: [Certificates]
-      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: OrderListSchema}}}
-    """
+    """关联订单: the orders of the certificate's applications."""
     lc = services().lifecycle
     orders = lc.orders.for_certificate(account, cert_id)
-    return OrderListSchema().dump({"items": [lc.orders.describe(o, lc.invoices.for_order(o.id)) for o in orders]})
+    return OrderListSchema().dump({"items": [lc.orders.view(o) for o in orders]})
 
 
 def _toolbar_view(path: str, kind: ApplicationKind):
@@ -98,19 +81,9 @@ def _toolbar_view(path: str, kind: ApplicationKind):
         return submitted(account, app, data)
 
     view.__name__ = f"apply_{path}"
-    view.__doc__ = f"""{APPLICATION_KIND_LABELS[kind]} of one certificate: {_NOTES[kind]}.
-    ---
-    post:
-      tags: [Certificates]
-      parameters: [{{name: cert_id, in: path, required: true, schema: {{type: integer}}}}]
-      requestBody: {{content: {{application/json: {{schema: CertificateApplicationSchema}}}}}}
-      responses:
-        201: {{content: {{application/json: {{schema: SubmittedSchema}}}}}}
-        400: {{content: {{application/json: {{schema: ErrorSchema}}}}}}
-        404: {{content: {{application/json: {{schema: ErrorSchema}}}}}}
-        409: {{content: {{application/json: {{schema: ErrorSchema}}}}}}
-    """
-    return view
+    view.__doc__ = f"{APPLICATION_KIND_LABELS[kind]} of one certificate: {_NOTES[kind]}."
+    return doc(tag="Certificates", request=CertificateApplicationSchema, response=SubmittedSchema, status=201,
+               errors=(400, 404, 409))(view)
 
 
 for _kind in TOOLBAR:
@@ -119,39 +92,21 @@ for _kind in TOOLBAR:
 
 
 @bp.post("/certificates/<int:cert_id>/unbind")
+@doc(tag="Certificates", request=ConfirmSchema, response=BoundCertificateSchema, errors=(403, 409))
 @pc_login_required
 def unbind(account: Account, cert_id: int):
     """H6 解绑 (also from the APP): after ``confirm``, the certificate can no longer sign; an unbound successor
-    with the same expiry waits to be bound.
-    ---
-    post:
-      tags: [Certificates]
-      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
-      requestBody: {content: {application/json: {schema: ConfirmSchema}}}
-      responses:
-        200: {content: {application/json: {schema: BoundCertificateSchema}}}
-        403: {content: {application/json: {schema: ErrorSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    with the same expiry waits to be bound."""
     data = ConfirmSchema().load(json_body())
     cert = services().lifecycle.binding.unbind(account, cert_id, data["confirm"], client_ip())
     return BoundCertificateSchema().dump(services().lifecycle.binding.view(cert))
 
 
 @bp.post("/certificates/<int:cert_id>/bind")
+@doc(tag="Certificates", request=BindSchema, response=BoundCertificateSchema, errors=(403, 409))
 @pc_login_required
 def bind(account: Account, cert_id: int):
-    """H7 绑定: an administrator gives an unbound certificate to an operator without one.
-    ---
-    post:
-      tags: [Certificates]
-      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
-      requestBody: {content: {application/json: {schema: BindSchema}}}
-      responses:
-        200: {content: {application/json: {schema: BoundCertificateSchema}}}
-        403: {content: {application/json: {schema: ErrorSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """H7 绑定: an administrator gives an unbound certificate to an operator without one."""
     data = BindSchema().load(json_body())
     cert = services().lifecycle.binding.bind(account, cert_id, data["account_id"], client_ip())
     return BoundCertificateSchema().dump(services().lifecycle.binding.view(cert))
@@ -166,33 +121,19 @@ def assignments_view(account_id: int, assignments: dict) -> dict:
 
 
 @bp.get("/accounts/<int:account_id>/seals")
+@doc(tag="Certificates", response=SealAssignmentsSchema)
 @pc_login_required
 def seals(account: Account, account_id: int):
-    """B8 the seals assigned to an account of the enterprise.
-    ---
-    get:
-      tags: [Certificates]
-      parameters: [{name: account_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: SealAssignmentsSchema}}}
-    """
+    """B8 the seals assigned to an account of the enterprise."""
     return SealAssignmentsSchema().dump(assignments_view(
         account_id, services().lifecycle.binding.assignments(account, account_id)))
 
 
 @bp.put("/accounts/<int:account_id>/seals")
+@doc(tag="Certificates", request=SealAssignSchema, response=SealAssignmentsSchema, errors=(403,))
 @pc_login_required
 def assign_seals(account: Account, account_id: int):
-    """B8 分配印章 (administrators only): company seal, legal-representative seal, handwritten signature.
-    ---
-    put:
-      tags: [Certificates]
-      parameters: [{name: account_id, in: path, required: true, schema: {type: integer}}]
-      requestBody: {content: {application/json: {schema: SealAssignSchema}}}
-      responses:
-        200: {content: {application/json: {schema: SealAssignmentsSchema}}}
-        403: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """B8 分配印章 (administrators only): company seal, legal-representative seal, handwritten signature."""
     data = SealAssignSchema().load(json_body())
     wanted = {SealKind(k): v for k, v in data.items() if v is not None}
     result = services().lifecycle.binding.assign(account, account_id, wanted, client_ip())
@@ -200,34 +141,19 @@ def assign_seals(account: Account, account_id: int):
 
 
 @bp.post("/certificates/<int:cert_id>/key-pin/challenge")
+@doc(tag="Certificates", response=ChallengeResultSchema, errors=(403,))
 @pc_login_required
 def key_pin_challenge(account: Account, cert_id: int):
-    """I: a single-use challenge for the KEY middleware to check the KEY's PIN (the holder's PC session).
-    ---
-    post:
-      tags: [Certificates]
-      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: ChallengeResultSchema}}}
-        403: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """I: a single-use challenge for the KEY middleware to check the KEY's PIN (the holder's PC session)."""
     challenge = services().lifecycle.keypin.challenge(account, cert_id)
     return challenge_reply(challenge)
 
 
 @bp.post("/certificates/<int:cert_id>/key-pin/verify")
+@doc(tag="Certificates", request=KeyPinVerifySchema, response=KeyPinResultSchema, errors=(403,))
 @pc_login_required
 def key_pin_verify(account: Account, cert_id: int):
-    """I: the KEY PIN's unlock answer; 5 consecutive wrong ones freeze the certificate (已冻结 → 解冻).
-    ---
-    post:
-      tags: [Certificates]
-      parameters: [{name: cert_id, in: path, required: true, schema: {type: integer}}]
-      requestBody: {content: {application/json: {schema: KeyPinVerifySchema}}}
-      responses:
-        200: {content: {application/json: {schema: KeyPinResultSchema}}}
-        403: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """I: the KEY PIN's unlock answer; 5 consecutive wrong ones freeze the certificate (已冻结 → 解冻)."""
     data = KeyPinVerifySchema().load(json_body())
     outcome = services().lifecycle.keypin.verify(account, cert_id, data["challenge_id"], data["response"], client_ip())
     return KeyPinResultSchema().dump({"ok": outcome.ok, "remaining": outcome.remaining, "frozen": outcome.frozen})

@@ -13,9 +13,11 @@ from signer.errors import ValidationFailed
 from signer.models import Account
 from signer.signing import PlacementRequest
 
+from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..schemas import SessionStateSchema
 from ..schemas_drafts import DraftSchema, StartDraftSchema
+from ..schemas_forms import DraftUploadFormSchema
 from .signing_api import set_binding_cookie
 
 bp = Blueprint("drafts_api", __name__, url_prefix="/api/v1/drafts")
@@ -32,31 +34,14 @@ def _json(body: Any, status: int) -> Response:
 
 
 @bp.post("")
+@doc(tag="Signing", form=DraftUploadFormSchema, response=DraftSchema, status=201,
+     description="the draft; a cookie binds it to this browser",
+     errors=(400, 413, (422, "not a PDF, encrypted, unreadable, a decompression bomb, too complex or with active "
+                             "content (details.file says why)"),
+             (429, "too_many_uploads (the enterprise's uploads in processing are at the cap)")))
 @pc_login_required
 def create(account: Account):
-    """Upload the PDF to sign (multipart ``file``, optional ``title``): validated, pages rendered for placing.
-    ---
-    post:
-      tags: [Signing]
-      requestBody:
-        content:
-          multipart/form-data:
-            schema:
-              type: object
-              required: [file]
-              properties:
-                file: {type: string, format: binary}
-                title: {type: string}
-      responses:
-        201: {description: the draft; a cookie binds it to this browser,
-              content: {application/json: {schema: DraftSchema}}}
-        400: {content: {application/json: {schema: ErrorSchema}}}
-        413: {content: {application/json: {schema: ErrorSchema}}}
-        422: {description: not a PDF, encrypted, unreadable, a decompression bomb, too complex or with active
-              content (details.file says why), content: {application/json: {schema: ErrorSchema}}}
-        429: {description: too_many_uploads (the enterprise's uploads in processing are at the cap),
-              content: {application/json: {schema: ErrorSchema}}}
-    """
+    """Upload the PDF to sign (multipart ``file``, optional ``title``): validated, pages rendered for placing."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed("请选择要签署的PDF文件", details={"file": ["请选择要签署的PDF文件"]})
@@ -71,57 +56,31 @@ def create(account: Account):
 
 
 @bp.get("/<draft_id>")
+@doc(tag="Signing", response=DraftSchema, errors=(403, 410))
 @pc_login_required
 def get(account: Account, draft_id: str):
-    """The draft: pages with their geometry and preview URLs, the last placements.
-    ---
-    get:
-      tags: [Signing]
-      parameters: [{name: draft_id, in: path, required: true, schema: {type: string}}]
-      responses:
-        200: {content: {application/json: {schema: DraftSchema}}}
-        403: {content: {application/json: {schema: ErrorSchema}}}
-        410: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """The draft: pages with their geometry and preview URLs, the last placements."""
     drafts = services().drafts
     return DraftSchema().dump(drafts.view(drafts.for_pc(draft_id, account, draft_token(draft_id))))
 
 
 @bp.get("/<draft_id>/pages/<int:number>.png")
+@doc(tag="Signing", produces=("image/png",), errors=(404,))
 @pc_login_required
 def page_png(account: Account, draft_id: str, number: int):
-    """A page preview (PNG, rotation applied, about 800 px wide).
-    ---
-    get:
-      tags: [Signing]
-      parameters:
-        - {name: draft_id, in: path, required: true, schema: {type: string}}
-        - {name: number, in: path, required: true, schema: {type: integer}}
-      responses:
-        200: {content: {image/png: {}}}
-        404: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """A page preview (PNG, rotation applied, about 800 px wide)."""
     drafts = services().drafts
     png = drafts.page_png(drafts.for_pc(draft_id, account, draft_token(draft_id)), number)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @bp.post("/<draft_id>/start")
+@doc(tag="Signing", request=StartDraftSchema, response=SessionStateSchema, status=201,
+     description="the session; its binding cookie is set for this browser",
+     errors=(400, 410, (422, "a seal is off its page")))
 @pc_login_required
 def start(account: Account, draft_id: str):
-    """Start the signing session with the seals placed (JSON body); the QR page follows.
-    ---
-    post:
-      tags: [Signing]
-      parameters: [{name: draft_id, in: path, required: true, schema: {type: string}}]
-      requestBody: {content: {application/json: {schema: StartDraftSchema}}}
-      responses:
-        201: {description: the session; its binding cookie is set for this browser,
-              content: {application/json: {schema: SessionStateSchema}}}
-        400: {content: {application/json: {schema: ErrorSchema}}}
-        410: {content: {application/json: {schema: ErrorSchema}}}
-        422: {description: a seal is off its page, content: {application/json: {schema: ErrorSchema}}}
-    """
+    """Start the signing session with the seals placed (JSON body); the QR page follows."""
     data = StartDraftSchema().load(request.get_json(silent=True) or {})
     svc = services()
     placements = [PlacementRequest(**p) for p in data["placements"]]

@@ -174,11 +174,11 @@ def apply_for(cert_id: int, kind: str) -> Any:
     try:
         with svc.db.read() as s:
             cert = access.own(s.get(Certificate, cert_id), account, "证书")
-            state = rules.state_of(cert, utcnow(), lc.settings.renewal_window)
             facts: dict[str, Any] = {
                 "kind": cert.kind, "kind_label": CERTIFICATE_KIND_LABELS[cert.kind], "subject": cert.subject,
                 "not_before": cert.not_before, "not_after": cert.not_after,
-                "state_label": rules.state_label(state), "phone": cert.contact_phone}
+                "state_label": rules.status_label(cert, utcnow(), lc.settings.renewal_window),
+                "phone": cert.contact_phone}
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
     required = rules.required_attachments(app_kind, facts["kind"])
@@ -255,7 +255,7 @@ def related_orders() -> Any:
             abort(404)
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
-    items = [lc.orders.describe(o, lc.invoices.for_order(o.id)) for o in orders]
+    items = [lc.orders.view(o) for o in orders]
     return _page("member/orders.html", "member_pages.certificates", trail, orders=items, related=True)
 
 
@@ -266,7 +266,7 @@ def orders() -> Any:
     if isinstance(account, Response):
         return account
     lc = services().lifecycle
-    items = [lc.orders.describe(o, lc.invoices.for_order(o.id)) for o in lc.orders.list(account)]
+    items = [lc.orders.view(o) for o in lc.orders.list(account)]
     return _page("member/orders.html", "member_pages.orders", ["采购订单", "订单管理"], orders=items)
 
 
@@ -306,7 +306,7 @@ def order(order_no: str) -> Any:
     except DomainError as exc:
         return _error(exc, "member_pages.orders", trail)
     return _page("member/order.html", "member_pages.orders", trail,
-                 order=lc.orders.describe(found, lc.invoices.for_order(found.id)))
+                 order=lc.orders.view(found))
 
 
 # -- F1 invoice profiles ----------------------------------------------------------------------------------

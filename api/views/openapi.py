@@ -1,21 +1,29 @@
-"""The OpenAPI document, generated from the marshmallow schemas and the views' docstrings."""
+"""The OpenAPI document, generated from the marshmallow schemas and each route's ``@doc`` (api.apidoc)."""
 
 from __future__ import annotations
 
+import inspect
+import re
+from http import HTTPStatus
+from typing import Any
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from apispec.yaml_utils import load_operations_from_docstring
 from flask import Blueprint, Flask, current_app, jsonify
+from werkzeug.routing import Rule
 
 from signer.errors import ErrorCode
 
-from .. import schemas, schemas_business, schemas_drafts, schemas_lifecycle, schemas_seals
+from .. import schemas, schemas_business, schemas_drafts, schemas_forms, schemas_lifecycle, schemas_seals
+from ..apidoc import Operation, operation_of
 
 # Every module that defines request/response schemas; each feature area adds its own.
-SCHEMA_MODULES = [schemas, schemas_business, schemas_seals, schemas_drafts, schemas_lifecycle]
+SCHEMA_MODULES = [schemas, schemas_business, schemas_seals, schemas_drafts, schemas_lifecycle, schemas_forms]
 
 bp = Blueprint("openapi", __name__)
 PREFIXES = ("/api/v1/",)
+_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 
 def _schema_name(schema: object) -> str:
@@ -24,27 +32,81 @@ def _schema_name(schema: object) -> str:
     return cls.__name__
 
 
-def build_spec(app: Flask) -> dict:
-    spec = APISpec(title="Signer API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
-                   info={"description": "证书服务与扫码签章。Socket.IO 事件见 docs/protocol.md。"})
-    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+def _add_components(spec: APISpec) -> None:
+    """Every schema class of SCHEMA_MODULES, then the components that are not a schema of a body."""
     for module in SCHEMA_MODULES:
         for name in dir(module):
             obj = getattr(module, name)
             if (isinstance(obj, type) and issubclass(obj, schemas.Schema) and obj is not schemas.Schema
                     and name not in spec.components.schemas):
                 spec.components.schema(name, schema=obj)
+    error_codes_component(spec)
+
+
+def _path_parameters(rule: Rule, operation: Operation) -> list[dict[str, Any]]:
+    choices = dict(operation.choices)
+    parameters = []
+    for converter, name in _ARGUMENT.findall(rule.rule):
+        schema: dict[str, Any] = {"type": "integer" if converter == "int" else "string"}
+        if name in choices:
+            schema["enum"] = list(choices[name])
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return parameters
+
+
+def _responses(operation: Operation) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": operation.description or HTTPStatus(operation.status).phrase}
+    content: dict[str, Any] = {media: {} for media in operation.produces}
+    if operation.response is not None:
+        content["application/json"] = {"schema": operation.response}
+    if content:
+        answer["content"] = content
+    responses = {str(operation.status): answer}
+    for error in operation.errors:
+        status, why = error if isinstance(error, tuple) else (error, HTTPStatus(error).phrase)
+        responses[str(status)] = {"description": why,
+                                  "content": {"application/json": {"schema": schemas.ErrorSchema}}}
+    return responses
+
+
+def _operation(rule: Rule, operation: Operation, description: str) -> dict[str, Any]:
+    parameters = _path_parameters(rule, operation)
+    if operation.query is not None:
+        parameters.append({"in": "query", "schema": operation.query})
+    parameters.extend(operation.params)
+    body: dict[str, Any] = {"tags": [operation.tag]}
+    if description:
+        body["description"] = description
+    if operation.bearer:
+        body["security"] = [{"bearer": []}]
+    if parameters:
+        body["parameters"] = parameters
+    if operation.request is not None:
+        body["requestBody"] = {"content": {"application/json": {"schema": operation.request}}}
+    elif operation.form is not None:
+        body["requestBody"] = {"content": {"multipart/form-data": {"schema": operation.form}}}
+    body["responses"] = _responses(operation)
+    return body
+
+
+def build_spec(app: Flask) -> dict[str, Any]:
+    spec = APISpec(title="Signer API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+                   info={"description": "证书服务与扫码签章。Socket.IO 事件见 docs/protocol.md。"})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    _add_components(spec)
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(PREFIXES):
             continue
         view = app.view_functions[rule.endpoint]
-        operations = load_operations_from_docstring(view.__doc__ or "")
-        path = rule.rule
-        for arg in rule.arguments:
-            path = path.replace(f"<int:{arg}>", f"{{{arg}}}").replace(f"<{arg}>", f"{{{arg}}}")
-        spec.path(path=path, operations=operations or None)
-    error_codes_component(spec)
+        operation = operation_of(view)
+        path = _ARGUMENT.sub(r"{\2}", rule.rule)
+        if operation is None:
+            spec.path(path=path)
+            continue
+        description = inspect.cleandoc(view.__doc__ or "")
+        methods = sorted((rule.methods or set()) - _SKIPPED_METHODS)
+        spec.path(path=path, operations={m.lower(): _operation(rule, operation, description) for m in methods})
     return spec.to_dict()
 
 

@@ -9,7 +9,9 @@ from signer.lifecycle.invoices import ProfileData
 from signer.lifecycle.views import describe_profile
 from signer.models import Account
 
+from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
+from ..schemas_forms import PaymentNotificationSchema
 from ..schemas_lifecycle import (
     DeleteQuerySchema,
     InvoiceProfileInSchema,
@@ -29,22 +31,14 @@ SIGNATURE_HEADER = "X-Signature"
 
 
 def _order_view(order) -> dict:
-    lc = services().lifecycle
-    return lc.orders.describe(order, lc.invoices.for_order(order.id))
+    return services().lifecycle.orders.view(order)
 
 
 @bp.post("/orders")
+@doc(tag="Orders", request=OrderCreateSchema, response=OrderSchema, status=201, errors=(409,))
 @pc_login_required
 def create_order(account: Account):
-    """B4 生成订单 / 批量生成订单: 在线支付, the chosen (else the default) invoice profile. 0.00 元 is paid at once.
-    ---
-    post:
-      tags: [Orders]
-      requestBody: {content: {application/json: {schema: OrderCreateSchema}}}
-      responses:
-        201: {content: {application/json: {schema: OrderSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """B4 生成订单 / 批量生成订单: 在线支付, the chosen (else the default) invoice profile. 0.00 元 is paid at once."""
     data = OrderCreateSchema().load(json_body())
     order = services().lifecycle.orders.create(account, data["application_ids"], data["invoice_profile_id"],
                                                client_ip())
@@ -52,93 +46,48 @@ def create_order(account: Account):
 
 
 @bp.get("/orders")
+@doc(tag="Orders", query=OrderQuerySchema, response=OrderListSchema)
 @pc_login_required
 def orders(account: Account):
-    """B5 订单管理.
-    ---
-    get:
-      tags: [Orders]
-      parameters: [{in: query, schema: OrderQuerySchema}]
-      responses:
-        200: {content: {application/json: {schema: OrderListSchema}}}
-    """
+    """B5 订单管理."""
     query = OrderQuerySchema().load(request.args.to_dict())
     items = [_order_view(o) for o in services().lifecycle.orders.list(account, query["status"])]
     return OrderListSchema().dump({"items": items})
 
 
 @bp.get("/orders/<order_no>")
+@doc(tag="Orders", response=OrderSchema, errors=(404,))
 @pc_login_required
 def order(account: Account, order_no: str):
-    """B5 查看 an order: items, invoice profile, 支付 (cashier_url), 查看电子发票 (F2).
-    ---
-    get:
-      tags: [Orders]
-      parameters: [{name: order_no, in: path, required: true, schema: {type: string}}]
-      responses:
-        200: {content: {application/json: {schema: OrderSchema}}}
-        404: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """B5 查看 an order: items, invoice profile, 支付 (cashier_url), 查看电子发票 (F2)."""
     return OrderSchema().dump(_order_view(services().lifecycle.orders.get(account, order_no)))
 
 
 @bp.post("/orders/<order_no>/cancel")
+@doc(tag="Orders", response=OrderSchema, errors=(409,))
 @pc_login_required
 def cancel_order(account: Account, order_no: str):
-    """取消 an unpaid order; its applications return to 待生成订单.
-    ---
-    post:
-      tags: [Orders]
-      parameters: [{name: order_no, in: path, required: true, schema: {type: string}}]
-      responses:
-        200: {content: {application/json: {schema: OrderSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """取消 an unpaid order; its applications return to 待生成订单."""
     return OrderSchema().dump(_order_view(services().lifecycle.orders.cancel(account, order_no, client_ip())))
 
 
 @bp.get("/orders/<order_no>/invoice.pdf")
+@doc(tag="Orders", produces=("application/pdf",), errors=(404,))
 @pc_login_required
 def invoice_pdf(account: Account, order_no: str):
-    """F2 查看电子发票: the signed PDF, once the platform's review is done.
-    ---
-    get:
-      tags: [Orders]
-      parameters: [{name: order_no, in: path, required: true, schema: {type: string}}]
-      responses:
-        200: {content: {application/pdf: {}}}
-        404: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """F2 查看电子发票: the signed PDF, once the platform's review is done."""
     lc = services().lifecycle
     invoice, pdf = lc.invoices.pdf(account, lc.orders.get(account, order_no))
     return file_response(pdf, "application/pdf", f"电子发票-{invoice.invoice_no}.pdf")
 
 
 @bp.post("/payments/sandbox/notify")
+@doc(tag="Payments", request=PaymentNotificationSchema,
+     params=[{"name": "X-Signature", "in": "header", "required": True, "schema": {"type": "string"}}],
+     response=PaymentAckSchema, errors=(403, 409, 422))
 def sandbox_notify():
     """The sandbox gateway's notification: the raw JSON body signed with HMAC-SHA256 (hex) in ``X-Signature``.
-    Replays answer ``duplicate``; a wrong signature 403, a wrong amount 422, a cancelled order 409.
-    ---
-    post:
-      tags: [Payments]
-      parameters: [{name: X-Signature, in: header, required: true, schema: {type: string}}]
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              properties:
-                order_no: {type: string}
-                transaction_id: {type: string}
-                amount_fen: {type: integer}
-                status: {type: string, enum: [SUCCESS]}
-                paid_at: {type: string, format: date-time}
-      responses:
-        200: {content: {application/json: {schema: PaymentAckSchema}}}
-        403: {content: {application/json: {schema: ErrorSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-        422: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    Replays answer ``duplicate``; a wrong signature 403, a wrong amount 422, a cancelled order 409."""
     if (request.content_length or 0) > MAX_NOTIFICATION:
         raise TooLarge("支付通知过大")
     body = request.get_data(cache=False)[:MAX_NOTIFICATION + 1]
@@ -155,82 +104,48 @@ def _profile_data(data: dict) -> ProfileData:
 
 
 @bp.get("/invoice-profiles")
+@doc(tag="Invoices", response=InvoiceProfileListSchema)
 @pc_login_required
 def profiles(account: Account):
-    """F1 发票信息 (the default first).
-    ---
-    get:
-      tags: [Invoices]
-      responses:
-        200: {content: {application/json: {schema: InvoiceProfileListSchema}}}
-    """
+    """F1 发票信息 (the default first)."""
     items = [describe_profile(p) for p in services().lifecycle.invoices.profiles(account)]
     return InvoiceProfileListSchema().dump({"items": items})
 
 
 @bp.post("/invoice-profiles")
+@doc(tag="Invoices", request=InvoiceProfileInSchema, response=InvoiceProfileSchema, status=201, errors=(400,))
 @pc_login_required
 def create_profile(account: Account):
-    """F1 新增 (the first one becomes the default).
-    ---
-    post:
-      tags: [Invoices]
-      requestBody: {content: {application/json: {schema: InvoiceProfileInSchema}}}
-      responses:
-        201: {content: {application/json: {schema: InvoiceProfileSchema}}}
-        400: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """F1 新增 (the first one becomes the default)."""
     data = InvoiceProfileInSchema().load(json_body())
     profile = services().lifecycle.invoices.create_profile(account, _profile_data(data), client_ip())
     return InvoiceProfileSchema().dump(describe_profile(profile)), 201
 
 
 @bp.put("/invoice-profiles/<int:profile_id>")
+@doc(tag="Invoices", request=InvoiceProfileInSchema, response=InvoiceProfileSchema)
 @pc_login_required
 def update_profile(account: Account, profile_id: int):
-    """F1 修改.
-    ---
-    put:
-      tags: [Invoices]
-      parameters: [{name: profile_id, in: path, required: true, schema: {type: integer}}]
-      requestBody: {content: {application/json: {schema: InvoiceProfileInSchema}}}
-      responses:
-        200: {content: {application/json: {schema: InvoiceProfileSchema}}}
-    """
+    """F1 修改."""
     data = InvoiceProfileInSchema().load(json_body())
     profile = services().lifecycle.invoices.update_profile(account, profile_id, _profile_data(data), client_ip())
     return InvoiceProfileSchema().dump(describe_profile(profile))
 
 
 @bp.post("/invoice-profiles/<int:profile_id>/default")
+@doc(tag="Invoices", response=InvoiceProfileSchema)
 @pc_login_required
 def default_profile(account: Account, profile_id: int):
-    """F1 默认发票: preselected when ordering.
-    ---
-    post:
-      tags: [Invoices]
-      parameters: [{name: profile_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: InvoiceProfileSchema}}}
-    """
+    """F1 默认发票: preselected when ordering."""
     profile = services().lifecycle.invoices.set_default(account, profile_id, client_ip())
     return InvoiceProfileSchema().dump(describe_profile(profile))
 
 
 @bp.delete("/invoice-profiles/<int:profile_id>")
+@doc(tag="Invoices", query=DeleteQuerySchema, status=204, description="deleted", errors=(400,))
 @pc_login_required
 def delete_profile(account: Account, profile_id: int):
-    """F1 删除, confirmed with ``?confirm=true`` (orders keep the profile they were made with).
-    ---
-    delete:
-      tags: [Invoices]
-      parameters:
-        - {name: profile_id, in: path, required: true, schema: {type: integer}}
-        - {in: query, schema: DeleteQuerySchema}
-      responses:
-        204: {description: deleted}
-        400: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """F1 删除, confirmed with ``?confirm=true`` (orders keep the profile they were made with)."""
     query = DeleteQuerySchema().load(request.args.to_dict())
     services().lifecycle.invoices.delete_profile(account, profile_id, query["confirm"], client_ip())
     return "", 204

@@ -13,6 +13,7 @@ from signer.errors import DomainError, NotAuthenticated, RateLimited
 
 from ..auth import check_csrf, client_ip, csrf_token, current_account, login_pc, logout_pc, services
 from ..member import crumbs, menu
+from ..schemas import SessionStateSchema
 from .drafts_api import draft_token
 from .signing_api import binding_token, set_binding_cookie
 
@@ -129,7 +130,7 @@ def sign_session(session_id: str):
     svc = services()
     try:
         svc.signing.for_pc(session_id, account, binding_token(session_id))
-        state = svc.signing.state(session_id)
+        state = SessionStateSchema().dump(svc.signing.state(session_id))
     except DomainError as exc:
         return _error(exc, trail)
     levels = {level["value"]: level["label"] for level in pades_levels()}

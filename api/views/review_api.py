@@ -8,6 +8,7 @@ from signer.enums import SealKind
 from signer.lifecycle.review import SealChoice
 from signer.models import Account
 
+from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..schemas_lifecycle import (
     ApplicationListSchema,
@@ -29,86 +30,48 @@ def _view(app) -> dict:
 
 
 @bp.get("/applications")
+@doc(tag="Review", query=ReviewQuerySchema, response=ApplicationListSchema, errors=(403,))
 @pc_login_required
 def queue(account: Account):
-    """B6 审核队列: every enterprise's applications awaiting review (or another status), oldest first.
-    ---
-    get:
-      tags: [Review]
-      parameters: [{in: query, schema: ReviewQuerySchema}]
-      responses:
-        200: {content: {application/json: {schema: ApplicationListSchema}}}
-        403: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """B6 审核队列: every enterprise's applications awaiting review (or another status), oldest first."""
     q = ReviewQuerySchema().load(request.args.to_dict())
     items = [_view(a) for a in services().lifecycle.review.queue(account, q["status"], q["kind"])]
     return ApplicationListSchema().dump({"items": items})
 
 
 @bp.get("/applications/<int:app_id>")
+@doc(tag="Review", response=ApplicationSchema)
 @pc_login_required
 def application(account: Account, app_id: int):
-    """One application with its attachments (download them from /api/v1/uploads/{id}).
-    ---
-    get:
-      tags: [Review]
-      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: ApplicationSchema}}}
-    """
+    """One application with its attachments (download them from /api/v1/uploads/{id})."""
     return ApplicationSchema().dump(_view(services().lifecycle.review.get(account, app_id)))
 
 
 @bp.post("/applications/<int:app_id>/approve")
+@doc(tag="Review", request=ApproveSchema, response=ApplicationSchema, errors=(400, 409))
 @pc_login_required
 def approve(account: Account, app_id: int):
-    """B6 审核通过 with 维护印章信息 (which attachment becomes the company / legal-representative seal).
-    ---
-    post:
-      tags: [Review]
-      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
-      requestBody: {content: {application/json: {schema: ApproveSchema}}}
-      responses:
-        200: {content: {application/json: {schema: ApplicationSchema}}}
-        400: {content: {application/json: {schema: ErrorSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """B6 审核通过 with 维护印章信息 (which attachment becomes the company / legal-representative seal)."""
     data = ApproveSchema().load(json_body())
     seals = {SealKind(k): SealChoice(v["attachment_id"], v["cutout"]) for k, v in data["seals"].items()}
     return ApplicationSchema().dump(_view(services().lifecycle.review.approve(account, app_id, seals, client_ip())))
 
 
 @bp.post("/applications/<int:app_id>/reject")
+@doc(tag="Review", request=RejectSchema, response=ApplicationSchema, errors=(409,))
 @pc_login_required
 def reject(account: Account, app_id: int):
-    """B6 驳回 with an opinion (查看驳回 shows it).
-    ---
-    post:
-      tags: [Review]
-      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
-      requestBody: {content: {application/json: {schema: RejectSchema}}}
-      responses:
-        200: {content: {application/json: {schema: ApplicationSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """B6 驳回 with an opinion (查看驳回 shows it)."""
     data = RejectSchema().load(json_body())
     app = services().lifecycle.review.reject(account, app_id, data["opinion"], client_ip())
     return ApplicationSchema().dump(_view(app))
 
 
 @bp.post("/applications/<int:app_id>/ship")
+@doc(tag="Review", request=ShipSchema, response=ApplicationSchema, errors=(409,))
 @pc_login_required
 def ship(account: Account, app_id: int):
-    """I 制作并邮寄 the KEY: its CSR (or its old key), PIN verifier, carrier and tracking number → 已生效, 已发货.
-    ---
-    post:
-      tags: [Review]
-      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
-      requestBody: {content: {application/json: {schema: ShipSchema}}}
-      responses:
-        200: {content: {application/json: {schema: ApplicationSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """I 制作并邮寄 the KEY: its CSR (or its old key), PIN verifier, carrier and tracking number → 已生效, 已发货."""
     data = ShipSchema().load(json_body())
     csr = data["csr"].encode() if data["csr"] else None
     app = services().lifecycle.review.ship(account, app_id, data["carrier"], data["tracking_number"], csr,
@@ -117,32 +80,18 @@ def ship(account: Account, app_id: int):
 
 
 @bp.post("/applications/<int:app_id>/delivered")
+@doc(tag="Review", response=ApplicationSchema, errors=(409,))
 @pc_login_required
 def delivered(account: Account, app_id: int):
-    """I 已签收.
-    ---
-    post:
-      tags: [Review]
-      parameters: [{name: app_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {application/json: {schema: ApplicationSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """I 已签收."""
     return ApplicationSchema().dump(_view(services().lifecycle.review.delivered(account, app_id, client_ip())))
 
 
 @bp.post("/orders/<order_no>/invoice")
+@doc(tag="Review", response=ElectronicInvoiceSchema, errors=(409,))
 @pc_login_required
 def issue_invoice(account: Account, order_no: str):
-    """F2 开具电子发票 by hand (it is issued by itself once every application of the order is approved).
-    ---
-    post:
-      tags: [Review]
-      parameters: [{name: order_no, in: path, required: true, schema: {type: string}}]
-      responses:
-        200: {content: {application/json: {schema: ElectronicInvoiceSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """F2 开具电子发票 by hand (it is issued by itself once every application of the order is approved)."""
     invoice = services().lifecycle.review.issue_invoice(account, order_no, client_ip())
     return ElectronicInvoiceSchema().dump({
         "invoice_no": invoice.invoice_no, "amount_fen": invoice.amount_fen, "tax_fen": invoice.tax_fen,
@@ -150,31 +99,19 @@ def issue_invoice(account: Account, order_no: str):
 
 
 @bp.get("/orders/<order_no>/invoice.pdf")
+@doc(tag="Review", produces=("application/pdf",))
 @pc_login_required
 def invoice_pdf(account: Account, order_no: str):
-    """The issued invoice PDF of any order (staff).
-    ---
-    get:
-      tags: [Review]
-      parameters: [{name: order_no, in: path, required: true, schema: {type: string}}]
-      responses:
-        200: {content: {application/pdf: {}}}
-    """
+    """The issued invoice PDF of any order (staff)."""
     invoice, pdf = services().lifecycle.review.invoice_pdf(account, order_no)
     return file_response(pdf, "application/pdf", f"电子发票-{invoice.invoice_no}.pdf")
 
 
 @bp.get("/sms-outbox")
+@doc(tag="Review", params=[{"name": "phone", "in": "query", "required": False, "schema": {"type": "string"}}],
+     response=SmsOutboxSchema, errors=(403,))
 @pc_login_required
 def sms_outbox(account: Account):
-    """The ``outbox`` SMS provider's latest messages (development, tests and staging; staff only).
-    ---
-    get:
-      tags: [Review]
-      parameters: [{name: phone, in: query, required: false, schema: {type: string}}]
-      responses:
-        200: {content: {application/json: {schema: SmsOutboxSchema}}}
-        403: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """The ``outbox`` SMS provider's latest messages (development, tests and staging; staff only)."""
     phone = (request.args.get("phone") or "")[:20] or None
     return SmsOutboxSchema().dump({"items": services().lifecycle.review.sms_outbox(account, phone)})

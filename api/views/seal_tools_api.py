@@ -17,7 +17,9 @@ from signer.errors import ErrorCode, ValidationFailed
 from signer.lifecycle.views import describe_attachment
 from signer.models import Account
 
+from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
+from ..schemas_forms import SealToolFormSchema
 from ..schemas_lifecycle import AttachmentSchema, UploadFormSchema
 from .applications_api import file_response
 
@@ -42,31 +44,13 @@ TOOLS: dict[str, tuple[tuple[AttachmentKind, ...], Callable[[AttachmentKind], Ca
 
 
 @bp.post("/seal-tools/<tool>")
+@doc(tag="Applications", form=SealToolFormSchema, choices={"tool": tuple(TOOLS)}, response=AttachmentSchema, status=201,
+     errors=(400, 413))
 @pc_login_required
 def process(account: Account, tool: str):
     """B3 印章图片工具: 在线制作 (make-seal: a white-background photo of the company seal), 签字抠图
     (cut-out-signature), 签章抠图 (cut-out-seal) or 线下上传 (normalize: a transparent PNG, cropped and resized);
-    the transparent PNG made is stored as the attachment of ``kind``.
-    ---
-    post:
-      tags: [Applications]
-      parameters:
-        - {name: tool, in: path, required: true,
-           schema: {type: string, enum: [make-seal, cut-out-signature, cut-out-seal, normalize]}}
-      requestBody:
-        content:
-          multipart/form-data:
-            schema:
-              type: object
-              required: [kind, file]
-              properties:
-                kind: {type: string, enum: [company_seal, legal_rep_signature, legal_rep_seal]}
-                file: {type: string, format: binary, description: jpg/png photo (normalize — a transparent PNG)}
-      responses:
-        201: {content: {application/json: {schema: AttachmentSchema}}}
-        400: {content: {application/json: {schema: ErrorSchema}}}
-        413: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    the transparent PNG made is stored as the attachment of ``kind``."""
     if tool not in TOOLS:
         raise ValidationFailed("不支持的图片工具", code=ErrorCode.UNKNOWN_TOOL, details={"tool": list(TOOLS)})
     kinds, maker, label = TOOLS[tool]
@@ -85,18 +69,10 @@ def process(account: Account, tool: str):
 
 
 @bp.get("/uploads/<int:attachment_id>/preview.png")
+@doc(tag="Applications", produces=("image/png",), errors=(400, 404))
 @pc_login_required
 def preview(account: Account, attachment_id: int):
-    """上传结果预览: a stored seal or signature image over a light checkerboard, so its transparency shows.
-    ---
-    get:
-      tags: [Applications]
-      parameters: [{name: attachment_id, in: path, required: true, schema: {type: integer}}]
-      responses:
-        200: {content: {image/png: {}}}
-        400: {content: {application/json: {schema: ErrorSchema}}}
-        404: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """上传结果预览: a stored seal or signature image over a light checkerboard, so its transparency shows."""
     row, data = services().lifecycle.applications.attachment(account, attachment_id)
     if not row.content_type.startswith("image/"):
         raise ValidationFailed("只有图片附件可以预览", code=ErrorCode.NOT_IMAGE)

@@ -10,37 +10,21 @@ from PIL import Image
 from signer.accounts import AppIdentity
 from signer.errors import ErrorCode, NotFound, ValidationFailed
 
+from ..apidoc import doc
 from ..auth import app_login_required, check_public_csrf, client_ip, services
+from ..schemas_forms import VerifyFormSchema
 from ..schemas_seals import HandwritingResultSchema, HandwritingSchema, VerificationSchema
 
 bp = Blueprint("seals_api", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/verify")
+@doc(tag="Verify", form=VerifyFormSchema, response=VerificationSchema, description="per signature and overall",
+     errors=(400, 413, (422, "not a readable PDF"), (403, "a cross-site or token-less browser request"), 429))
 def verify():
     """K7 验证签章: anyone may upload a PDF (multipart ``file``); no login, rate-limited per address.
     A browser (Origin header or session cookie) must be on this site and send ``X-CSRF-Token``; other clients
-    need no token.
-    ---
-    post:
-      tags: [Verify]
-      requestBody:
-        content:
-          multipart/form-data:
-            schema:
-              type: object
-              required: [file]
-              properties:
-                file: {type: string, format: binary}
-      responses:
-        200: {description: per signature and overall, content: {application/json: {schema: VerificationSchema}}}
-        400: {content: {application/json: {schema: ErrorSchema}}}
-        413: {content: {application/json: {schema: ErrorSchema}}}
-        422: {description: not a readable PDF, content: {application/json: {schema: ErrorSchema}}}
-        403: {description: a cross-site or token-less browser request,
-              content: {application/json: {schema: ErrorSchema}}}
-        429: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    need no token."""
     check_public_csrf()
     upload = request.files.get("file")
     if upload is None:
@@ -57,18 +41,11 @@ def _result(png: bytes, updated_at: str) -> dict:
 
 
 @bp.put("/app/handwriting")
+@doc(tag="APP", request=HandwritingSchema, response=HandwritingResultSchema, description="the stored image",
+     errors=(400,), bearer=True)
 @app_login_required
 def set_handwriting(who: AppIdentity):
-    """H5 设置手写签名: pen strokes (points with pressure) or a transparent PNG; stored for the account.
-    ---
-    put:
-      tags: [APP]
-      security: [{bearer: []}]
-      requestBody: {content: {application/json: {schema: HandwritingSchema}}}
-      responses:
-        200: {description: the stored image, content: {application/json: {schema: HandwritingResultSchema}}}
-        400: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """H5 设置手写签名: pen strokes (points with pressure) or a transparent PNG; stored for the account."""
     data = HandwritingSchema().load(request.get_json(silent=True) or {})
     svc = services()
     row = svc.seals.set_handwriting(who.account, strokes=data["strokes"], png=data["png"], ip=client_ip())
@@ -76,17 +53,10 @@ def set_handwriting(who: AppIdentity):
 
 
 @bp.get("/app/handwriting")
+@doc(tag="APP", response=HandwritingResultSchema, errors=(404,), bearer=True)
 @app_login_required
 def get_handwriting(who: AppIdentity):
-    """H5: the account's current handwritten signature.
-    ---
-    get:
-      tags: [APP]
-      security: [{bearer: []}]
-      responses:
-        200: {content: {application/json: {schema: HandwritingResultSchema}}}
-        404: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """H5: the account's current handwritten signature."""
     svc = services()
     row = svc.seals.handwriting_record(who.account.id)
     if row is None:

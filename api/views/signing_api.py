@@ -14,8 +14,10 @@ from signer.errors import ErrorCode, ValidationFailed
 from signer.models import Account
 from signer.signing import PlacementRequest
 
+from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..schemas import CreateSessionSchema, SessionStateSchema
+from ..schemas_forms import SigningSessionFormSchema
 
 bp = Blueprint("signing_api", __name__, url_prefix="/api/v1/signing-sessions")
 BINDING_COOKIE = "sb_{}"
@@ -59,30 +61,11 @@ def session_form(schema: type[Schema]) -> tuple[bytes, str, dict[str, Any]]:
 
 
 @bp.post("")
+@doc(tag="Signing", form=SigningSessionFormSchema, response=SessionStateSchema, status=201,
+     description="created; the binding cookie is set for this browser", errors=(413, 422))
 @pc_login_required
 def create(account: Account):
-    """K1: upload a PDF (multipart field ``file``) and say where the seals go.
-    ---
-    post:
-      tags: [Signing]
-      requestBody:
-        content:
-          multipart/form-data:
-            schema:
-              type: object
-              required: [file]
-              properties:
-                file: {type: string, format: binary}
-                title: {type: string}
-                placements: {type: string, description: JSON list of PlacementSchema}
-                pades_level: {type: string, enum: [B-B, B-T, B-LT, B-LTA], default: B-B}
-                signer_account_id: {type: integer}
-      responses:
-        201: {description: created; the binding cookie is set for this browser,
-              content: {application/json: {schema: SessionStateSchema}}}
-        413: {content: {application/json: {schema: ErrorSchema}}}
-        422: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """K1: upload a PDF (multipart field ``file``) and say where the seals go."""
     pdf, title, data = session_form(CreateSessionSchema)
     placements = [PlacementRequest(**p) for p in data["placements"]]
     svc = services()
@@ -97,34 +80,20 @@ def create(account: Account):
 
 
 @bp.get("/<session_id>")
+@doc(tag="Signing", response=SessionStateSchema, errors=(403,))
 @pc_login_required
 def state(account: Account, session_id: str):
-    """The session's current state (the page re-reads it after a reconnect).
-    ---
-    get:
-      tags: [Signing]
-      parameters: [{name: session_id, in: path, required: true, schema: {type: string}}]
-      responses:
-        200: {content: {application/json: {schema: SessionStateSchema}}}
-        403: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """The session's current state (the page re-reads it after a reconnect)."""
     svc = services()
     svc.signing.for_pc(session_id, account, binding_token(session_id))
     return SessionStateSchema().dump(svc.signing.state(session_id))
 
 
 @bp.get("/<session_id>/qr.png")
+@doc(tag="Signing", produces=("image/png",), errors=(409,))
 @pc_login_required
 def qr_png(account: Account, session_id: str):
-    """The current QR frame as PNG (the page gets frames over Socket.IO; this is the same image).
-    ---
-    get:
-      tags: [Signing]
-      parameters: [{name: session_id, in: path, required: true, schema: {type: string}}]
-      responses:
-        200: {content: {image/png: {}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """The current QR frame as PNG (the page gets frames over Socket.IO; this is the same image)."""
     from signer import qr
     from signer.errors import Conflict
 
@@ -137,34 +106,20 @@ def qr_png(account: Account, session_id: str):
 
 
 @bp.post("/<session_id>/cancel")
+@doc(tag="Signing", response=SessionStateSchema, errors=(409,))
 @pc_login_required
 def cancel(account: Account, session_id: str):
-    """Cancel from the PC (any non-terminal state).
-    ---
-    post:
-      tags: [Signing]
-      parameters: [{name: session_id, in: path, required: true, schema: {type: string}}]
-      responses:
-        200: {content: {application/json: {schema: SessionStateSchema}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """Cancel from the PC (any non-terminal state)."""
     svc = services()
     svc.signing.cancel(account, binding_token(session_id), session_id, client_ip())
     return SessionStateSchema().dump(svc.signing.state(session_id))
 
 
 @bp.get("/<session_id>/signed.pdf")
+@doc(tag="Signing", produces=("application/pdf",), errors=(409,))
 @pc_login_required
 def signed_pdf(account: Account, session_id: str):
-    """K6: the signed PDF, for the browser that created the session.
-    ---
-    get:
-      tags: [Signing]
-      parameters: [{name: session_id, in: path, required: true, schema: {type: string}}]
-      responses:
-        200: {content: {application/pdf: {}}}
-        409: {content: {application/json: {schema: ErrorSchema}}}
-    """
+    """K6: the signed PDF, for the browser that created the session."""
     title, data = services().signing.signed_pdf(account, binding_token(session_id), session_id)
     name = quote(f"{title}-已签署.pdf")
     return Response(data, mimetype="application/pdf",

@@ -37,14 +37,14 @@ from ..enums import (
 )
 from ..errors import Conflict, ErrorCode, ValidationFailed
 from ..models import Account, Certificate, Enterprise, utcnow
-from ..models_lifecycle import Application, ApplicationAttachment, Order, OrderItem
+from ..models_lifecycle import Application, ApplicationAttachment
 from ..storage import BlobStore, store_blob
 from . import access, idnumbers, rules, uploads
 from .retire import retire
 from .settings import ORDERED_KINDS, LifecycleSettings
 from .sms import SmsService
 from .transitions import INITIAL_STATUS, move_application
-from .views import describe_application
+from .views import APPLICATION_VIEW, application_view, with_view
 
 K = ApplicationKind
 A = ApplicationStatus
@@ -136,7 +136,7 @@ class ApplicationService:
                 query = query.where(Application.status == status)
             if kind is not None:
                 query = query.where(Application.kind == kind)
-            return list(s.scalars(query.order_by(Application.id.desc())))
+            return list(s.scalars(query.options(*APPLICATION_VIEW).order_by(Application.id.desc())).unique())
 
     def eligible_accounts(self, actor: Account,
                           cert_kind: CertificateKind = CertificateKind.MOBILE) -> builtins.list[Account]:
@@ -409,15 +409,8 @@ class ApplicationService:
         return app
 
     def describe(self, app: Application) -> dict[str, Any]:
-        """The public view of an application: with its attachments, current order and bound account."""
-        with self.db.read() as s:
-            attachments = list(s.scalars(select(ApplicationAttachment).where(
-                ApplicationAttachment.application_id == app.id, ApplicationAttachment.replaced_at.is_(None))
-                .order_by(ApplicationAttachment.id)))
-            order = s.scalar(select(Order).join(OrderItem, OrderItem.order_id == Order.id).where(
-                OrderItem.application_id == app.id).order_by(Order.id.desc()).limit(1))
-            bound = s.get(Account, app.bind_account_id) if app.bind_account_id else None
-        return describe_application(app, attachments, order, bound)
+        """The public view of an application: with its attachments, latest order and bound account."""
+        return application_view(app, with_view(self.db, app))
 
     def attachments_of(self, app_id: int, include_replaced: bool = False) -> builtins.list[ApplicationAttachment]:
         with self.db.read() as s:

@@ -9,6 +9,8 @@ simply unbound. Seal assignments go through the seals service (only an administr
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 
 from .. import audit
@@ -16,22 +18,24 @@ from ..audit import Actor
 from ..audit_actions import AuditAction
 from ..ca import CertificateAuthority
 from ..db import Database, must_get, rowcount
-from ..enums import CERTIFICATE_STATUS_LABELS, CertificateKind, CertificateStatus, Role, SealKind
+from ..enums import CertificateKind, CertificateStatus, Role, SealKind
 from ..errors import Conflict, ErrorCode, Forbidden, NotFound, ValidationFailed
 from ..models import Account, Certificate, SealAssignment, utcnow
 from ..seals import SealService
 from . import access
 from .applications import ACTIVE_CERTIFICATE
 from .retire import retire
+from .rules import status_label
 
 C = CertificateStatus
 
 
 class BindingService:
-    def __init__(self, db: Database, ca: CertificateAuthority, seals: SealService) -> None:
+    def __init__(self, db: Database, ca: CertificateAuthority, seals: SealService, window: timedelta) -> None:
         self.db = db
         self.ca = ca
         self.seals = seals
+        self.window = window
 
     def _cert(self, actor: Account, cert_id: int) -> Certificate:
         with self.db.read() as s:
@@ -125,7 +129,7 @@ class BindingService:
     def view(self, cert: Certificate) -> dict[str, object]:
         with self.db.read() as s:
             bound = s.get(Account, cert.bound_account_id) if cert.bound_account_id else None
-        return {"id": cert.id, "status": cert.status.value, "status_label": CERTIFICATE_STATUS_LABELS[cert.status],
+        return {"id": cert.id, "status": cert.status.value, "status_label": status_label(cert, utcnow(), self.window),
                 "bound_account": bound.username if bound else None, "predecessor_id": cert.predecessor_id}
 
     # -- B8 / H4 ---------------------------------------------------------------------------------

@@ -12,20 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy import DateTime, Integer, String, and_, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..db import Database
-from ..enums import CERTIFICATE_KIND_LABELS, ApplicationKind, CertificateKind, CertificateStatus, Role
+from ..enums import CERTIFICATE_KIND_LABELS, ApplicationKind, CertificateKind, Role
 from ..models import Account, Certificate, utcnow
 from ..models_lifecycle import Application
 from . import access, rules
-from .rules import EXPIRED, EXPIRING, state_label
+from .rules import DISPLAY_STATE_LABELS, state_column, state_label
 
 OPEN = ("pending_order", "pending_payment", "pending_review", "rejected")
 MAX_PER_PAGE = 100
-STATES = frozenset({*OPEN, "in_production", "pending_download", "effective", EXPIRING, EXPIRED, "frozen",
-                    "revoked", "withdrawn"})
+STATES = frozenset(DISPLAY_STATE_LABELS)
 # Row operations (A4) by the open application's status.
 _APPLICATION_OPS = {
     "pending_order": ["view", "create_order", "records", "cancel"],
@@ -68,12 +67,7 @@ class CertificateList:
         enterprise_id = access.enterprise_member(actor)
         now = utcnow()
         open_app = aliased(Application)
-        own_state = case(
-            (and_(Certificate.status == CertificateStatus.EFFECTIVE, Certificate.not_after <= now), EXPIRED),
-            (and_(Certificate.status == CertificateStatus.EFFECTIVE, Certificate.not_after <= now + self.window),
-             EXPIRING),
-            else_=cast(Certificate.status, String(32)),
-        )
+        own_state = state_column(now, self.window)
         certificates = (
             select(literal("certificate").label("row_type"), Certificate.id.label("certificate_id"),
                    open_app.id.label("application_id"), cast(Certificate.kind, String(32)).label("kind"),

@@ -24,7 +24,7 @@ from ..models import Account, utcnow
 from ..models_lifecycle import Application, Invoice, InvoiceProfile, Order, OrderItem
 from . import access
 from .transitions import move_application, move_order
-from .views import describe_order
+from .views import ORDER_VIEW, describe_order, order_items, with_view
 
 A = ApplicationStatus
 MAX_ITEMS = 50
@@ -115,7 +115,7 @@ class OrderService:
             query = select(Order).where(Order.enterprise_id == enterprise_id)
             if status is not None:
                 query = query.where(Order.status == status)
-            return list(s.scalars(query.order_by(Order.id.desc())))
+            return list(s.scalars(query.options(*ORDER_VIEW).order_by(Order.id.desc())).unique())
 
     def items(self, order_id: int) -> builtins.list[tuple[OrderItem, Application]]:
         with self.db.read() as s:
@@ -131,7 +131,8 @@ class OrderService:
                                                    (Application.certificate_id == cert_id)
                                                    | (Application.result_certificate_id == cert_id))
             order_ids = select(OrderItem.order_id).where(OrderItem.application_id.in_(app_ids))
-            return list(s.scalars(select(Order).where(Order.id.in_(order_ids)).order_by(Order.id.desc())))
+            return list(s.scalars(select(Order).where(Order.id.in_(order_ids)).options(*ORDER_VIEW)
+                                  .order_by(Order.id.desc())).unique())
 
     def for_application(self, s: Session, app_id: int) -> Order | None:
         """The application's order that is not cancelled (at most one)."""
@@ -151,9 +152,17 @@ class OrderService:
             audit.record(s, who, AuditAction.ORDER_CANCEL, "order", order.id, {"order_no": order.order_no})
         return self.get(actor, order_no)
 
+    def view(self, order: Order) -> dict[str, Any]:
+        """The public view with its items and electronic invoice (loaded with the list, else here)."""
+        loaded = with_view(self.db, order)
+        return describe_order(order, order_items(loaded), loaded.invoice, self._cashier(order))
+
+    @staticmethod
+    def _cashier(order: Order) -> str | None:
+        return f"{CASHIER_PATH}/{order.order_no}" if order.status == OrderStatus.PENDING_PAYMENT else None
+
     def describe(self, order: Order, invoice: Invoice | None = None) -> dict[str, Any]:
-        cashier = f"{CASHIER_PATH}/{order.order_no}" if order.status == OrderStatus.PENDING_PAYMENT else None
-        return describe_order(order, self.items(order.id), invoice, cashier)
+        return describe_order(order, self.items(order.id), invoice, self._cashier(order))
 
     @staticmethod
     def require_payable(order: Order) -> None:

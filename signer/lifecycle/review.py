@@ -55,6 +55,7 @@ from .orders import OrderService
 from .retire import retire
 from .sms import SmsService
 from .transitions import move_application, move_shipping
+from .views import APPLICATION_VIEW
 
 log = logging.getLogger(__name__)
 K = ApplicationKind
@@ -99,7 +100,8 @@ class ReviewService:
             query = select(Application).where(Application.status == status)
             if kind is not None:
                 query = query.where(Application.kind == kind)
-            return list(s.scalars(query.order_by(Application.submitted_at, Application.id)))
+            return list(s.scalars(query.options(*APPLICATION_VIEW).order_by(Application.submitted_at, Application.id))
+                        .unique())
 
     def get(self, reviewer: Account, app_id: int) -> Application:
         access.reviewer(reviewer)

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import String, and_, case, cast
+from sqlalchemy.sql.elements import ColumnElement
+
 from ..enums import (
     APPLICATION_KIND_LABELS,
+    APPLICATION_STATUS_LABELS,
     CERTIFICATE_KIND_LABELS,
     CERTIFICATE_STATUS_LABELS,
     EXPIRING_LABEL,
+    OPEN_APPLICATION_STATUSES,
     ApplicationKind,
     AttachmentKind,
     CertificateKind,
@@ -27,6 +32,13 @@ C = CertificateKind
 AK = AttachmentKind
 EXPIRING = "expiring"  # 即将失效 (a derived state)
 EXPIRED = CertificateStatus.EXPIRED.value
+# The status a list row shows (A5), one per row: an open application's status (待生成订单 … 已驳回), else the
+# certificate's own with 即将失效 / 已失效 derived from its expiry. Only CertificateStatus is ever stored.
+DISPLAY_STATE_LABELS: dict[str, str] = {
+    **{status.value: APPLICATION_STATUS_LABELS[status] for status in sorted(OPEN_APPLICATION_STATUSES)},
+    **{status.value: label for status, label in CERTIFICATE_STATUS_LABELS.items()},
+    EXPIRING: EXPIRING_LABEL,
+}
 
 # The certificate states each kind may start from (新签 starts from no certificate).
 ELIGIBLE_STATES: dict[ApplicationKind, frozenset[str]] = {
@@ -78,9 +90,24 @@ def state_of(cert: Certificate, now: datetime, window: timedelta) -> str:
     return cert.status.value
 
 
+def state_column(now: datetime, window: timedelta) -> ColumnElement[str]:
+    """:func:`state_of` in SQL, so lists filter and page by the state they show."""
+    effective = Certificate.status == CertificateStatus.EFFECTIVE
+    return case(
+        (and_(effective, Certificate.not_after <= now), EXPIRED),
+        (and_(effective, Certificate.not_after <= now + window), EXPIRING),
+        else_=cast(Certificate.status, String(32)),
+    )
+
+
+def status_label(cert: Certificate, now: datetime, window: timedelta) -> str:
+    """已生效 / 即将失效 / 已失效 …: the label of a certificate's own state, wherever it is shown."""
+    return state_label(state_of(cert, now, window))
+
+
 def state_label(state: str) -> str:
-    """The Chinese label of a list state (A5): application statuses share the certificate's values."""
-    return EXPIRING_LABEL if state == EXPIRING else CERTIFICATE_STATUS_LABELS[CertificateStatus(state)]
+    """The Chinese label of a list state (A5, :data:`DISPLAY_STATE_LABELS`)."""
+    return DISPLAY_STATE_LABELS[state]
 
 
 def check_eligible(kind: ApplicationKind, cert: Certificate, now: datetime, window: timedelta) -> None:

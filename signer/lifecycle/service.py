@@ -66,7 +66,7 @@ def build_lifecycle(config: Config, db: Database, store: BlobStore, ca: Certific
         review=ReviewService(db, store, ca, certs, seals, orders, invoices, sms, config.default_usage_limit,
                              settings.renewal_window),
         installs=InstallService(db, ca, certs),
-        binding=BindingService(db, ca, seals),
+        binding=BindingService(db, ca, seals, settings.renewal_window),
         listing=CertificateList(db, settings.renewal_window),
         records=Records(db),
         documents=Documents(db, settings.platform_name, font_paths),

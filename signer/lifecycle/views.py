@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from ..audit_actions import action_label
 from ..db import Database
@@ -32,6 +34,39 @@ from ..models_lifecycle import (
 from . import access
 from .idnumbers import mask_id
 from .rules import REVOCATION_REASONS
+
+# What a view of a row reads besides the row: lists load it for every row in the same statements.
+APPLICATION_VIEW: tuple[LoaderOption, ...] = (
+    selectinload(Application.current_attachments), selectinload(Application.orders),
+    joinedload(Application.bind_account),
+)
+ORDER_VIEW: tuple[LoaderOption, ...] = (
+    selectinload(Order.items).joinedload(OrderItem.application), joinedload(Order.invoice),
+)
+_APPLICATION_RELATIONS = frozenset({"current_attachments", "orders", "bind_account"})
+_ORDER_RELATIONS = frozenset({"items", "invoice"})
+_Row = TypeVar("_Row", Application, Order)
+
+
+def with_view(db: Database, row: _Row) -> _Row:
+    """``row`` itself when a list loaded it with its view's relations, else the same row loaded with them."""
+    cls, options, relations = ((Application, APPLICATION_VIEW, _APPLICATION_RELATIONS) if isinstance(row, Application)
+                               else (Order, ORDER_VIEW, _ORDER_RELATIONS))
+    if relations.isdisjoint(inspect(row).unloaded):
+        return row
+    with db.read() as s:
+        return s.scalars(select(cls).where(cls.id == row.id).options(*options)).unique().one()
+
+
+def application_view(app: Application, loaded: Application) -> dict[str, Any]:
+    """:func:`describe_application` of ``app`` with the relations of ``loaded`` (see :func:`with_view`)."""
+    return describe_application(app, list(loaded.current_attachments), loaded.orders[0] if loaded.orders else None,
+                                loaded.bind_account)
+
+
+def order_items(loaded: Order) -> list[tuple[OrderItem, Application]]:
+    return [(item, item.application) for item in loaded.items]
+
 
 
 def describe_attachment(row: ApplicationAttachment) -> dict[str, Any]:

@@ -1,0 +1,60 @@
+"""Multipart forms and the payment notification, as the OpenAPI document shows them.
+
+The views read these bodies by hand (a file next to a few fields, or raw bytes whose signature is checked
+before parsing), so these schemas only describe them; the fields mirror what the views accept.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from signer.enums import AttachmentKind, PadesLevel
+
+SEAL_KINDS = (AttachmentKind.COMPANY_SEAL, AttachmentKind.LEGAL_REP_SIGNATURE, AttachmentKind.LEGAL_REP_SEAL)
+
+
+def _file(description: str | None = None) -> fields.Raw:
+    metadata = {"type": "string", "format": "binary"}
+    if description:
+        metadata["description"] = description
+    return fields.Raw(required=True, metadata=metadata)
+
+
+class VerifyFormSchema(Schema):
+    file = _file()
+
+
+class DraftUploadFormSchema(Schema):
+    file = _file()
+    title = fields.Str()
+
+
+class SigningSessionFormSchema(DraftUploadFormSchema):
+    placements = fields.Str(metadata={"description": "JSON list of PlacementSchema"})
+    pades_level = fields.Enum(PadesLevel, by_value=True, load_default=PadesLevel.B_B)
+    signer_account_id = fields.Int()
+
+
+class BusinessSessionFormSchema(SigningSessionFormSchema):
+    webhook_url = fields.Str(metadata={"description": "receives a WebhookEventSchema when the session ends"})
+    external_ref = fields.Str()
+
+
+class AttachmentUploadFormSchema(Schema):
+    kind = fields.Enum(AttachmentKind, by_value=True, required=True)
+    file = _file()
+
+
+class SealToolFormSchema(Schema):
+    kind = fields.Str(required=True, validate=validate.OneOf([k.value for k in SEAL_KINDS]))
+    file = _file("jpg/png photo (normalize — a transparent PNG)")
+
+
+class PaymentNotificationSchema(Schema):
+    """The sandbox gateway's JSON body, signed with HMAC-SHA256 (hex) in ``X-Signature``."""
+
+    order_no = fields.Str()
+    transaction_id = fields.Str()
+    amount_fen = fields.Int()
+    status = fields.Str(validate=validate.OneOf(["SUCCESS"]))
+    paid_at = fields.DateTime()
