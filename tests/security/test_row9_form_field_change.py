@@ -29,7 +29,7 @@ TWO = [PlacementRequest(SealKind.COMPANY, 1, 60, 60, 150, 110),
 
 @pytest.fixture
 def api(tmp_path: Path):
-    app, services = lifecycle_app(tmp_path, f"sqlite:///{tmp_path / 'signer.db'}")
+    app, services = lifecycle_app(tmp_path, f"sqlite:///{tmp_path / 'signer.db'}", seal_images=True)
     yield app, services
     services.db.dispose()
 
