@@ -85,19 +85,3 @@ class LoginSession(Base):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-
-
-
-class LoginFailures(Base):
-    """Consecutive failed logins for one key (an account at an address, or an address): issue 9 row 7.
-
-    Only failures count; ``blocked_until`` grows with each failure past the free ones, and a success
-    deletes the account-at-address row, so nobody elsewhere can lock the real user out.
-    """
-
-    __tablename__ = "login_failures"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

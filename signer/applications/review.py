@@ -34,8 +34,8 @@ from signer.applications.transitions import move_application, move_shipping
 from signer.billing.invoices import InvoiceService
 from signer.billing.models import Invoice, Order
 from signer.billing.orders import OrderService
-from signer.ca import issuance
 from signer.ca.service import CertificateAuthority
+from signer.certificates import issuance
 from signer.certificates.enums import CertificateKind, CertificateStatus
 from signer.certificates.models import Certificate
 from signer.certificates.retire import retire

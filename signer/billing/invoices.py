@@ -13,6 +13,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -38,7 +39,6 @@ from signer.core.db import Database, must_get
 from signer.core.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from signer.core.models import utcnow
 from signer.core.storage import BlobStore, store_blob
-from signer.signing.signing_pool import SigningPool
 
 TAX_RATE_PERCENT = 6  # 现代服务 (信息技术服务) VAT
 SEAL_FIELD = "InvoiceSeal"
@@ -80,8 +80,15 @@ def _check_profile(data: ProfileData) -> ProfileData:
                        data.bank_name.strip(), data.bank_account.strip(), data.email.strip(), data.is_default)
 
 
+class PdfWorkers(Protocol):
+    """The PDF worker pool (signer.signing.signing_pool.SigningPool) as billing uses it: billing does not
+    depend on the signing package, the composition root hands the pool in."""
+
+    def request(self, op: str, **fields: Any) -> dict[str, Any]: ...
+
+
 class InvoiceService:
-    def __init__(self, db: Database, store: BlobStore, ca: CertificateAuthority, pool: SigningPool,
+    def __init__(self, db: Database, store: BlobStore, ca: CertificateAuthority, pool: PdfWorkers,
                  settings: LifecycleSettings, font_paths: Callable[[], list[str]]) -> None:
         self.db = db
         self.store = store

@@ -8,7 +8,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,6 @@ from pdfsign.tsa import TsaCredentials
 from pdfsign.tsa import respond as tsa_respond
 from signer.ca import pki
 from signer.ca.models import CaKey, IssuedSerial
-from signer.certificates.models import Certificate
 from signer.core import audit
 from signer.core.audit import Actor
 from signer.core.audit_actions import AuditAction
@@ -167,15 +166,6 @@ class CertificateAuthority:
         if row.revoked_at is None:
             row.revoked_at = when or utcnow()
             row.revocation_reason = reason
-
-    def next_sequence(self, session: Session, enterprise_id: int) -> int:
-        """The ``n`` of the manual's DN style: how many certificates this enterprise has been issued."""
-        count = session.scalar(
-            select(func.count()).select_from(Certificate).where(
-                Certificate.enterprise_id == enterprise_id, Certificate.serial_hex.is_not(None)
-            )
-        )
-        return int(count or 0) + 1
 
     # -- publication ---------------------------------------------------------------------------
     def crl_der(self, now: datetime | None = None) -> bytes:

@@ -15,8 +15,8 @@ from cryptography import x509
 
 from keystore import server as ks_server
 from signer.accounts.service import AppIdentity
-from signer.ca import issuance
 from signer.ca.service import CertificateAuthority
+from signer.certificates import issuance
 from signer.certificates.enums import CertificateKind, CertificateStatus
 from signer.certificates.models import Certificate, UnlockChallenge
 from signer.certificates.service import CertificateService

@@ -13,9 +13,9 @@ from keystore import server as ks_server
 from signer.accounts.models import Account
 from signer.accounts.service import AppIdentity
 from signer.applications.rules import status_label
-from signer.ca import issuance
 from signer.ca.models import IssuedSerial
 from signer.ca.service import CertificateAuthority
+from signer.certificates import issuance
 from signer.certificates.enums import (
     CERTIFICATE_KIND_LABELS,
     CERTIFICATE_STATUS_LABELS,

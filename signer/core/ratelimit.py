@@ -14,10 +14,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from signer.accounts.models import LoginFailures
 from signer.core.db import Database, insert_ignore
 from signer.core.errors import RateLimited
-from signer.core.models import RateBucket, utcnow
+from signer.core.models import LoginFailures, RateBucket, utcnow
 
 
 def hit(db: Database, key: str, limit: int, window_seconds: int, message: str = "操作过于频繁，请稍后再试") -> None:

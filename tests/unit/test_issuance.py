@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from keystore import device as ks_device
-from signer.ca import issuance
+from signer.certificates import issuance
 from signer.certificates.enums import CertificateStatus
 from signer.certificates.models import Certificate
 from signer.core.db import must_get

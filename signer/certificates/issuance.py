@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signer.accounts.models import Enterprise
@@ -82,7 +83,7 @@ def issue(db: Database, ca: CertificateAuthority, cert_id: int, expected: Certif
         if cert is None:
             raise NotFound("证书不存在")
         enterprise = must_get(s, Enterprise, cert.enterprise_id)
-        sequence = ca.next_sequence(s, cert.enterprise_id)
+        sequence = next_sequence(s, cert.enterprise_id)
     now = now or utcnow()
     subject = pki.leaf_subject(enterprise.name, sequence, int(now.timestamp() * 1000))
     try:
@@ -108,3 +109,13 @@ def issue(db: Database, ca: CertificateAuthority, cert_id: int, expected: Certif
         withdraw_undelivered(db, ca, serial_hex, cert.id, actor)
         raise
     return IssuedCertificate(issued, serial_hex, ca.chain())
+
+
+def next_sequence(session: Session, enterprise_id: int) -> int:
+    """The ``n`` of the manual's DN style: how many certificates this enterprise has been issued."""
+    count = session.scalar(
+        select(func.count()).select_from(Certificate).where(
+            Certificate.enterprise_id == enterprise_id, Certificate.serial_hex.is_not(None)
+        )
+    )
+    return int(count or 0) + 1
