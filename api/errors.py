@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from signer.core import errors as e
 from signer.core.errors import ErrorCode
-from signer.ops.metrics import API_ERRORS
+from signer.core.metrics import API_ERRORS
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask_socketio import SocketIO
 
 from api.schemas import SessionStateSchema
-from signer.ops.metrics import observe_push
+from signer.core.metrics import observe_push
 from signer.signing import qr
 
 PC_NAMESPACE = "/pc"

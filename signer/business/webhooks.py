@@ -27,9 +27,9 @@ from sqlalchemy.exc import IntegrityError
 from signer.business.models import ApiClient, SessionSource, WebhookDelivery
 from signer.core.db import Database, rowcount
 from signer.core.errors import ValidationFailed
+from signer.core.metrics import WEBHOOK_ATTEMPTS
 from signer.core.models import utcnow
 from signer.core.secretbox import SecretBox
-from signer.ops.metrics import WEBHOOK_ATTEMPTS
 from signer.signing.enums import TERMINAL_SESSION_STATUSES
 from signer.signing.models import SigningSession
 

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from signer.core.metrics import note_audit
 from signer.core.models import AuditEvent, AuditHead, utcnow
-from signer.ops.metrics import note_audit
 
 GENESIS = "0" * 64
 

@@ -30,7 +30,7 @@ from typing import Any
 from pdfsign import worker as pdf_worker
 from pdfsign.errors import PdfRejected, SignatureValueInvalid
 from signer.core.logging_setup import current_request_id
-from signer.ops.metrics import PDF_WORKER_SECONDS, PDF_WORKER_WAITING
+from signer.core.metrics import PDF_WORKER_SECONDS, PDF_WORKER_WAITING
 
 log = logging.getLogger(__name__)
 
