@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # signer.app builds the Flask app from api/, so only the type
 F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
-SESSION_LOGIN_KEY = "login"  # the cookie's key for the login-session token (signer/login_sessions.py)
+SESSION_LOGIN_KEY = "login"  # the cookie's key for the login-session token (signer/accounts/login_sessions.py)
 
 
 def services() -> Services:

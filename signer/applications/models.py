@@ -69,7 +69,7 @@ class Application(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    # Read-only, for views that eager-load them (signer.lifecycle.views.APPLICATION_VIEW); never lazy.
+    # Read-only, for views that eager-load them (signer.applications.records.APPLICATION_VIEW); never lazy.
     current_attachments: Mapped[list[ApplicationAttachment]] = relationship(
         primaryjoin="and_(ApplicationAttachment.application_id == Application.id, "
                     "ApplicationAttachment.replaced_at.is_(None))",

@@ -61,7 +61,7 @@ class Order(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # Read-only, for views that eager-load them (signer.lifecycle.views.ORDER_VIEW); never lazy.
+    # Read-only, for views that eager-load them (signer.applications.records.ORDER_VIEW); never lazy.
     items: Mapped[list[OrderItem]] = relationship(order_by="OrderItem.id", viewonly=True, lazy="raise")
     invoice: Mapped[Invoice | None] = relationship(viewonly=True, lazy="raise")
 

@@ -1,7 +1,7 @@
 """The service's own CA: pure functions over ``cryptography`` objects.
 
 Nothing here touches the database or the web framework; callers persist certificates, keys (sealed by
-signer/secretbox.py), serials and revocations, and serve the CRL/OCSP bytes produced here.
+signer/core/secretbox.py), serials and revocations, and serve the CRL/OCSP bytes produced here.
 
 Hierarchy (see DESIGN.md section 4)::
 

@@ -54,7 +54,7 @@ C = CertificateStatus
 
 
 # A certificate row exists from the review's approval on (待制作 for a KEY, 待下载 for the APP); what comes
-# before (待生成订单 … 已驳回) is the status of its application (signer/lifecycle/transitions.py), which the
+# before (待生成订单 … 已驳回) is the status of its application (signer/applications/transitions.py), which the
 # certificate list shows instead. 已收回 (WITHDRAWN): replaced by a successor, revoked on the CRL too.
 CERTIFICATE_TRANSITIONS: dict[CertificateStatus, frozenset[CertificateStatus]] = {
     C.IN_PRODUCTION: frozenset({C.EFFECTIVE, C.REVOKED, C.WITHDRAWN}),

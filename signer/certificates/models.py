@@ -39,7 +39,7 @@ class Certificate(Base):
     failed_unlocks: Mapped[int] = mapped_column(Integer, default=0)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(String(32))
-    # Lifecycle (signer/lifecycle): the certificate this one replaces, and how it is to be issued.
+    # Lifecycle (signer/applications): the certificate this one replaces, and how it is to be issued.
     predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     reuse_key: Mapped[bool] = mapped_column(default=False)  # re-certify the predecessor's key (no CSR)
     planned_not_after: Mapped[datetime | None] = mapped_column(UTCDateTime)  # else issuance + years

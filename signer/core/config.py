@@ -53,7 +53,7 @@ class Config:
     # where the prepared faces live (default: the user's cache folder, see font_dir).
     stamp_font_source: str = field(default_factory=lambda: _env("SIGNER_STAMP_FONT", ""))
     font_dir_override: str = field(default_factory=lambda: _env("SIGNER_FONT_DIR", ""))
-    # The certificate lifecycle (prices, renewal window, SMS, uploads): signer/lifecycle/settings.py.
+    # The certificate lifecycle (prices, renewal window, SMS, uploads): signer/applications/settings.py.
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
 
     @property

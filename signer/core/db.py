@@ -68,7 +68,7 @@ class Database:
             self.write_engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
                                               hide_parameters=True)  # no bound values in errors or logs
             self.read_engine = self.write_engine
-        # The audit chain's HMAC key (held outside the database) rides on every session: signer/audit.py.
+        # The audit chain's HMAC key (held outside the database) rides on every session: signer/core/audit.py.
         info = {"audit_key": audit_key}
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False, info=info)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False, info=info)

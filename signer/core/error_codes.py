@@ -21,7 +21,7 @@ class ErrorCode(StrEnum):
         member.label = label
         return member
 
-    # -- the domain error classes' defaults (signer/errors.py) --------------------------------------
+    # -- the domain error classes' defaults (signer/core/errors.py) --------------------------------------
     ERROR = "error", "请求失败"
     VALIDATION_FAILED = "validation_failed", "请求参数有误"
     NOT_AUTHENTICATED = "not_authenticated", "未登录或登录已失效"

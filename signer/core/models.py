@@ -84,7 +84,7 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
-    keyed_from: Mapped[int | None] = mapped_column(BigInteger)  # first HMAC-keyed event (signer/audit.py)
+    keyed_from: Mapped[int | None] = mapped_column(BigInteger)  # first HMAC-keyed event (signer/core/audit.py)
     mac: Mapped[str | None] = mapped_column(String(64))  # HMAC(key, seq | last_hash | keyed_from)
 
 

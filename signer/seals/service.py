@@ -138,7 +138,7 @@ class SealService:
     def require_usable(self, s: Session, account_id: int, kinds: Iterable[SealKind]) -> None:
         """Every seal kind a session places is assigned to the account and has an image to show.
 
-        Part of the rule every signing round checks (signer/signing.py): a seal without an image would sign
+        Part of the rule every signing round checks (signer/signing/service.py): a seal without an image would sign
         with an empty slot, so it is refused before anything is signed (``seal_image_missing``).
         """
         wanted = sorted(set(kinds))

@@ -1,4 +1,4 @@
-"""Issue 9: each rule of signer/transitions.py and the usage limit has a test that fails when the rule is removed.
+"""Issue 9: each rule of signer/core/transitions.py and the usage limit has a test that fails when the rule is removed.
 
 - the status condition of the compare-and-set: two actors move from the same state at once, exactly one wins,
   the other gets ``state_changed`` and changes nothing;

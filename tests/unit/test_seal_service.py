@@ -1,4 +1,4 @@
-"""B3, B8, H4, H5 through the seal domain functions (signer/seals.py), on SQLite and on PostgreSQL."""
+"""B3, B8, H4, H5 through the seal domain functions (signer/seals/service.py), on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
