@@ -25,7 +25,6 @@ class Enterprise(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-
 class Account(Base):
     __tablename__ = "accounts"
 
@@ -38,7 +37,6 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
 
 
 class Device(Base):
@@ -55,7 +53,6 @@ class Device(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-
 class ApiToken(Base):
     """An APP bearer token, bound to one device; only its SHA-256 is stored."""
 
@@ -68,7 +65,6 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
 
 
 class LoginSession(Base):

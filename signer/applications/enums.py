@@ -19,7 +19,6 @@ class ApplicationKind(enum.StrEnum):
     PHONE_CHANGE = "phone_change"  # 变更手机号
 
 
-
 APPLICATION_KIND_LABELS = {
     ApplicationKind.NEW: "新签",
     ApplicationKind.RENEW: "续签",
@@ -30,7 +29,6 @@ APPLICATION_KIND_LABELS = {
     ApplicationKind.EXTEND: "延长有效期",
     ApplicationKind.PHONE_CHANGE: "变更手机号",
 }
-
 
 
 class ApplicationStatus(enum.StrEnum):
@@ -44,7 +42,6 @@ class ApplicationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-
 APPLICATION_STATUS_LABELS = {
     ApplicationStatus.PENDING_ORDER: "待生成订单",
     ApplicationStatus.PENDING_PAYMENT: "待支付",
@@ -55,12 +52,10 @@ APPLICATION_STATUS_LABELS = {
 }
 
 
-
 OPEN_APPLICATION_STATUSES = frozenset({
     ApplicationStatus.PENDING_ORDER, ApplicationStatus.PENDING_PAYMENT, ApplicationStatus.PENDING_REVIEW,
     ApplicationStatus.REJECTED,
 })
-
 
 
 class IdType(enum.StrEnum):
@@ -70,14 +65,12 @@ class IdType(enum.StrEnum):
     PASSPORT = "passport"
 
 
-
 ID_TYPE_LABELS = {
     IdType.RESIDENT_ID: "居民身份证",
     IdType.HK_MACAO_PASS: "港澳居民来往内地通行证",
     IdType.TAIWAN_PASS: "台湾居民来往大陆通行证",
     IdType.PASSPORT: "护照",
 }
-
 
 
 class AttachmentKind(enum.StrEnum):
@@ -90,7 +83,6 @@ class AttachmentKind(enum.StrEnum):
     OPERATOR_ID = "operator_id"  # 办理人证件（正反面，加盖公章）
     ANXINQIAN_RENAME_FORM = "anxinqian_rename_form"  # 安心签数字证书更名申请表
     RENAMED_BUSINESS_LICENSE = "renamed_business_license"  # 更名后公司营业执照复印件
-
 
 
 ATTACHMENT_KIND_LABELS = {
@@ -106,14 +98,12 @@ ATTACHMENT_KIND_LABELS = {
 }
 
 
-
 class ShippingStatus(enum.StrEnum):
     """I: the physical KEY's delivery."""
 
     PENDING = "pending"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
-
 
 
 SHIPPING_STATUS_LABELS = {
@@ -123,12 +113,10 @@ SHIPPING_STATUS_LABELS = {
 }
 
 
-
 class ReissueReason(enum.StrEnum):
     LOST = "lost"  # 手机丢失: the old key may be in other hands
     FORGOT_PASSWORD = "forgot_password"  # noqa: S105 - 忘记签名密码 (a reason, not a secret)
     NEW_DEVICE = "new_device"  # 更换手机
-
 
 
 REISSUE_REASON_LABELS = {
@@ -138,13 +126,10 @@ REISSUE_REASON_LABELS = {
 }
 
 
-
 A = ApplicationStatus
 
 
-
 K = ApplicationKind
-
 
 
 # 新签, 续签, 变更, 补办, 延长有效期: order → payment → review; a rejection can be re-applied (already paid).
@@ -158,7 +143,6 @@ PAID_AND_REVIEWED: Table[ApplicationStatus] = {
 }
 
 
-
 # 解冻: SMS check and review, no fee.
 REVIEWED: Table[ApplicationStatus] = {
     A.PENDING_ORDER: frozenset(),
@@ -170,11 +154,9 @@ REVIEWED: Table[ApplicationStatus] = {
 }
 
 
-
 # 吊销 (an administrator, after the SMS check; a compromised key must not wait for a review) and
 # 变更手机号 (the new number proves itself by SMS): done when submitted.
 IMMEDIATE: Table[ApplicationStatus] = {status: frozenset() for status in ApplicationStatus}
-
 
 
 APPLICATION_TRANSITIONS: dict[ApplicationKind, Table[ApplicationStatus]] = {
@@ -189,7 +171,6 @@ APPLICATION_TRANSITIONS: dict[ApplicationKind, Table[ApplicationStatus]] = {
 }
 
 
-
 INITIAL_STATUS: dict[ApplicationKind, ApplicationStatus] = {
     K.NEW: A.PENDING_ORDER,
     K.RENEW: A.PENDING_ORDER,
@@ -202,9 +183,7 @@ INITIAL_STATUS: dict[ApplicationKind, ApplicationStatus] = {
 }
 
 
-
 SH = ShippingStatus
-
 
 
 SHIPPING_TRANSITIONS: Table[ShippingStatus] = {

@@ -1,4 +1,8 @@
-"""Applications (申请) and their attachments."""
+"""Applications (申请) and their attachments.
+
+Statuses move only through ``signer.applications.transitions``. Partial unique indexes hold the rules
+concurrent requests must not break: one open application per certificate, one open 新签 per bound account.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,6 @@ if TYPE_CHECKING:
     from signer.billing.models import Order
 
 _OPEN = "status IN ('pending_order', 'pending_payment', 'pending_review', 'rejected')"
-
-
 
 
 class Application(Base):
@@ -78,7 +80,6 @@ class Application(Base):
                                                lazy="raise")
     bind_account: Mapped[Account | None] = relationship(foreign_keys=[bind_account_id], viewonly=True,
                                                         lazy="raise")
-
 
 
 class ApplicationAttachment(Base):

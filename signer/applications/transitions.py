@@ -32,7 +32,6 @@ def move_application(session: Session, app_id: int, kind: ApplicationKind, expec
     )
 
 
-
 def move_shipping(session: Session, app_id: int, expected: ShippingStatus, new: ShippingStatus,
                   **values: Any) -> None:
     compare_and_set(

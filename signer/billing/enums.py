@@ -13,7 +13,6 @@ class OrderStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-
 ORDER_STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: "待支付",
     OrderStatus.PAID: "已支付",
@@ -21,11 +20,9 @@ ORDER_STATUS_LABELS = {
 }
 
 
-
 class InvoiceType(enum.StrEnum):
     NORMAL = "normal"
     SPECIAL = "special"
-
 
 
 INVOICE_TYPE_LABELS = {
@@ -34,9 +31,7 @@ INVOICE_TYPE_LABELS = {
 }
 
 
-
 OS = OrderStatus
-
 
 
 ORDER_TRANSITIONS: Table[OrderStatus] = {

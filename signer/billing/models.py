@@ -1,4 +1,7 @@
-"""Orders, payments and invoices."""
+"""Orders, payments and invoices; statuses move through ``signer.billing.transitions``.
+
+A partial unique index keeps one default invoice profile per enterprise.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from signer.core.models import Base, UTCDateTime, _enum, partial_index, utcnow
 
 if TYPE_CHECKING:
     from signer.applications.models import Application
-
 
 
 class InvoiceProfile(Base):
@@ -38,7 +40,6 @@ class InvoiceProfile(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
 
 
 class Order(Base):
@@ -66,7 +67,6 @@ class Order(Base):
     invoice: Mapped[Invoice | None] = relationship(viewonly=True, lazy="raise")
 
 
-
 class OrderItem(Base):
     __tablename__ = "order_items"
     __table_args__ = (UniqueConstraint("order_id", "application_id"),)
@@ -77,7 +77,6 @@ class OrderItem(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
 
     application: Mapped[Application] = relationship(viewonly=True, lazy="raise")
-
 
 
 class PaymentNotification(Base):
@@ -92,7 +91,6 @@ class PaymentNotification(Base):
     order_no: Mapped[str] = mapped_column(String(32), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
 
 
 class Invoice(Base):

@@ -26,7 +26,6 @@ class ApiClient(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-
 class SessionHandoff(Base):
     """A single-use link that gives a logged-in browser the binding cookie of an API-created session."""
 
@@ -37,7 +36,6 @@ class SessionHandoff(Base):
     binding_token_enc: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
 
 
 class WebhookDelivery(Base):
@@ -60,7 +58,6 @@ class WebhookDelivery(Base):
     gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
 
 
 class SessionSource(Base):

@@ -27,7 +27,6 @@ class IssuedSerial(Base):
     revocation_reason: Mapped[str | None] = mapped_column(String(32))
 
 
-
 class CaKey(Base):
     """CA certificates and their private keys (encrypted with the instance master key)."""
 

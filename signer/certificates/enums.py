@@ -11,13 +11,11 @@ class CertificateKind(enum.StrEnum):
     ANXINQIAN = "anxinqian"  # 安心签
 
 
-
 CERTIFICATE_KIND_LABELS = {
     CertificateKind.MOBILE: "移动端证书",
     CertificateKind.KEY: "实体KEY证书",
     CertificateKind.ANXINQIAN: "安心签证书",
 }
-
 
 
 class CertificateStatus(enum.StrEnum):
@@ -32,7 +30,6 @@ class CertificateStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"  # replaced by a successor (renewal, change, extension, reissue, unbind)
 
 
-
 CERTIFICATE_STATUS_LABELS = {
     CertificateStatus.IN_PRODUCTION: "待制作",
     CertificateStatus.PENDING_DOWNLOAD: "待下载",
@@ -44,13 +41,10 @@ CERTIFICATE_STATUS_LABELS = {
 }
 
 
-
 EXPIRING_LABEL = "即将失效"  # shown for an effective certificate inside the renewal window
 
 
-
 C = CertificateStatus
-
 
 
 # A certificate row exists from the review's approval on (待制作 for a KEY, 待下载 for the APP); what comes

@@ -48,7 +48,6 @@ class Certificate(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-
 class UnlockChallenge(Base):
     """A single-use keystore unlock nonce (keystore/PROTOCOL.md), for one signing or password change."""
 

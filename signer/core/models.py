@@ -1,4 +1,8 @@
-"""The declarative base, the UTC column type, and the infrastructure rows (blobs, rate buckets, audit)."""
+"""The declarative base, the UTC column type, and the infrastructure rows (blobs, rate limits, audit).
+
+Each domain package defines its own rows in ``<package>/models.py``; signer/model_registry.py imports them
+all so ``Base.metadata`` is complete.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
 
@@ -44,15 +47,12 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-
 def _enum(cls: type) -> Enum:
     return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
 
 
-
 class Base(DeclarativeBase):
     pass
-
 
 
 class Blob(Base):
@@ -62,7 +62,6 @@ class Blob(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
 
 
 class RateBucket(Base):
@@ -75,7 +74,6 @@ class RateBucket(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
-
 class AuditHead(Base):
     """A single row that serializes appends to the audit chain."""
 
@@ -86,7 +84,6 @@ class AuditHead(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
     keyed_from: Mapped[int | None] = mapped_column(BigInteger)  # first HMAC-keyed event (signer/core/audit.py)
     mac: Mapped[str | None] = mapped_column(String(64))  # HMAC(key, seq | last_hash | keyed_from)
-
 
 
 class AuditEvent(Base):

@@ -22,9 +22,7 @@ from signer.core.errors import Conflict, ErrorCode
 E = TypeVar("E", bound=StrEnum)
 
 
-
 Table = Mapping[E, frozenset[E]]
-
 
 
 def swap(session: Session, column: InstrumentedAttribute[Any], row_id: Any, expected: Any, new: Any,
@@ -37,7 +35,6 @@ def swap(session: Session, column: InstrumentedAttribute[Any], row_id: Any, expe
         .execution_options(synchronize_session=False)
     )
     return rowcount(result) == 1
-
 
 
 def compare_and_set(session: Session, table: Table[E], column: InstrumentedAttribute[Any], row_id: Any,

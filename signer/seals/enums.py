@@ -11,13 +11,11 @@ class SealKind(enum.StrEnum):
     HANDWRITTEN = "handwritten"  # 手写签名
 
 
-
 SEAL_KIND_LABELS = {
     SealKind.COMPANY: "企业公章",
     SealKind.LEGAL_REP: "法定代表人章",
     SealKind.HANDWRITTEN: "手写签名",
 }
-
 
 
 class SealType(enum.StrEnum):
@@ -26,7 +24,6 @@ class SealType(enum.StrEnum):
     COMPANY_AND_LEGAL_REP = "company_and_legal_rep"
     COMPANY = "company"
     NONE = "none"
-
 
 
 SEAL_TYPE_LABELS = {

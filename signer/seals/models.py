@@ -30,7 +30,6 @@ class SealAssignment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-
 class SealImage(Base):
     """A validated, normalized (transparent PNG) seal image of an enterprise; the blob holds the bytes."""
 
@@ -45,7 +44,6 @@ class SealImage(Base):
     source: Mapped[str] = mapped_column(String(16))  # upload | online | cutout | generated
     created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
 
 
 class HandwrittenSignature(Base):

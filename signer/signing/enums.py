@@ -16,7 +16,6 @@ class SessionStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-
 SESSION_STATUS_LABELS = {
     SessionStatus.WAITING: "待扫码",
     SessionStatus.SCANNED: "已扫码",
@@ -27,7 +26,6 @@ SESSION_STATUS_LABELS = {
     SessionStatus.EXPIRED: "已过期",
     SessionStatus.FAILED: "签署失败",
 }
-
 
 
 TERMINAL_SESSION_STATUSES = frozenset(
@@ -41,7 +39,6 @@ TERMINAL_SESSION_STATUSES = frozenset(
 )
 
 
-
 class PadesLevel(enum.StrEnum):
     B_B = "B-B"
     B_T = "B-T"
@@ -49,9 +46,7 @@ class PadesLevel(enum.StrEnum):
     B_LTA = "B-LTA"
 
 
-
 S = SessionStatus
-
 
 
 SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {

@@ -51,7 +51,6 @@ class SigningSession(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-
 class SealPlacementRow(Base):
     """One requested seal of a session: its kind and its box (PDF points, origin bottom-left)."""
 
@@ -70,7 +69,6 @@ class SealPlacementRow(Base):
     height: Mapped[float]
 
 
-
 class SigningRound(Base):
     """The persisted first half of a round (pyHanko interrupted signing) awaiting the phone's value."""
 
@@ -85,7 +83,6 @@ class SigningRound(Base):
     output_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
 
 
 class SigningDraft(Base):
@@ -113,7 +110,6 @@ class SigningDraft(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-
 class SigningDraftPage(Base):
     """A rendered page preview (PNG in the blob store); rendered on upload or on first request."""
 
@@ -124,7 +120,6 @@ class SigningDraftPage(Base):
     image_sha256: Mapped[str] = mapped_column(String(64))
     width_px: Mapped[int] = mapped_column(Integer)
     height_px: Mapped[int] = mapped_column(Integer)
-
 
 
 class PdfJobLease(Base):

@@ -1,4 +1,4 @@
-"""SMS verification codes and the console outbox."""
+"""SMS verification codes (one active code per phone and purpose) and the console outbox."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ class SmsCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ip: Mapped[str] = mapped_column(String(64), default="")
-
 
 
 class SmsOutbox(Base):
