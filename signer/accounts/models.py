@@ -12,7 +12,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signer.accounts.enums import Role
-from signer.core.models import Base, UTCDateTime, _enum, utcnow
+from signer.core.models import Base, UTCDateTime, enum_column, utcnow
 
 
 class Enterprise(Base):
@@ -33,7 +33,7 @@ class Account(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(20), default="")
-    role: Mapped[Role] = mapped_column(_enum(Role))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

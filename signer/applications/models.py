@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signer.applications.enums import ApplicationKind, ApplicationStatus, AttachmentKind, IdType, ShippingStatus
 from signer.certificates.enums import CertificateKind
-from signer.core.models import Base, UTCDateTime, _enum, partial_index, utcnow
+from signer.core.models import Base, UTCDateTime, enum_column, partial_index, utcnow
 from signer.seals.enums import SealType
 
 if TYPE_CHECKING:
@@ -37,9 +37,9 @@ class Application(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    kind: Mapped[ApplicationKind] = mapped_column(_enum(ApplicationKind))
-    certificate_kind: Mapped[CertificateKind] = mapped_column(_enum(CertificateKind))
-    status: Mapped[ApplicationStatus] = mapped_column(_enum(ApplicationStatus), index=True)
+    kind: Mapped[ApplicationKind] = mapped_column(enum_column(ApplicationKind))
+    certificate_kind: Mapped[CertificateKind] = mapped_column(enum_column(CertificateKind))
+    status: Mapped[ApplicationStatus] = mapped_column(enum_column(ApplicationStatus), index=True)
     certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), index=True)
     result_certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     created_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -47,12 +47,12 @@ class Application(Base):
     # B2 办理信息
     bind_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     bind_phone: Mapped[str | None] = mapped_column(String(20))
-    seal_type: Mapped[SealType | None] = mapped_column(_enum(SealType))
+    seal_type: Mapped[SealType | None] = mapped_column(enum_column(SealType))
     period_years: Mapped[int | None] = mapped_column(Integer)
     price_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     handler_name: Mapped[str] = mapped_column(String(50), default="")
     handler_contact: Mapped[str] = mapped_column(String(20), default="")
-    id_type: Mapped[IdType | None] = mapped_column(_enum(IdType))
+    id_type: Mapped[IdType | None] = mapped_column(enum_column(IdType))
     id_number: Mapped[str | None] = mapped_column(String(32))
     agreements: Mapped[list[str]] = mapped_column(JSON, default=list)
     agreements_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -63,7 +63,7 @@ class Application(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_seals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # I: the physical KEY's delivery
-    shipping_status: Mapped[ShippingStatus | None] = mapped_column(_enum(ShippingStatus))
+    shipping_status: Mapped[ShippingStatus | None] = mapped_column(enum_column(ShippingStatus))
     shipping_carrier: Mapped[str | None] = mapped_column(String(50))
     tracking_number: Mapped[str | None] = mapped_column(String(50))
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -90,7 +90,7 @@ class ApplicationAttachment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
-    kind: Mapped[AttachmentKind] = mapped_column(_enum(AttachmentKind))
+    kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind))
     blob_sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(120))
     content_type: Mapped[str] = mapped_column(String(40))

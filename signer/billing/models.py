@@ -12,7 +12,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signer.billing.enums import InvoiceType, OrderStatus
-from signer.core.models import Base, UTCDateTime, _enum, partial_index, utcnow
+from signer.core.models import Base, UTCDateTime, enum_column, partial_index, utcnow
 
 if TYPE_CHECKING:
     from signer.applications.models import Application
@@ -28,7 +28,7 @@ class InvoiceProfile(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    invoice_type: Mapped[InvoiceType] = mapped_column(_enum(InvoiceType))
+    invoice_type: Mapped[InvoiceType] = mapped_column(enum_column(InvoiceType))
     title: Mapped[str] = mapped_column(String(100))
     tax_number: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(200), default="")
@@ -51,7 +51,7 @@ class Order(Base):
     order_no: Mapped[str] = mapped_column(String(32), unique=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus), index=True)
+    status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     payment_method: Mapped[str] = mapped_column(String(16), default="online")
     invoice_profile_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_profiles.id"))

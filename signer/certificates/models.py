@@ -13,7 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signer.certificates.enums import CertificateKind, CertificateStatus
-from signer.core.models import Base, UTCDateTime, _enum, utcnow
+from signer.core.models import Base, UTCDateTime, enum_column, utcnow
 
 
 class Certificate(Base):
@@ -21,8 +21,8 @@ class Certificate(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    kind: Mapped[CertificateKind] = mapped_column(_enum(CertificateKind))
-    status: Mapped[CertificateStatus] = mapped_column(_enum(CertificateStatus), index=True)
+    kind: Mapped[CertificateKind] = mapped_column(enum_column(CertificateKind))
+    status: Mapped[CertificateStatus] = mapped_column(enum_column(CertificateStatus), index=True)
     bound_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     validity_years: Mapped[int] = mapped_column(Integer, default=1)
     usage_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -47,7 +47,7 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _enum(cls: type) -> Enum:
+def enum_column(cls: type) -> Enum:
     return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
 
 

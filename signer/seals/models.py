@@ -12,7 +12,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signer.core.models import Base, UTCDateTime, _enum, utcnow
+from signer.core.models import Base, UTCDateTime, enum_column, utcnow
 from signer.seals.enums import SealKind
 
 
@@ -24,7 +24,7 @@ class SealAssignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    seal_kind: Mapped[SealKind] = mapped_column(_enum(SealKind))
+    seal_kind: Mapped[SealKind] = mapped_column(enum_column(SealKind))
     image_sha256: Mapped[str | None] = mapped_column(String(64))
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -37,7 +37,7 @@ class SealImage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    kind: Mapped[SealKind] = mapped_column(_enum(SealKind))
+    kind: Mapped[SealKind] = mapped_column(enum_column(SealKind))
     image_sha256: Mapped[str] = mapped_column(String(64))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)

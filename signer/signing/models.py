@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signer.core.models import Base, UTCDateTime, _enum, utcnow
+from signer.core.models import Base, UTCDateTime, enum_column, utcnow
 from signer.seals.enums import SealKind
 from signer.signing.enums import PadesLevel, SessionStatus
 
@@ -32,8 +32,8 @@ class SigningSession(Base):
     prepared_sha256: Mapped[str | None] = mapped_column(String(64))
     signed_sha256: Mapped[str | None] = mapped_column(String(64))
     page_count: Mapped[int] = mapped_column(Integer)
-    pades_level: Mapped[PadesLevel] = mapped_column(_enum(PadesLevel), default=PadesLevel.B_B)
-    status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus), index=True)
+    pades_level: Mapped[PadesLevel] = mapped_column(enum_column(PadesLevel), default=PadesLevel.B_B)
+    status: Mapped[SessionStatus] = mapped_column(enum_column(SessionStatus), index=True)
     qr_secret: Mapped[bytes] = mapped_column(LargeBinary)
     binding_token_hash: Mapped[str] = mapped_column(String(64))
     confirmation_code: Mapped[str] = mapped_column(String(8))
@@ -60,7 +60,7 @@ class SealPlacementRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("signing_sessions.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    seal_kind: Mapped[SealKind] = mapped_column(_enum(SealKind))
+    seal_kind: Mapped[SealKind] = mapped_column(enum_column(SealKind))
     field_name: Mapped[str] = mapped_column(String(64))
     page: Mapped[int] = mapped_column(Integer)
     x: Mapped[float]
@@ -104,7 +104,7 @@ class SigningDraft(Base):
     page_count: Mapped[int] = mapped_column(Integer)
     pages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"box": [llx, lly, urx, ury], "rotation": 0}]
     placements: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    pades_level: Mapped[PadesLevel] = mapped_column(_enum(PadesLevel), default=PadesLevel.B_B)
+    pades_level: Mapped[PadesLevel] = mapped_column(enum_column(PadesLevel), default=PadesLevel.B_B)
     last_session_id: Mapped[str | None] = mapped_column(ForeignKey("signing_sessions.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

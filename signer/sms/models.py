@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signer.core.models import Base, UTCDateTime, _enum, partial_index, utcnow
+from signer.core.models import Base, UTCDateTime, enum_column, partial_index, utcnow
 from signer.sms.enums import SmsPurpose
 
 
@@ -21,7 +21,7 @@ class SmsCode(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), index=True)
-    purpose: Mapped[SmsPurpose] = mapped_column(_enum(SmsPurpose))
+    purpose: Mapped[SmsPurpose] = mapped_column(enum_column(SmsPurpose))
     code_hash: Mapped[str] = mapped_column(String(64))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
