@@ -32,6 +32,7 @@ from signer.applications.settings import ORDERED_KINDS
 from signer.billing.enums import INVOICE_TYPE_LABELS
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
 from signer.certificates.models import Certificate
+from signer.certificates.status import status_label
 from signer.core.errors import DomainError
 from signer.core.models import utcnow
 from signer.seals.enums import SEAL_KIND_LABELS, SEAL_TYPE_LABELS, SealKind, SealType
@@ -176,7 +177,7 @@ def apply_for(cert_id: int, kind: str) -> Any:
             facts: dict[str, Any] = {
                 "kind": cert.kind, "kind_label": CERTIFICATE_KIND_LABELS[cert.kind], "subject": cert.subject,
                 "not_before": cert.not_before, "not_after": cert.not_after,
-                "state_label": rules.status_label(cert, utcnow(), lc.settings.renewal_window),
+                "state_label": status_label(cert, utcnow(), lc.settings.renewal_window),
                 "phone": cert.contact_phone}
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)

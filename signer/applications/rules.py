@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, case, cast
-from sqlalchemy.sql.elements import ColumnElement
-
 from signer.applications.enums import (
     APPLICATION_KIND_LABELS,
     APPLICATION_STATUS_LABELS,
@@ -20,26 +17,21 @@ from signer.applications.enums import (
 )
 from signer.certificates.enums import (
     CERTIFICATE_KIND_LABELS,
-    CERTIFICATE_STATUS_LABELS,
-    EXPIRING_LABEL,
     CertificateKind,
-    CertificateStatus,
 )
 from signer.certificates.models import Certificate
+from signer.certificates.status import CERTIFICATE_STATE_LABELS, EXPIRED, EXPIRING, state_of
 from signer.core.errors import Conflict, ErrorCode
 from signer.seals.enums import SealType
 
 K = ApplicationKind
 C = CertificateKind
 AK = AttachmentKind
-EXPIRING = "expiring"  # 即将失效 (a derived state)
-EXPIRED = CertificateStatus.EXPIRED.value
 # The status a list row shows (A5), one per row: an open application's status (待生成订单 … 已驳回), else the
 # certificate's own with 即将失效 / 已失效 derived from its expiry. Only CertificateStatus is ever stored.
 DISPLAY_STATE_LABELS: dict[str, str] = {
     **{status.value: APPLICATION_STATUS_LABELS[status] for status in sorted(OPEN_APPLICATION_STATUSES)},
-    **{status.value: label for status, label in CERTIFICATE_STATUS_LABELS.items()},
-    EXPIRING: EXPIRING_LABEL,
+    **CERTIFICATE_STATE_LABELS,
 }
 
 # The certificate states each kind may start from (新签 starts from no certificate).
@@ -80,31 +72,6 @@ REVOCATION_REASONS = {
 }
 # Why the replaced certificate goes on the CRL once its successor is in use.
 SUPERSEDE_REASON = {K.RENEW: "superseded", K.EXTEND: "superseded", K.CHANGE: "affiliation_changed"}
-
-
-def state_of(cert: Certificate, now: datetime, window: timedelta) -> str:
-    """The certificate's own state for lists and eligibility: its status, or 即将失效 / 已失效 by date."""
-    if cert.status == CertificateStatus.EFFECTIVE and cert.not_after is not None:
-        if cert.not_after <= now:
-            return EXPIRED
-        if cert.not_after - now <= window:
-            return EXPIRING
-    return cert.status.value
-
-
-def state_column(now: datetime, window: timedelta) -> ColumnElement[str]:
-    """:func:`state_of` in SQL, so lists filter and page by the state they show."""
-    effective = Certificate.status == CertificateStatus.EFFECTIVE
-    return case(
-        (and_(effective, Certificate.not_after <= now), EXPIRED),
-        (and_(effective, Certificate.not_after <= now + window), EXPIRING),
-        else_=cast(Certificate.status, String(32)),
-    )
-
-
-def status_label(cert: Certificate, now: datetime, window: timedelta) -> str:
-    """已生效 / 即将失效 / 已失效 …: the label of a certificate's own state, wherever it is shown."""
-    return state_label(state_of(cert, now, window))
 
 
 def state_label(state: str) -> str:

@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 from signer.accounts import access
 from signer.accounts.enums import Role
 from signer.accounts.models import Account
-from signer.applications.rules import status_label
 from signer.applications.service import ACTIVE_CERTIFICATE
 from signer.ca.service import CertificateAuthority
 from signer.certificates.enums import CertificateKind, CertificateStatus
 from signer.certificates.models import Certificate
 from signer.certificates.retire import retire
+from signer.certificates.status import status_label
 from signer.core import audit
 from signer.core.audit import Actor
 from signer.core.audit_actions import AuditAction

@@ -21,9 +21,10 @@ from signer.accounts.models import Account
 from signer.applications import rules
 from signer.applications.enums import ApplicationKind
 from signer.applications.models import Application
-from signer.applications.rules import DISPLAY_STATE_LABELS, state_column, state_label
+from signer.applications.rules import DISPLAY_STATE_LABELS, state_label
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
 from signer.certificates.models import Certificate
+from signer.certificates.status import state_column
 from signer.core.db import Database
 from signer.core.models import utcnow
 

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from keystore import server as ks_server
 from signer.accounts.models import Account
 from signer.accounts.service import AppIdentity
-from signer.applications.rules import status_label
 from signer.ca.models import IssuedSerial
 from signer.ca.service import CertificateAuthority
 from signer.certificates import issuance
@@ -23,6 +22,7 @@ from signer.certificates.enums import (
     CertificateStatus,
 )
 from signer.certificates.models import Certificate, UnlockChallenge
+from signer.certificates.status import status_label
 from signer.certificates.transitions import move_certificate
 from signer.core import audit
 from signer.core.audit_actions import AuditAction
