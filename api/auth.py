@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import current_app, g, request, session
 
-from signer.accounts import AppIdentity
-from signer.errors import ErrorCode, Forbidden, NotAuthenticated
-from signer.models import Account
+from signer.accounts.models import Account
+from signer.accounts.service import AppIdentity
+from signer.core.errors import ErrorCode, Forbidden, NotAuthenticated
 
 if TYPE_CHECKING:  # signer.app builds the Flask app from api/, so only the type is imported here
     from signer.app import Services
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # signer.app builds the Flask app from api/, so only the type
 F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
-SESSION_LOGIN_KEY = "login"  # the cookie's key for the login-session token (signer/login_sessions.py)
+SESSION_LOGIN_KEY = "login"  # the cookie's key for the login-session token (signer/accounts/login_sessions.py)
 
 
 def services() -> Services:

@@ -8,9 +8,9 @@ from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from signer import errors as e
-from signer.errors import ErrorCode
-from signer.metrics import API_ERRORS
+from signer.core import errors as e
+from signer.core.errors import ErrorCode
+from signer.core.metrics import API_ERRORS
 
 log = logging.getLogger(__name__)
 

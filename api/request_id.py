@@ -8,7 +8,7 @@ import time
 
 from flask import Flask, Response, g, request
 
-from signer.logging_setup import SECRET_KEYS, reset_request_id, sane_request_id, set_request_id
+from signer.core.logging_setup import SECRET_KEYS, reset_request_id, sane_request_id, set_request_id
 
 HEADER = "X-Request-ID"
 log = logging.getLogger("signer.request")

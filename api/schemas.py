@@ -8,7 +8,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from signer.enums import SESSION_STATUS_LABELS, PadesLevel, SealKind, SessionStatus
+from signer.seals.enums import SealKind
+from signer.signing.enums import SESSION_STATUS_LABELS, PadesLevel, SessionStatus
 
 
 class Base64Bytes(fields.Field):

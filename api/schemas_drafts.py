@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from signer.enums import PadesLevel
+from signer.signing.enums import PadesLevel
 
 from .schemas import PlacementSchema
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from signer.enums import AttachmentKind, PadesLevel
+from signer.applications.enums import AttachmentKind
+from signer.signing.enums import PadesLevel
 
 SEAL_KINDS = (AttachmentKind.COMPANY_SEAL, AttachmentKind.LEGAL_REP_SIGNATURE, AttachmentKind.LEGAL_REP_SEAL)
 

@@ -6,19 +6,12 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from signer.enums import (
-    ApplicationKind,
-    ApplicationStatus,
-    AttachmentKind,
-    CertificateKind,
-    IdType,
-    InvoiceType,
-    OrderStatus,
-    ReissueReason,
-    SealType,
-    SmsPurpose,
-)
-from signer.lifecycle.rules import DISPLAY_STATE_LABELS, REVOCATION_REASONS
+from signer.applications.enums import ApplicationKind, ApplicationStatus, AttachmentKind, IdType, ReissueReason
+from signer.applications.rules import DISPLAY_STATE_LABELS, REVOCATION_REASONS
+from signer.billing.enums import InvoiceType, OrderStatus
+from signer.certificates.enums import CertificateKind
+from signer.seals.enums import SealType
+from signer.sms.enums import SmsPurpose
 
 from .schemas import Base64Bytes
 

@@ -20,7 +20,7 @@ import requests
 
 from mobile import AppClient
 from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
 
 
 def probe(url: str, stop: threading.Event, out: list[float]) -> None:

@@ -41,16 +41,19 @@ from sqlalchemy import select
 from keystore import device as ks_device
 from pdfsign.ltv import offline_context
 from pdfsign.tsa import LocalTimeStamper
-from signer import audit, migrate
+from signer import migrate
+from signer.accounts.models import Account
 from signer.app import build_services
-from signer.config import Config
-from signer.enums import PadesLevel, SealKind
-from signer.events import NullNotifier
-from signer.models import Account, SigningSession
-from signer.samples import sample_pdf
-from signer.seed import DEMO_CREDIT_CODE, seed_demo
-from signer.seed_seals import seed_demo_seals
-from signer.signing import PlacementRequest
+from signer.core import audit
+from signer.core.config import Config
+from signer.core.events import NullNotifier
+from signer.demo.samples import sample_pdf
+from signer.demo.seed import DEMO_CREDIT_CODE, seed_demo
+from signer.seals.enums import SealKind
+from signer.seals.seed_seals import seed_demo_seals
+from signer.signing.enums import PadesLevel
+from signer.signing.models import SigningSession
+from signer.signing.service import PlacementRequest
 
 PASSWORD = "Bench-Pass-2026"  # noqa: S105 - a throwaway instance
 SIGNING_PASSWORD = "Qm7#bench"  # noqa: S105

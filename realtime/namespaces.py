@@ -12,8 +12,8 @@ from flask_socketio import Namespace, SocketIO, join_room
 from api.auth import bearer_token, current_account
 from api.schemas import SessionStateSchema
 from api.views.signing_api import binding_token
-from signer.errors import DomainError, ErrorCode, NotAuthenticated
-from signer.logging_setup import new_request_id, reset_request_id, set_request_id
+from signer.core.errors import DomainError, ErrorCode, NotAuthenticated
+from signer.core.logging_setup import new_request_id, reset_request_id, set_request_id
 
 from .events import ApproveEvent, JoinEvent, RejectEvent, ScanEvent, SignRoundEvent, ack
 from .notifier import APP_NAMESPACE, PC_NAMESPACE, SocketNotifier, session_room

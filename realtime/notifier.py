@@ -8,8 +8,8 @@ from typing import Any
 from flask_socketio import SocketIO
 
 from api.schemas import SessionStateSchema
-from signer import qr
-from signer.metrics import observe_push
+from signer.core.metrics import observe_push
+from signer.signing import qr
 
 PC_NAMESPACE = "/pc"
 APP_NAMESPACE = "/app"

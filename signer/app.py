@@ -10,24 +10,24 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask_socketio import SocketIO
 
-from . import jobs, production
-from .accounts import AccountService
-from .business import BusinessService
-from .ca import CertificateAuthority
-from .certificates import CertificateService
-from .config import Config, load_secret
-from .db import Database
-from .drafts import DraftService
-from .lifecycle.service import Lifecycle, build_lifecycle
-from .logging_setup import configure_logging
-from .models import Enterprise
-from .seals import SealService
-from .secretbox import SecretBox
-from .signing import SigningService
-from .signing_pool import SigningPool
-from .storage import FileBlobStore
-from .verification import VerificationService
-from .webhooks import WebhookService
+from signer import jobs, production
+from signer.accounts.models import Enterprise
+from signer.accounts.service import AccountService
+from signer.applications.lifecycle import Lifecycle, build_lifecycle
+from signer.business.service import BusinessService
+from signer.business.webhooks import WebhookService
+from signer.ca.service import CertificateAuthority
+from signer.certificates.service import CertificateService
+from signer.core.config import Config, load_secret
+from signer.core.db import Database
+from signer.core.logging_setup import configure_logging
+from signer.core.secretbox import SecretBox
+from signer.core.storage import FileBlobStore
+from signer.seals.service import SealService
+from signer.signing.drafts import DraftService
+from signer.signing.service import SigningService
+from signer.signing.signing_pool import SigningPool
+from signer.signing.verification import VerificationService
 
 
 @dataclass

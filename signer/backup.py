@@ -27,8 +27,8 @@ from typing import IO, Any
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from .config import Config
-from .db import Database
+from signer.core.config import Config
+from signer.core.db import Database
 
 FORMAT = "signer-backup"
 VERSION = 1

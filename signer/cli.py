@@ -22,13 +22,14 @@ def _step(text: str) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from . import audit, migrate
-    from .app import build_services
-    from .config import Config, load_secret
-    from .events import NullNotifier
-    from .seed import DEMO_CREDIT_CODE, DemoAccounts, seed_demo
-    from .seed_seals import seed_demo_seals
-    from .stamp_fonts import ensure_stamp_fonts, prepared_paths
+    from signer import migrate
+    from signer.app import build_services
+    from signer.core import audit
+    from signer.core.config import Config, load_secret
+    from signer.core.events import NullNotifier
+    from signer.demo.seed import DEMO_CREDIT_CODE, DemoAccounts, seed_demo
+    from signer.seals.seed_seals import seed_demo_seals
+    from signer.signing.stamp_fonts import ensure_stamp_fonts, prepared_paths
 
     config = Config()
     print(f"instance: {config.instance_path}")
@@ -72,11 +73,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _patch_gevent()
-    from . import migrate
-    from .app import create_app, start_background_tasks
-    from .config import Config
-    from .errors import NotFound
-    from .production import ProductionRefused
+    from signer import migrate
+    from signer.app import create_app, start_background_tasks
+    from signer.core.config import Config
+    from signer.core.errors import NotFound
+    from signer.production import ProductionRefused
 
     config = Config()
     try:
@@ -92,7 +93,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"no CA in {config.instance_path}: run `signer init` first", file=sys.stderr)
         return 2
     start_background_tasks(app)
-    from .serving import serve
+    from signer.serving import serve
 
     logging.getLogger("signer.serve").info("serving on http://%s:%s", args.host, args.port)
     serve(app, args.host, args.port, access_log=args.access_log)
@@ -100,9 +101,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_audit(args: argparse.Namespace) -> int:
-    from .audit import verify_chain
-    from .config import Config, load_secret
-    from .db import Database
+    from signer.core.audit import verify_chain
+    from signer.core.config import Config, load_secret
+    from signer.core.db import Database
 
     config = Config()
     db = Database(config.sqlalchemy_url, audit_key=load_secret(config.instance_path, "audit", "SIGNER_AUDIT_KEY"))
@@ -116,8 +117,8 @@ def cmd_verify_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from .backup import BackupError, create_backup, describe
-    from .config import Config
+    from signer.backup import BackupError, create_backup, describe
+    from signer.core.config import Config
 
     try:
         manifest = create_backup(Config(), Path(args.out))
@@ -133,8 +134,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from .backup import BackupError, describe, restore_backup
-    from .config import Config
+    from signer.backup import BackupError, describe, restore_backup
+    from signer.core.config import Config
 
     config = Config()
     try:
@@ -150,9 +151,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_create_api_client(args: argparse.Namespace) -> int:
-    from .app import build_services
-    from .config import Config
-    from .events import NullNotifier
+    from signer.app import build_services
+    from signer.core.config import Config
+    from signer.core.events import NullNotifier
 
     services = build_services(Config(), NullNotifier())
     created = services.business.create_client(args.enterprise_id, args.name)
@@ -162,7 +163,7 @@ def cmd_create_api_client(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .cli_demo import run_demo
+    from signer.cli_demo import run_demo
 
     return run_demo(Path(args.out), keep_server=args.keep)
 

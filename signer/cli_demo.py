@@ -24,7 +24,7 @@ from typing import Any
 import requests
 import socketio
 
-from .samples import sample_pdf
+from signer.demo.samples import sample_pdf
 
 DEMO_PASSWORD = "Demo-Pass-2026"  # noqa: S105 - a throwaway instance's demo login, printed to the user
 SIGNING_PASSWORD = "Qm7#signing"  # noqa: S105 - the demo phone's signing password

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .app import Services
+    from signer.app import Services
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from . import audit
-from .db import Database
+from signer.core import audit
+from signer.core.db import Database
 
 SCRIPTS = Path(__file__).parent / "migrations"
 

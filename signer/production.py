@@ -10,11 +10,12 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, inspect, or_, select
 from sqlalchemy.engine import make_url
 
-from .audit_actions import AuditAction
-from .config import Config
-from .db import Database
-from .models import Account, AuditEvent, Enterprise
-from .seed import DEMO_CREDIT_CODE
+from signer.accounts.models import Account, Enterprise
+from signer.core.audit_actions import AuditAction
+from signer.core.config import Config
+from signer.core.db import Database
+from signer.core.models import AuditEvent
+from signer.demo.seed import DEMO_CREDIT_CODE
 
 # The secrets load_secret() would otherwise generate into the instance folder: file name → variable.
 ENV_SECRETS = {"master": "SIGNER_MASTER_KEY", "flask": "SIGNER_SECRET_KEY",

@@ -14,16 +14,21 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from keystore import device as ks_device
-from signer import audit, migrate
-from signer.accounts import AppIdentity
+from signer import migrate
+from signer.accounts.enums import Role
+from signer.accounts.models import Account, Enterprise
+from signer.accounts.service import AppIdentity
 from signer.app import Services, build_services
-from signer.config import Config
-from signer.enums import CertificateKind, CertificateStatus, Role, SealKind
-from signer.events import RecordingNotifier
-from signer.models import Account, Certificate, Enterprise, SealAssignment
-from signer.passwords import hash_password
-from signer.seed import DEMO_CREDIT_CODE, seed_demo
-from signer.seed_seals import seed_demo_seals
+from signer.certificates.enums import CertificateKind, CertificateStatus
+from signer.certificates.models import Certificate
+from signer.core import audit
+from signer.core.config import Config
+from signer.core.events import RecordingNotifier
+from signer.core.passwords import hash_password
+from signer.demo.seed import DEMO_CREDIT_CODE, seed_demo
+from signer.seals.enums import SealKind
+from signer.seals.models import SealAssignment
+from signer.seals.seed_seals import seed_demo_seals
 
 PASSWORD = "Demo-Pass-2026"
 SIGNING_PASSWORD = "Qm7#signing"

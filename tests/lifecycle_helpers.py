@@ -10,24 +10,21 @@ from typing import Any
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from signer.accounts.models import Account
 from signer.app import Services
-from signer.db import must_get
-from signer.enums import (
-    ApplicationKind,
-    AttachmentKind,
-    CertificateKind,
-    IdType,
-    SealKind,
-    SealType,
-    SmsPurpose,
-)
-from signer.lifecycle.applications import ApplicationForm, Handler
-from signer.lifecycle.review import SealChoice
-from signer.lifecycle.rules import AGREEMENTS, required_attachments
-from signer.lifecycle.settings import LifecycleSettings
-from signer.models import Account, Certificate
-from signer.models_lifecycle import Application, Order
-from signer.samples import sample_pdf
+from signer.applications.enums import ApplicationKind, AttachmentKind, IdType
+from signer.applications.models import Application
+from signer.applications.review import SealChoice
+from signer.applications.rules import AGREEMENTS, required_attachments
+from signer.applications.service import ApplicationForm, Handler
+from signer.applications.settings import LifecycleSettings
+from signer.billing.models import Order
+from signer.certificates.enums import CertificateKind
+from signer.certificates.models import Certificate
+from signer.core.db import must_get
+from signer.demo.samples import sample_pdf
+from signer.seals.enums import SealKind, SealType
+from signer.sms.enums import SmsPurpose
 from tests.helpers import provision
 
 RESIDENT_ID = "11010519491231002X"  # GB 11643 example with the X check character
@@ -166,10 +163,11 @@ def lifecycle_app(tmp_path: Path, database_url: str, seal_images: bool = False):
     (``seal_images``: the demo seal images too, for tests that sign)."""
     import os
 
-    from signer import audit, migrate
+    from signer import migrate
     from signer.app import create_app
-    from signer.config import Config
-    from signer.seed import seed_demo
+    from signer.core import audit
+    from signer.core.config import Config
+    from signer.demo.seed import seed_demo
     from tests.helpers import PASSWORD
 
     config = Config(instance_path=tmp_path / "instance", database_url=database_url, signing_workers=0,
@@ -189,8 +187,8 @@ def lifecycle_app(tmp_path: Path, database_url: str, seal_images: bool = False):
     services.ca.initialize("测试认证中心")
     seed_demo(services.db, PASSWORD)
     if seal_images:
-        from signer.seed import DEMO_CREDIT_CODE
-        from signer.seed_seals import seed_demo_seals
+        from signer.demo.seed import DEMO_CREDIT_CODE
+        from signer.seals.seed_seals import seed_demo_seals
 
         seed_demo_seals(services.seals, DEMO_CREDIT_CODE, "operator1", None)
     return app, services

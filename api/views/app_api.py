@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from signer.accounts import AppIdentity
-from signer.certificates import describe
+from signer.accounts.service import AppIdentity
+from signer.certificates.service import describe
 
 from ..apidoc import doc
 from ..auth import app_login_required, bearer_token, client_ip, services

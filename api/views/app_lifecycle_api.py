@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from signer.accounts import AppIdentity
-from signer.certificates import describe
-from signer.enums import SealKind
+from signer.accounts.service import AppIdentity
+from signer.certificates.service import describe
+from signer.seals.enums import SealKind
 
 from ..apidoc import doc
 from ..auth import app_login_required, client_ip, services

@@ -7,11 +7,13 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from signer.enums import AttachmentKind, CertificateKind, SmsPurpose
-from signer.errors import ValidationFailed
-from signer.lifecycle.applications import ApplicationForm, Handler
-from signer.lifecycle.views import describe_attachment
-from signer.models import Account
+from signer.accounts.models import Account
+from signer.applications.enums import AttachmentKind
+from signer.applications.records import describe_attachment
+from signer.applications.service import ApplicationForm, Handler
+from signer.certificates.enums import CertificateKind
+from signer.core.errors import ValidationFailed
+from signer.sms.enums import SmsPurpose
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from signer.models import Account
+from signer.accounts.models import Account
 
 from ..apidoc import doc
 from ..auth import check_csrf, client_ip, login_pc, logout_pc, pc_login_required, services

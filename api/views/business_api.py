@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request, url_for
 
-from signer.errors import Conflict, ErrorCode
-from signer.signing import PlacementRequest
+from signer.core.errors import Conflict, ErrorCode
+from signer.signing.service import PlacementRequest
 
 from ..apidoc import doc
 from ..auth import bearer_token, client_ip, services

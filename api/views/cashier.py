@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from signer.errors import DomainError
-from signer.models import Account
+from signer.accounts.models import Account
+from signer.core.errors import DomainError
 
 from ..auth import check_csrf, client_ip, csrf_token, current_account, services
 

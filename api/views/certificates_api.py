@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from signer.enums import APPLICATION_KIND_LABELS, ApplicationKind, SealKind
-from signer.lifecycle.listing import ListFilter
-from signer.models import Account
+from signer.accounts.models import Account
+from signer.applications.enums import APPLICATION_KIND_LABELS, ApplicationKind
+from signer.certificates.listing import ListFilter
+from signer.seals.enums import SealKind
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services

@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from signer.drafts import DRAFT_TTL
-from signer.errors import ValidationFailed
-from signer.models import Account
-from signer.signing import PlacementRequest
+from signer.accounts.models import Account
+from signer.core.errors import ValidationFailed
+from signer.signing.drafts import DRAFT_TTL
+from signer.signing.service import PlacementRequest
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services

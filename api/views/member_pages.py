@@ -13,29 +13,29 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from signer.enums import (
+from signer.accounts import access
+from signer.accounts.enums import Role
+from signer.accounts.models import Account
+from signer.applications import rules
+from signer.applications.enums import (
     APPLICATION_KIND_LABELS,
     APPLICATION_STATUS_LABELS,
     ATTACHMENT_KIND_LABELS,
-    CERTIFICATE_KIND_LABELS,
     ID_TYPE_LABELS,
-    INVOICE_TYPE_LABELS,
     REISSUE_REASON_LABELS,
-    SEAL_KIND_LABELS,
-    SEAL_TYPE_LABELS,
     ApplicationKind,
     ApplicationStatus,
     AttachmentKind,
-    CertificateKind,
-    Role,
-    SealKind,
-    SealType,
 )
-from signer.errors import DomainError
-from signer.lifecycle import access, rules
-from signer.lifecycle.settings import ORDERED_KINDS
-from signer.lifecycle.views import describe_profile
-from signer.models import Account, Certificate, utcnow
+from signer.applications.records import describe_profile
+from signer.applications.settings import ORDERED_KINDS
+from signer.billing.enums import INVOICE_TYPE_LABELS
+from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
+from signer.certificates.models import Certificate
+from signer.certificates.status import status_label
+from signer.core.errors import DomainError
+from signer.core.models import utcnow
+from signer.seals.enums import SEAL_KIND_LABELS, SEAL_TYPE_LABELS, SealKind, SealType
 
 from ..auth import csrf_token, current_account, services
 from ..errors import status_of
@@ -177,7 +177,7 @@ def apply_for(cert_id: int, kind: str) -> Any:
             facts: dict[str, Any] = {
                 "kind": cert.kind, "kind_label": CERTIFICATE_KIND_LABELS[cert.kind], "subject": cert.subject,
                 "not_before": cert.not_before, "not_after": cert.not_after,
-                "state_label": rules.status_label(cert, utcnow(), lc.settings.renewal_window),
+                "state_label": status_label(cert, utcnow(), lc.settings.renewal_window),
                 "phone": cert.contact_phone}
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)

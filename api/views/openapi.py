@@ -12,7 +12,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app, jsonify
 from werkzeug.routing import Rule
 
-from signer.errors import ErrorCode
+from signer.core.errors import ErrorCode
 
 from .. import schemas, schemas_business, schemas_drafts, schemas_forms, schemas_lifecycle, schemas_seals
 from ..apidoc import Operation, operation_of

@@ -9,7 +9,7 @@ import os
 from flask import Blueprint, Response, abort, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from signer import health, metrics
+from signer.ops import health, metrics
 
 from ..auth import bearer_token, services
 

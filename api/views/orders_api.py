@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from signer.errors import TooLarge
-from signer.lifecycle.invoices import ProfileData
-from signer.lifecycle.views import describe_profile
-from signer.models import Account
+from signer.accounts.models import Account
+from signer.applications.records import describe_profile
+from signer.billing.invoices import ProfileData
+from signer.core.errors import TooLarge
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services

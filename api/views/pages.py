@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from signer.drafts import pades_levels, seal_palette
-from signer.errors import DomainError, NotAuthenticated, RateLimited
+from signer.core.errors import DomainError, NotAuthenticated, RateLimited
+from signer.signing.drafts import pades_levels, seal_palette
 
 from ..auth import check_csrf, client_ip, csrf_token, current_account, login_pc, logout_pc, services
 from ..member import crumbs, menu

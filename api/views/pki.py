@@ -9,8 +9,8 @@ import binascii
 from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, Response, request
 
-from signer import ratelimit
-from signer.errors import ErrorCode, ValidationFailed
+from signer.core import ratelimit
+from signer.core.errors import ErrorCode, ValidationFailed
 
 from ..auth import client_ip, services
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from signer.enums import SealKind
-from signer.lifecycle.review import SealChoice
-from signer.models import Account
+from signer.accounts.models import Account
+from signer.applications.review import SealChoice
+from signer.seals.enums import SealKind
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services

@@ -11,11 +11,11 @@ from pathlib import PurePath
 
 from flask import Blueprint, request
 
-from signer import seal_images
-from signer.enums import AttachmentKind
-from signer.errors import ErrorCode, ValidationFailed
-from signer.lifecycle.views import describe_attachment
-from signer.models import Account
+from signer.accounts.models import Account
+from signer.applications.enums import AttachmentKind
+from signer.applications.records import describe_attachment
+from signer.core.errors import ErrorCode, ValidationFailed
+from signer.seals import seal_images
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services

@@ -7,8 +7,8 @@ import io
 from flask import Blueprint, request
 from PIL import Image
 
-from signer.accounts import AppIdentity
-from signer.errors import ErrorCode, NotFound, ValidationFailed
+from signer.accounts.service import AppIdentity
+from signer.core.errors import ErrorCode, NotFound, ValidationFailed
 
 from ..apidoc import doc
 from ..auth import app_login_required, check_public_csrf, client_ip, services

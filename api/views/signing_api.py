@@ -10,9 +10,9 @@ from flask import Blueprint, Response, current_app, request
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
-from signer.errors import ErrorCode, ValidationFailed
-from signer.models import Account
-from signer.signing import PlacementRequest
+from signer.accounts.models import Account
+from signer.core.errors import ErrorCode, ValidationFailed
+from signer.signing.service import PlacementRequest
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
@@ -94,8 +94,8 @@ def state(account: Account, session_id: str):
 @pc_login_required
 def qr_png(account: Account, session_id: str):
     """The current QR frame as PNG (the page gets frames over Socket.IO; this is the same image)."""
-    from signer import qr
-    from signer.errors import Conflict
+    from signer.core.errors import Conflict
+    from signer.signing import qr
 
     svc = services()
     svc.signing.for_pc(session_id, account, binding_token(session_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from signer.config import Config
+from signer.core.config import Config
 from signer.model_registry import Base
 
 config = context.config

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from mobile import AppClient
 from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
 
 from .conftest import login
 

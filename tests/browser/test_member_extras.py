@@ -17,9 +17,10 @@ from cryptography.x509.oid import NameOID
 from PIL import Image, ImageDraw, ImageFilter
 from playwright.sync_api import expect
 
+from signer.certificates.enums import CertificateKind
 from signer.cli_demo import LiveServer
-from signer.enums import CertificateKind, SealType
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
+from signer.seals.enums import SealType
 from tests.lifecycle_helpers import RESIDENT_ID, account, new_form, pay, scan_jpeg, seal_png
 
 from .conftest import login, screenshot

@@ -15,10 +15,10 @@ from playwright.sync_api import expect
 
 from mobile import AppClient
 from signer.app import Services, build_services
+from signer.applications.settings import LifecycleSettings
 from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
-from signer.config import Config
-from signer.lifecycle.settings import LifecycleSettings
-from signer.samples import sample_pdf
+from signer.core.config import Config
+from signer.demo.samples import sample_pdf
 from tests.helpers import RecordingNotifier, add_operator
 from tests.lifecycle_helpers import RESIDENT_ID, account, new_form, pay, scan_jpeg, seal_png
 

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
 
 from .conftest import login, screenshot
 

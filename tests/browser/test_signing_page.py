@@ -19,7 +19,7 @@ from mobile import AppClient
 from mobile.client import decode_qr_image
 from pdfsign.validate import all_valid, validate_pdf
 from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
 from tests.pdf_helpers import rotated
 
 from .conftest import ARTIFACTS, login, screenshot

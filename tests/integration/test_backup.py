@@ -17,14 +17,18 @@ import pytest
 from cryptography import x509
 from sqlalchemy import select
 
-from signer import audit, cli
+from signer import cli
 from signer.app import build_services
-from signer.config import Config
-from signer.db import must_get
-from signer.enums import ApplicationKind, CertificateStatus
-from signer.events import RecordingNotifier
-from signer.lifecycle.settings import LifecycleSettings
-from signer.models import AuditEvent, Certificate, SigningSession
+from signer.applications.enums import ApplicationKind
+from signer.applications.settings import LifecycleSettings
+from signer.certificates.enums import CertificateStatus
+from signer.certificates.models import Certificate
+from signer.core import audit
+from signer.core.config import Config
+from signer.core.db import must_get
+from signer.core.events import RecordingNotifier
+from signer.core.models import AuditEvent
+from signer.signing.models import SigningSession
 from tests.conftest import _missing
 from tests.lifecycle_helpers import IP, account, cert_form, lifecycle_services
 from tests.unit.test_scan_to_sign_domain import new_session, payload_for, ready_phone

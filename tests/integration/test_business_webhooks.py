@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from signer.cli_demo import DEMO_PASSWORD, LiveServer, PcClient, free_port
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
 from tests.integration.test_scan_to_sign_live import SIGNING_PASSWORD, phone_with_certificate
 
 
@@ -120,8 +120,8 @@ def test_business_api_refuses_bad_keys_private_webhooks_and_other_clients_sessio
 
 
 def test_private_webhook_targets_are_refused_by_default():
-    from signer.errors import ValidationFailed
-    from signer.webhooks import check_url
+    from signer.business.webhooks import check_url
+    from signer.core.errors import ValidationFailed
 
     for target in ("http://127.0.0.1:8080/x", "http://10.1.2.3/x", "http://[::1]/x", "http://169.254.169.254/"):
         with pytest.raises(ValidationFailed):

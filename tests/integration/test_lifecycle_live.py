@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from mobile import AppClient, AppError
 from mobile import cli as app_cli
 from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
 from tests.integration.conftest import nss_trusting, pdfsig_report
 from tests.lifecycle_helpers import RESIDENT_ID, scan_jpeg, seal_png
 from tests.needs import tool

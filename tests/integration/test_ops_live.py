@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from mobile import AppClient, AppError
 from mobile.client import decode_qr_image
 from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient, png_from_frame
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
 
 
 def _spy_on_phone(phone: AppClient, seen: list[Any]) -> None:

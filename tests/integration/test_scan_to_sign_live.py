@@ -16,7 +16,7 @@ from mobile import AppClient, AppError
 from mobile.client import decode_qr_image
 from pdfsign.validate import all_valid, validate_pdf
 from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient, png_from_frame
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
 from tests.integration.conftest import nss_trusting, pdfsig_report
 from tests.needs import tool
 

@@ -13,7 +13,7 @@ from mobile import AppClient, handwriting
 from mobile import cli as app_cli
 from pdfsign.verify import verify_pdf
 from signer.cli_demo import DEMO_PASSWORD, LiveServer, PcClient
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
 from tests.integration.conftest import nss_trusting, pdfsig_each_signature, pdfsig_report
 from tests.integration.test_scan_to_sign_live import phone_with_certificate, root_der
 from tests.unit.test_seals_and_ltv_domain import tool

@@ -19,10 +19,11 @@ from sqlalchemy import func, select
 from mobile import AppClient, AppError
 from mobile.client import decode_qr_image
 from mobile.storage import Storage
+from signer.certificates.models import Certificate
 from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
-from signer.db import Database, must_get
-from signer.models import AuditEvent, Certificate
-from signer.samples import sample_pdf
+from signer.core.db import Database, must_get
+from signer.core.models import AuditEvent
+from signer.demo.samples import sample_pdf
 
 
 @dataclass

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select, text
 
-from signer import audit
-from signer.audit import verify_chain
-from signer.db import Database
-from signer.models import AuditEvent
+from signer.core import audit
+from signer.core.audit import verify_chain
+from signer.core.db import Database
+from signer.core.models import AuditEvent
 from tests.helpers import provision
 
 ROOT = Path(__file__).parents[2]

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from signer import qr
-from signer.enums import SealKind
-from signer.errors import ValidationFailed
-from signer.models import Account
-from signer.samples import sample_pdf
-from signer.signing import PlacementRequest
+from signer.accounts.models import Account
+from signer.core.errors import ValidationFailed
+from signer.demo.samples import sample_pdf
+from signer.seals.enums import SealKind
+from signer.signing import qr
+from signer.signing.service import PlacementRequest
 from tests.helpers import DomainPhone, provision
 
 COMPANY = PlacementRequest(SealKind.COMPANY, 1, 380, 80, 160, 80)

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from mobile import AppClient
 from mobile.client import decode_qr_image
 from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
 from tests.browser.conftest import browser_page, login  # noqa: F401 - the Chromium fixture
 
 SOCKET = re.compile(r"/socket\.io/")

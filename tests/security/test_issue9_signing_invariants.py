@@ -15,9 +15,9 @@ import pytest
 
 from keystore import unlock_response, verifier_from_password
 from mobile import AppClient, AppError
+from signer.certificates.enums import CertificateStatus
 from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
-from signer.enums import CertificateStatus
-from signer.seed_seals import signature_strokes
+from signer.seals.seed_seals import signature_strokes
 
 from .conftest import Deployment, error_code, fire_together
 

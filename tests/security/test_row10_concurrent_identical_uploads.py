@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from signer.cli_demo import DEMO_PASSWORD, LiveServer, PcClient
-from signer.samples import sample_pdf
+from signer.demo.samples import sample_pdf
 
 USERS = 6
 

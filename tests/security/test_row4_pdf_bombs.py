@@ -22,10 +22,10 @@ from pdfsign.bounds import MiB, inflate_budget, inflated_size
 from pdfsign.errors import PdfRejected
 from pdfsign.inspect import inspect_pdf
 from signer.cli_demo import DEMO_PASSWORD, LiveServer, PcClient
-from signer.errors import RateLimited
-from signer.pdf_jobs import upload_slot
-from signer.samples import sample_pdf
-from signer.signing_pool import BULK, SIGNING, SigningPool
+from signer.core.errors import RateLimited
+from signer.demo.samples import sample_pdf
+from signer.signing.pdf_jobs import upload_slot
+from signer.signing.signing_pool import BULK, SIGNING, SigningPool
 from tests.helpers import provision
 from tests.pdf_helpers import flate_bomb, one_page, stream
 

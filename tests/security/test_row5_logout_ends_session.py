@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from signer.enums import Role
-from signer.models import Account
+from signer.accounts.enums import Role
+from signer.accounts.models import Account
 from tests.helpers import add_operator
 from tests.lifecycle_helpers import ApiUser, lifecycle_app
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from signer import ratelimit
-from signer.models import utcnow
+from signer.core import ratelimit
+from signer.core.models import utcnow
 from tests.helpers import PASSWORD
 from tests.lifecycle_helpers import lifecycle_app
 

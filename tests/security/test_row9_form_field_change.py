@@ -16,9 +16,11 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from pdfsign.validate import all_valid, validate_pdf
-from signer.enums import PadesLevel, SealKind
-from signer.models import Account, SigningSession
-from signer.signing import PlacementRequest
+from signer.accounts.models import Account
+from signer.seals.enums import SealKind
+from signer.signing.enums import PadesLevel
+from signer.signing.models import SigningSession
+from signer.signing.service import PlacementRequest
 from tests.helpers import DomainPhone
 from tests.lifecycle_helpers import lifecycle_app
 from tests.pdf_helpers import AMOUNT_FIELD, change_text_field, with_text_field

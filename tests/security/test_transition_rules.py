@@ -1,4 +1,4 @@
-"""Issue 9: each rule of signer/transitions.py and the usage limit has a test that fails when the rule is removed.
+"""Issue 9: each rule of signer/core/transitions.py and the usage limit has a test that fails when the rule is removed.
 
 - the status condition of the compare-and-set: two actors move from the same state at once, exactly one wins,
   the other gets ``state_changed`` and changes nothing;
@@ -16,14 +16,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from signer.certificates import CertificateUnusable
-from signer.db import must_get
-from signer.enums import CertificateStatus, SealKind, SessionStatus
-from signer.errors import Conflict
-from signer.models import Account, Certificate, SigningSession
-from signer.samples import sample_pdf
-from signer.signing import PlacementRequest
-from signer.transitions import move_certificate, move_session
+from signer.accounts.models import Account
+from signer.certificates.enums import CertificateStatus
+from signer.certificates.models import Certificate
+from signer.certificates.service import CertificateUnusable
+from signer.certificates.transitions import move_certificate
+from signer.core.db import must_get
+from signer.core.errors import Conflict
+from signer.demo.samples import sample_pdf
+from signer.seals.enums import SealKind
+from signer.signing.enums import SessionStatus
+from signer.signing.models import SigningSession
+from signer.signing.service import PlacementRequest
+from signer.signing.transitions import move_session
 from tests.helpers import DomainPhone, provision
 
 C = CertificateStatus

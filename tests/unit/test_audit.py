@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from signer.audit import verify_chain
-from signer.models import AuditEvent
+from signer.core.audit import verify_chain
+from signer.core.models import AuditEvent
 from tests.helpers import provision
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from signer.audit_actions import AuditAction, action_label
-from signer.error_codes import ErrorCode
+from signer.core.audit_actions import AuditAction, action_label
+from signer.core.error_codes import ErrorCode
 from tests.lifecycle_helpers import ApiUser, lifecycle_app
 
 ROOT = Path(__file__).resolve().parents[2]

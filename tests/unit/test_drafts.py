@@ -12,12 +12,14 @@ from pyhanko.pdf_utils.writer import PdfFileWriter
 from sqlalchemy import select, update
 
 from pdfsign.preview import page_geometry, preview_size, render_pages
-from signer.enums import PadesLevel, SealKind, SessionStatus
-from signer.errors import Forbidden, Gone, NotFound, TooLarge, Unprocessable
-from signer.models import Account, AuditEvent, SigningSession
-from signer.models_drafts import SigningDraft, SigningDraftPage
-from signer.samples import sample_pdf
-from signer.signing import PlacementRequest
+from signer.accounts.models import Account
+from signer.core.errors import Forbidden, Gone, NotFound, TooLarge, Unprocessable
+from signer.core.models import AuditEvent
+from signer.demo.samples import sample_pdf
+from signer.seals.enums import SealKind
+from signer.signing.enums import PadesLevel, SessionStatus
+from signer.signing.models import SigningDraft, SigningDraftPage, SigningSession
+from signer.signing.service import PlacementRequest
 from tests.helpers import add_operator, provision
 from tests.pdf_helpers import rotated
 

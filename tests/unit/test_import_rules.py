@@ -73,3 +73,70 @@ def test_only_the_notifier_emits_to_socketio():
         if ".emit(" in text and "socketio" in text.lower():
             emitters.append(str(path.relative_to(ROOT)))
     assert emitters == ["realtime/notifier.py"]
+
+
+# The domain packages of signer/ and the packages each may import (besides itself). Read it bottom-up: core is
+# infrastructure; accounts and ca stand on core alone; certificates and applications know each other (an
+# application acts on a certificate, the certificate list shows the open application); billing sells
+# applications and never touches signing; ops reads across packages for health and metrics. The top-level
+# modules (app, cli, jobs, model_registry, ...) wire the packages together and are imported by none of them.
+DOMAIN_IMPORTS: dict[str, set[str]] = {
+    "core": set(),
+    "accounts": {"core"},
+    "ca": {"core"},
+    "seals": {"core", "accounts"},
+    "sms": {"core", "applications"},  # applications.idnumbers: what a mainland mobile number looks like
+    "certificates": {"core", "accounts", "ca", "seals", "applications"},
+    "signing": {"core", "accounts", "ca", "certificates", "seals"},
+    "business": {"core", "accounts", "signing"},
+    "billing": {"core", "accounts", "applications", "ca", "certificates"},
+    "applications": {"core", "accounts", "ca", "certificates", "seals", "signing", "billing", "sms"},
+    "ops": {"core", "signing"},
+    "demo": {"core", "accounts", "billing", "certificates", "seals"},
+}
+# Config composes every package's settings; the lifecycle's (prices, windows) are defined beside applications.
+DOMAIN_EXCEPTIONS = {("signer/core/config.py", "applications")}
+
+
+def signer_packages_imported() -> dict[str, set[str]]:
+    """For each module inside a domain package: the signer packages/top-level modules it imports."""
+    found: dict[str, set[str]] = {}
+    for path in (ROOT / "signer").rglob("*.py"):
+        rel = path.relative_to(ROOT)
+        if len(rel.parts) < 3 or rel.parts[1] == "migrations":
+            continue
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if isinstance(node, ast.ImportFrom) and node.level:
+                modules = ["signer.<relative>"]
+            for module in modules:
+                parts = module.split(".")
+                if parts[0] == "signer" and len(parts) > 1:
+                    names.add(parts[1])
+        found[str(rel)] = names - {rel.parts[1]}
+    return found
+
+
+def test_every_domain_package_is_in_the_table():
+    packages = {p.name for p in (ROOT / "signer").iterdir() if (p / "__init__.py").exists()} - {"migrations"}
+    assert packages == set(DOMAIN_IMPORTS)
+
+
+def test_domain_packages_import_only_what_the_table_allows():
+    """Also: no domain package imports the wiring (signer.app, signer.cli, ...) or uses relative imports."""
+    wrong = sorted(f"{f}: {sorted(n)}" for f, names in signer_packages_imported().items()
+                   if (n := {x for x in names - DOMAIN_IMPORTS[Path(f).parts[1]] if (f, x) not in DOMAIN_EXCEPTIONS}))
+    assert wrong == []
+
+
+def test_billing_never_imports_signing_and_core_no_domain_package():
+    imported = signer_packages_imported()
+    assert [f for f, n in imported.items() if f.startswith("signer/billing/") and "signing" in n] == []
+    assert sorted((f, x) for f, n in imported.items() if f.startswith("signer/core/")
+                  for x in n if x in DOMAIN_IMPORTS) == sorted(DOMAIN_EXCEPTIONS)
+
+
+def test_the_lifecycle_catch_all_is_gone():
+    assert not (ROOT / "signer" / "lifecycle").exists()

@@ -14,11 +14,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from keystore import device as ks_device
-from signer import issuance
-from signer.db import must_get
-from signer.enums import CertificateStatus
-from signer.models import Certificate
-from signer.timeutil import add_years
+from signer.certificates import issuance
+from signer.certificates.enums import CertificateStatus
+from signer.certificates.models import Certificate
+from signer.core.db import must_get
+from signer.core.timeutil import add_years
 from tests.helpers import PASSWORD, DomainPhone, provision
 from tests.lifecycle_helpers import lifecycle_app
 

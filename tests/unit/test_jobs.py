@@ -10,10 +10,13 @@ import pytest
 from sqlalchemy import select, update
 
 from signer import jobs
-from signer.enums import SealKind, SessionStatus
-from signer.models import Account, SigningSession, utcnow
-from signer.samples import sample_pdf
-from signer.signing import PlacementRequest
+from signer.accounts.models import Account
+from signer.core.models import utcnow
+from signer.demo.samples import sample_pdf
+from signer.seals.enums import SealKind
+from signer.signing.enums import SessionStatus
+from signer.signing.models import SigningSession
+from signer.signing.service import PlacementRequest
 from tests.helpers import provision
 
 

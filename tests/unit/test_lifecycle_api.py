@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from signer.models import Account, Enterprise
-from signer.models_lifecycle import Application, Order
-from signer.passwords import hash_password
-from signer.samples import sample_pdf
-from signer.seed import DEMO_CREDIT_CODE
+from signer.accounts.models import Account, Enterprise
+from signer.applications.models import Application
+from signer.billing.models import Order
+from signer.core.passwords import hash_password
+from signer.demo.samples import sample_pdf
+from signer.demo.seed import DEMO_CREDIT_CODE
 from tests.helpers import PASSWORD
 from tests.lifecycle_helpers import RESIDENT_ID, ApiUser, lifecycle_app, scan_jpeg, seal_png
 from tests.unit.test_lifecycle_rules import _pixel_bomb

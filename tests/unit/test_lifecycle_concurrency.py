@@ -10,12 +10,18 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from signer.enums import ApplicationStatus, OrderStatus, Role, SmsPurpose
-from signer.errors import Conflict, DomainError
-from signer.models import Account, AuditEvent, Certificate
-from signer.models_lifecycle import Application, Order, PaymentNotification
-from signer.models_seals import SealImage
-from signer.passwords import hash_password
+from signer.accounts.enums import Role
+from signer.accounts.models import Account
+from signer.applications.enums import ApplicationStatus
+from signer.applications.models import Application
+from signer.billing.enums import OrderStatus
+from signer.billing.models import Order, PaymentNotification
+from signer.certificates.models import Certificate
+from signer.core.errors import Conflict, DomainError
+from signer.core.models import AuditEvent
+from signer.core.passwords import hash_password
+from signer.seals.models import SealImage
+from signer.sms.enums import SmsPurpose
 from tests.helpers import PASSWORD
 from tests.lifecycle_helpers import IP, account, lifecycle_services, new_form, pay, seal_choices, sms_code
 

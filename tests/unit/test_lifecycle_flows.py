@@ -14,19 +14,16 @@ from sqlalchemy import select, update
 
 from keystore import device as ks_device
 from pdfsign.validate import all_valid, validate_pdf
-from signer.enums import (
-    ApplicationKind,
-    ApplicationStatus,
-    CertificateKind,
-    CertificateStatus,
-    OrderStatus,
-    SealKind,
-    SealType,
-    ShippingStatus,
-)
-from signer.errors import Conflict
-from signer.models import Certificate, Enterprise, IssuedSerial, utcnow
-from signer.models_seals import SealImage
+from signer.accounts.models import Enterprise
+from signer.applications.enums import ApplicationKind, ApplicationStatus, ShippingStatus
+from signer.billing.enums import OrderStatus
+from signer.ca.models import IssuedSerial
+from signer.certificates.enums import CertificateKind, CertificateStatus
+from signer.certificates.models import Certificate
+from signer.core.errors import Conflict
+from signer.core.models import utcnow
+from signer.seals.enums import SealKind, SealType
+from signer.seals.models import SealImage
 from tests.helpers import SIGNING_PASSWORD, DomainPhone
 from tests.lifecycle_helpers import (
     IP,
@@ -125,7 +122,7 @@ def test_b1_to_b7_new_mobile_certificate_from_form_to_phone(services):
 
 
 def _filter(**kw):
-    from signer.lifecycle.listing import ListFilter
+    from signer.certificates.listing import ListFilter
 
     return ListFilter(**kw)
 
@@ -263,8 +260,8 @@ def test_b6_reject_view_and_reapply(services):
     services.lifecycle.review.reject(reviewer, app.id, "营业执照未加盖公章", IP)
     rejected = services.lifecycle.applications.rejection(admin, app.id)
     assert rejected.status == A.REJECTED and rejected.rejection_opinion == "营业执照未加盖公章"
-    from signer.enums import AttachmentKind
-    from signer.lifecycle.applications import ApplicationForm
+    from signer.applications.enums import AttachmentKind
+    from signer.applications.service import ApplicationForm
     from tests.lifecycle_helpers import upload_all
 
     again = ApplicationForm(sms_code=sms_code(services, admin.phone),

@@ -11,23 +11,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from signer.audit import verify_chain
-from signer.enums import (
-    ApplicationKind,
-    ApplicationStatus,
-    AttachmentKind,
-    CertificateStatus,
-    IdType,
-    SealType,
-    SmsPurpose,
-)
-from signer.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
-from signer.lifecycle.applications import Handler
-from signer.lifecycle.listing import ListFilter
-from signer.lifecycle.rules import AGREEMENTS
-from signer.models import Account, AuditEvent, Certificate, Enterprise, utcnow
-from signer.models_lifecycle import Application, Order, SmsCode
-from signer.passwords import hash_password
+from signer.accounts.models import Account, Enterprise
+from signer.applications.enums import ApplicationKind, ApplicationStatus, AttachmentKind, IdType
+from signer.applications.models import Application
+from signer.applications.rules import AGREEMENTS
+from signer.applications.service import Handler
+from signer.billing.models import Order
+from signer.certificates.enums import CertificateStatus
+from signer.certificates.listing import ListFilter
+from signer.certificates.models import Certificate
+from signer.core.audit import verify_chain
+from signer.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
+from signer.core.models import AuditEvent, utcnow
+from signer.core.passwords import hash_password
+from signer.seals.enums import SealType
+from signer.sms.enums import SmsPurpose
+from signer.sms.models import SmsCode
 from tests.helpers import PASSWORD
 from tests.lifecycle_helpers import (
     IP,

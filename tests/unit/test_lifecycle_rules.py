@@ -9,13 +9,20 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from signer.enums import ApplicationKind, ApplicationStatus, AttachmentKind, IdType, OrderStatus
-from signer.errors import TooLarge, ValidationFailed
-from signer.lifecycle import idnumbers, uploads
-from signer.lifecycle.pdfdoc import capital_amount, yuan
-from signer.lifecycle.settings import PriceTable
-from signer.lifecycle.transitions import APPLICATION_TRANSITIONS, INITIAL_STATUS, ORDER_TRANSITIONS
-from signer.samples import sample_pdf
+from signer.applications import idnumbers, uploads
+from signer.applications.enums import (
+    APPLICATION_TRANSITIONS,
+    INITIAL_STATUS,
+    ApplicationKind,
+    ApplicationStatus,
+    AttachmentKind,
+    IdType,
+)
+from signer.applications.settings import PriceTable
+from signer.billing.enums import ORDER_TRANSITIONS, OrderStatus
+from signer.billing.pdfdoc import capital_amount, yuan
+from signer.core.errors import TooLarge, ValidationFailed
+from signer.demo.samples import sample_pdf
 from tests.lifecycle_helpers import scan_jpeg, seal_png
 
 VALID_RESIDENT_IDS = ["11010519491231002X", "440524188001010014", "110101199003074477"]

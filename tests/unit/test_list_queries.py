@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from signer.enums import Role
-from signer.models import Account
-from signer.passwords import hash_password
+from signer.accounts.enums import Role
+from signer.accounts.models import Account
+from signer.core.passwords import hash_password
 from tests.helpers import PASSWORD
 from tests.lifecycle_helpers import IP, ApiUser, account, lifecycle_app, new_form
 

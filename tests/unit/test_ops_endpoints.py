@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from signer.ca import CertificateAuthority
-from signer.db import Database
-from signer.secretbox import SecretBox
-from signer.signing_pool import SigningPool
-from signer.stamp_fonts import ensure_stamp_fonts
+from signer.ca.service import CertificateAuthority
+from signer.core.db import Database
+from signer.core.secretbox import SecretBox
+from signer.signing.signing_pool import SigningPool
+from signer.signing.stamp_fonts import ensure_stamp_fonts
 from tests.lifecycle_helpers import lifecycle_app
 
 

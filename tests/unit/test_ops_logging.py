@@ -8,7 +8,7 @@ import json
 import logging
 import secrets
 
-from signer.logging_setup import JsonFormatter, configure_logging, redact, reset_request_id, set_request_id
+from signer.core.logging_setup import JsonFormatter, configure_logging, redact, reset_request_id, set_request_id
 
 
 def _line(record_args: dict, msg: str = "hello %s", args: tuple = ("world",)) -> dict:
@@ -79,8 +79,8 @@ def test_database_errors_do_not_carry_the_bound_values(tmp_path):
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    from signer.enums import Role
-    from signer.models import Account
+    from signer.accounts.enums import Role
+    from signer.accounts.models import Account
     from tests.helpers import provision
 
     services, _ = provision(tmp_path, f"sqlite:///{tmp_path / 'signer.db'}")

@@ -11,11 +11,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from signer.enums import SealKind
-from signer.models import Account, Enterprise
-from signer.models_business import WebhookDelivery
-from signer.samples import sample_pdf
-from signer.signing import PlacementRequest
+from signer.accounts.models import Account, Enterprise
+from signer.business.models import WebhookDelivery
+from signer.demo.samples import sample_pdf
+from signer.seals.enums import SealKind
+from signer.signing.service import PlacementRequest
 from tests.helpers import DomainPhone
 from tests.lifecycle_helpers import lifecycle_app
 

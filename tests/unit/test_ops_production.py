@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from signer.accounts.models import Account
 from signer.app import create_app
+from signer.applications.settings import LifecycleSettings
 from signer.cli_demo import free_port
-from signer.config import Config
-from signer.lifecycle.settings import LifecycleSettings
-from signer.models import Account
+from signer.core.config import Config
 from signer.production import ENV_SECRETS, ProductionRefused, config_refusals, demo_accounts, enforce, refusals
 from tests.helpers import provision
 

@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from signer import pki
-from signer.secretbox import SecretBox, UnsealError
+from signer.ca import pki
+from signer.core.secretbox import SecretBox, UnsealError
 from tests.needs import tool
 
 BASE_URL = "https://ca.example.test"

@@ -12,12 +12,17 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select, update
 
 from pdfsign.validate import all_valid, validate_pdf
-from signer import qr
-from signer.enums import CertificateStatus, SealKind, SessionStatus
-from signer.errors import Conflict, Forbidden, Gone, Unprocessable, ValidationFailed
-from signer.models import Account, AuditEvent, Certificate, SigningSession, utcnow
-from signer.samples import sample_pdf
-from signer.signing import PlacementRequest
+from signer.accounts.models import Account
+from signer.certificates.enums import CertificateStatus
+from signer.certificates.models import Certificate
+from signer.core.errors import Conflict, Forbidden, Gone, Unprocessable, ValidationFailed
+from signer.core.models import AuditEvent, utcnow
+from signer.demo.samples import sample_pdf
+from signer.seals.enums import SealKind
+from signer.signing import qr
+from signer.signing.enums import SessionStatus
+from signer.signing.models import SigningSession
+from signer.signing.service import PlacementRequest
 from tests.helpers import DomainPhone, add_operator, provision
 
 COMPANY = PlacementRequest(SealKind.COMPANY, 1, 380, 80, 160, 80)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, PngImagePlugin
 
-from signer import handwriting, seal_images
-from signer.errors import TooLarge, ValidationFailed
+from signer.core.errors import TooLarge, ValidationFailed
+from signer.seals import handwriting, seal_images
 
 SEAL_RED = (205, 35, 40)
 

@@ -1,4 +1,4 @@
-"""B3, B8, H4, H5 through the seal domain functions (signer/seals.py), on SQLite and on PostgreSQL."""
+"""B3, B8, H4, H5 through the seal domain functions (signer/seals/service.py), on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select, update
 
-from signer.enums import Role, SealKind
-from signer.errors import Forbidden, NotFound, ValidationFailed
-from signer.models import Account, AuditEvent
+from signer.accounts.enums import Role
+from signer.accounts.models import Account
+from signer.core.errors import Forbidden, NotFound, ValidationFailed
+from signer.core.models import AuditEvent
+from signer.seals.enums import SealKind
 from tests.helpers import add_operator, provision
 
 

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from signer.models_lifecycle import ApplicationAttachment
-from signer.samples import sample_pdf
+from signer.applications.models import ApplicationAttachment
+from signer.demo.samples import sample_pdf
 from tests.lifecycle_helpers import ApiUser, lifecycle_app, scan_jpeg, seal_png
 
 

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select, update
 
-from signer.ca import CertificateAuthority
-from signer.models import CaKey
-from signer.secretbox import SecretBox, UnsealError
+from signer.ca.models import CaKey
+from signer.ca.service import CertificateAuthority
+from signer.core.secretbox import SecretBox, UnsealError
 from tests.helpers import provision
 
 MASTER = bytes(range(32))

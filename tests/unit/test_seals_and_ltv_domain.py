@@ -16,15 +16,20 @@ from sqlalchemy import select
 
 from pdfsign.validate import all_valid, validate_pdf
 from pdfsign.verify import verify_pdf
-from signer.audit import Actor
-from signer.enums import CertificateStatus, PadesLevel, RevocationReason, SealKind, SessionStatus
-from signer.errors import Forbidden
-from signer.lifecycle.retire import retire
-from signer.models import Account, AuditEvent, SigningRound, SigningSession
-from signer.samples import sample_pdf
-from signer.seed import DEMO_CREDIT_CODE
-from signer.seed_seals import seed_demo_seals
-from signer.signing import PlacementRequest
+from signer.accounts.models import Account
+from signer.ca.enums import RevocationReason
+from signer.certificates.enums import CertificateStatus
+from signer.certificates.retire import retire
+from signer.core.audit import Actor
+from signer.core.errors import Forbidden
+from signer.core.models import AuditEvent
+from signer.demo.samples import sample_pdf
+from signer.demo.seed import DEMO_CREDIT_CODE
+from signer.seals.enums import SealKind
+from signer.seals.seed_seals import seed_demo_seals
+from signer.signing.enums import PadesLevel, SessionStatus
+from signer.signing.models import SigningRound, SigningSession
+from signer.signing.service import PlacementRequest
 from tests.helpers import DomainPhone, add_operator, provision
 from tests.needs import missing, tool
 
@@ -228,7 +233,7 @@ def test_k7_bytes_changed_after_signing_are_reported_not_intact(env):
 
 
 def test_k7_a_foreign_root_is_not_trusted(env):
-    from signer import pki
+    from signer.ca import pki
 
     services = env
     phone = ready_phone(services)

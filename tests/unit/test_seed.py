@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from signer.lifecycle.idnumbers import uscc_problem
-from signer.seed import DEMO_CREDIT_CODE
+from signer.applications.idnumbers import uscc_problem
+from signer.demo.seed import DEMO_CREDIT_CODE
 
 
 def test_demo_enterprise_has_a_valid_credit_code():

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from pdfsign.errors import PdfRejected
-from signer.signing_pool import SIGNING, PdfWorkerError, SigningPool, _Process
+from signer.signing.signing_pool import SIGNING, PdfWorkerError, SigningPool, _Process
 
 SILENT = (sys.executable, "-c", "import time; time.sleep(600)")
 

@@ -12,8 +12,8 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.writer import PdfFileWriter
 
 from pdfsign import fonts
-from signer.config import Config
-from signer.stamp_fonts import ensure_stamp_fonts
+from signer.core.config import Config
+from signer.signing.stamp_fonts import ensure_stamp_fonts
 from tests.needs import missing
 
 

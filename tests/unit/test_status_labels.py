@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from signer.certificates import describe
-from signer.enums import OPEN_APPLICATION_STATUSES, CertificateStatus
-from signer.lifecycle.listing import ListFilter
+from signer.applications.enums import OPEN_APPLICATION_STATUSES
+from signer.certificates.enums import CertificateStatus
+from signer.certificates.listing import ListFilter
+from signer.certificates.service import describe
 from tests.lifecycle_helpers import account, certificate, lifecycle_services, new_form
 from tests.unit.test_lifecycle_flows import age, issue_new
 

@@ -1,0 +1,1 @@
+"""Enterprises, accounts, devices, API tokens, login sessions and who may act for an enterprise."""

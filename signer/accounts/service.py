@@ -1,0 +1,110 @@
+"""Accounts, PC login and APP bearer tokens bound to a device."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from signer.accounts.login_sessions import LoginSessions
+from signer.accounts.models import Account, ApiToken, Device
+from signer.core import audit, ratelimit
+from signer.core.audit import Actor
+from signer.core.audit_actions import AuditAction
+from signer.core.db import Database
+from signer.core.errors import ErrorCode, NotAuthenticated, ValidationFailed
+from signer.core.models import utcnow
+from signer.core.passwords import DUMMY_HASH, verify_password
+
+TOKEN_LIFETIME = timedelta(days=30)
+LOGIN_THROTTLED = "登录失败次数过多，请稍后再试"
+PAIR_POLICY = ratelimit.FailurePolicy(free=5, base_seconds=30, cap_seconds=900)  # one account, one address
+ADDRESS_POLICY = ratelimit.FailurePolicy(free=20, base_seconds=30, cap_seconds=900)  # spraying many accounts
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AppIdentity:
+    """Who is calling from the APP: the account and the device its token is bound to."""
+
+    account: Account
+    device: Device
+
+    def actor(self, ip: str = "") -> Actor:
+        return Actor(self.account.id, self.account.username, ip)
+
+
+class AccountService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.sessions = LoginSessions(db)
+
+    def authenticate(self, username: str, password: str, ip: str) -> Account:
+        """Check a login; the same error for any failure.
+
+        Only failures count, per (account, address) and, more loosely, per address; a success clears the
+        pair. So a guesser elsewhere slows only himself, and the real user is never locked out.
+        """
+        pair, address = f"login:pair:{username.lower()}|{ip}", f"login:ip:{ip}"
+        ratelimit.check_blocked(self.db, [address], LOGIN_THROTTLED)
+        # The attempt counts as a failure before the check (so parallel guesses cannot all be checked);
+        # a success then clears the pair, so a successful login never counts.
+        ratelimit.record_failure(self.db, pair, PAIR_POLICY, refuse_blocked=LOGIN_THROTTLED)
+        with self.db.read() as s:
+            account = s.scalar(select(Account).where(Account.username == username))
+        stored = account.password_hash if account else DUMMY_HASH  # same work for unknown names
+        if not verify_password(password, stored) or account is None or not account.active:
+            ratelimit.record_failure(self.db, address, ADDRESS_POLICY)
+            raise NotAuthenticated("用户名或密码错误", code=ErrorCode.BAD_CREDENTIALS)
+        ratelimit.clear(self.db, pair)
+        return account
+
+    def get(self, account_id: int) -> Account | None:
+        with self.db.read() as s:
+            return s.get(Account, account_id)
+
+    def issue_app_token(self, account: Account, device_uid: str, device_name: str, ip: str) -> str:
+        """Register (or refresh) the device and return a new bearer token bound to it."""
+        if not device_uid or len(device_uid) > 64:
+            raise ValidationFailed("设备标识无效", details={"device_id": ["长度1-64"]})
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        with self.db.write() as s:
+            device = s.scalar(
+                select(Device).where(Device.account_id == account.id, Device.device_uid == device_uid)
+            )
+            if device is None:
+                device = Device(account_id=account.id, device_uid=device_uid, name=device_name[:100])
+                s.add(device)
+                s.flush()
+                audit.record(s, Actor(account.id, account.username, ip), AuditAction.DEVICE_REGISTER, "device",
+                             device.id, {"device_uid": device_uid, "name": device_name[:100]})
+            device.last_seen_at = now
+            s.add(ApiToken(token_hash=token_digest(token), account_id=account.id, device_id=device.id,
+                           expires_at=now + TOKEN_LIFETIME))
+        return token
+
+    def identify_app(self, token: str | None) -> AppIdentity:
+        if not token:
+            raise NotAuthenticated("缺少访问令牌", code=ErrorCode.NO_TOKEN)
+        with self.db.read() as s:
+            row = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+            if row is None or row.revoked_at is not None or row.expires_at < utcnow():
+                raise NotAuthenticated("访问令牌无效或已过期", code=ErrorCode.BAD_TOKEN)
+            account = s.get(Account, row.account_id)
+            device = s.get(Device, row.device_id)
+        if account is None or device is None or not account.active:
+            raise NotAuthenticated("访问令牌无效或已过期", code=ErrorCode.BAD_TOKEN)
+        return AppIdentity(account, device)
+
+    def revoke_app_token(self, token: str) -> None:
+        with self.db.write() as s:
+            row = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+            if row is not None and row.revoked_at is None:
+                row.revoked_at = utcnow()

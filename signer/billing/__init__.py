@@ -1,0 +1,1 @@
+"""Orders, payments and invoices (with the invoice PDF)."""

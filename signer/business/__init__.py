@@ -1,0 +1,1 @@
+"""Business systems: API clients, session hand-offs and webhooks."""

@@ -1,0 +1,1 @@
+"""The certificate authority: PKI primitives, CA keys, issuance, CRL, OCSP and TSA."""

@@ -1,0 +1,155 @@
+"""证书管理 list (A1, A2, A5): certificates and 新签 applications of one enterprise, filtered and paged in SQL.
+
+One status per row, never stored twice: a row with an open application shows the application's status
+(待生成订单, 待支付, 待审核, 已驳回); otherwise the certificate's own (待制作 … 已吊销 / 已收回), with
+即将失效 and 已失效 derived from its expiry. A 新签 has no certificate until it is approved, so its row
+is the application itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, String, and_, cast, func, literal, null, select, union_all
+from sqlalchemy.orm import aliased
+
+from signer.accounts import access
+from signer.accounts.enums import Role
+from signer.accounts.models import Account
+from signer.applications import rules
+from signer.applications.enums import ApplicationKind
+from signer.applications.models import Application
+from signer.applications.rules import DISPLAY_STATE_LABELS, state_label
+from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
+from signer.certificates.models import Certificate
+from signer.certificates.status import state_column
+from signer.core.db import Database
+from signer.core.models import utcnow
+
+OPEN = ("pending_order", "pending_payment", "pending_review", "rejected")
+MAX_PER_PAGE = 100
+STATES = frozenset(DISPLAY_STATE_LABELS)
+# Row operations (A4) by the open application's status.
+_APPLICATION_OPS = {
+    "pending_order": ["view", "create_order", "records", "cancel"],
+    "pending_payment": ["view", "related_order", "records"],
+    "pending_review": ["view", "related_order", "records"],
+    "rejected": ["view", "view_rejection", "reapply", "related_order", "records", "cancel"],
+}
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """A1: 证书类型, 状态, 绑定账号, 绑定姓名; 10 per page."""
+
+    kind: CertificateKind | None = None
+    state: str | None = None
+    username: str | None = None
+    name: str | None = None
+    page: int = 1
+    per_page: int = 10
+
+
+@dataclass(frozen=True)
+class ListPage:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class CertificateList:
+    def __init__(self, db: Database, window: timedelta) -> None:
+        self.db = db
+        self.window = window
+
+    def page(self, actor: Account, flt: ListFilter) -> ListPage:
+        enterprise_id = access.enterprise_member(actor)
+        now = utcnow()
+        open_app = aliased(Application)
+        own_state = state_column(now, self.window)
+        certificates = (
+            select(literal("certificate").label("row_type"), Certificate.id.label("certificate_id"),
+                   open_app.id.label("application_id"), cast(Certificate.kind, String(32)).label("kind"),
+                   Certificate.bound_account_id.label("account_id"), Certificate.contact_phone.label("phone"),
+                   Certificate.not_after.label("not_after"), Certificate.usage_count.label("usage_count"),
+                   Certificate.usage_limit.label("usage_limit"),
+                   func.coalesce(cast(open_app.status, String(32)), own_state).label("state"),
+                   Certificate.created_at.label("created_at"))
+            .select_from(Certificate)
+            .outerjoin(open_app, and_(open_app.certificate_id == Certificate.id, open_app.status.in_(OPEN)))
+            .where(Certificate.enterprise_id == enterprise_id)
+        )
+        new_applications = (
+            select(literal("application"), cast(null(), Integer), Application.id,
+                   cast(Application.certificate_kind, String(32)), Application.bind_account_id,
+                   Application.bind_phone, cast(null(), DateTime(timezone=True)), cast(null(), Integer),
+                   cast(null(), Integer), cast(Application.status, String(32)), Application.created_at)
+            .where(Application.enterprise_id == enterprise_id, Application.kind == ApplicationKind.NEW,
+                   Application.status.in_(OPEN), Application.certificate_id.is_(None))
+        )
+        rows = union_all(certificates, new_applications).subquery()
+        query = select(rows, Account.username, Account.display_name).outerjoin(Account, Account.id == rows.c.account_id)
+        if flt.kind is not None:
+            query = query.where(rows.c.kind == CertificateKind(flt.kind).value)
+        if flt.state:
+            query = query.where(rows.c.state == flt.state)
+        if flt.username:
+            query = query.where(Account.username.like(_like(flt.username), escape="\\"))
+        if flt.name:
+            query = query.where(Account.display_name.like(_like(flt.name), escape="\\"))
+        per_page = max(1, min(flt.per_page, MAX_PER_PAGE))
+        page = max(1, flt.page)
+        with self.db.read() as s:
+            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+            found = s.execute(query.order_by(rows.c.created_at.desc(), rows.c.certificate_id.desc(),
+                                             rows.c.application_id.desc())
+                              .limit(per_page).offset((page - 1) * per_page)).mappings().all()
+        start = (page - 1) * per_page
+        items = [self._row(r, start + i + 1, actor, now) for i, r in enumerate(found)]
+        return ListPage(items, total, page, per_page)
+
+    def _row(self, r: Any, number: int, actor: Account, now: datetime) -> dict[str, Any]:
+        kind = CertificateKind(r["kind"])
+        state = r["state"]
+        issued = r["row_type"] == "certificate"
+        limit = r["usage_limit"]
+        return {
+            "number": number,  # 序号
+            "certificate_id": r["certificate_id"],
+            "application_id": r["application_id"],
+            "kind": kind.value,
+            "kind_label": CERTIFICATE_KIND_LABELS[kind],
+            "bound_account": r["username"],
+            "bound_name": r["display_name"],
+            "phone": r["phone"],
+            "not_after": r["not_after"] if issued else None,
+            "usage_count": r["usage_count"] if issued and r["not_after"] else None,
+            "remaining": max(0, limit - r["usage_count"]) if issued and r["not_after"] and limit is not None else None,
+            "status": state,
+            "status_label": state_label(state),
+            "operations": self.operations(kind, state, issued, r["application_id"] is not None, actor),
+        }
+
+    @staticmethod
+    def operations(kind: CertificateKind, state: str, issued: bool, has_open: bool, actor: Account) -> list[str]:
+        """What the row's 操作 and the toolbar (A3, A4) may offer now (the services check again)."""
+        if has_open:
+            ops = list(_APPLICATION_OPS.get(state, ["view", "records"]))
+        else:
+            ops = ["view", "records", "related_order"]
+            for app_kind, states in rules.ELIGIBLE_STATES.items():
+                allowed = (kind in rules.ELIGIBLE_KINDS[app_kind] and state in states
+                           and (app_kind != ApplicationKind.REVOKE or actor.role == Role.ADMIN))
+                if allowed:
+                    ops.append(app_kind.value)
+        if issued and actor.role == Role.ADMIN and kind == CertificateKind.MOBILE:
+            ops.append("assign_seals")
+        return ops
+

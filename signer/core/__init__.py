@@ -1,0 +1,1 @@
+"""Infrastructure every domain package uses: config, database, errors, audit, compare-and-set, storage, time."""

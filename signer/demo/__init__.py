@@ -1,0 +1,1 @@
+"""Demo data for a fresh instance (seed) and sample documents."""

@@ -1,0 +1,1 @@
+"""Operations over the whole service: health checks and Prometheus metrics."""

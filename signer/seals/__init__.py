@@ -1,0 +1,1 @@
+"""Seal images, handwritten signatures and seal assignments."""

@@ -1,0 +1,511 @@
+"""Scan-to-sign sessions (K1–K4, K6): create, QR frames, scan, unlock, signing rounds, terminal states.
+
+Everything a conversation needs is in the database (session, secret, prepared rounds, challenges), so any
+process can continue what another one started. PDF work goes through the worker pool.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from pdfsign.errors import PdfRejected, SignatureValueInvalid
+from pdfsign.remote import DEFAULT_BYTES_RESERVED, SIGNING_TIME_PLACEHOLDER, TIMESTAMPED_BYTES_RESERVED
+from signer.accounts.models import Account, Enterprise
+from signer.accounts.service import AppIdentity
+from signer.ca.service import CertificateAuthority
+from signer.certificates.enums import CertificateKind, CertificateStatus
+from signer.certificates.models import Certificate
+from signer.certificates.service import CertificateService, CertificateUnusable, WrongSigningPassword, require_signable
+from signer.core import audit
+from signer.core.audit import Actor
+from signer.core.audit_actions import AuditAction
+from signer.core.config import Config
+from signer.core.db import Database, rowcount
+from signer.core.errors import Conflict, ErrorCode, Forbidden, Gone, NotFound, TooLarge, Unprocessable, ValidationFailed
+from signer.core.events import Notifier
+from signer.core.models import utcnow
+from signer.core.storage import BlobStore, store_blob
+from signer.seals.enums import SEAL_KIND_LABELS, SealKind
+from signer.seals.service import SealService, SealUnusable
+from signer.signing import qr
+from signer.signing.enums import SESSION_STATUS_LABELS, TERMINAL_SESSION_STATUSES, PadesLevel, SessionStatus
+from signer.signing.models import SealPlacementRow, SigningRound, SigningSession
+from signer.signing.signing_pool import SigningPool
+from signer.signing.stamp_fonts import ensure_stamp_fonts
+from signer.signing.transitions import move_session
+
+S = SessionStatus
+# What makes a round impossible to finish: the session fails with the refusal's message as its reason.
+RoundRefused = (CertificateUnusable, SealUnusable)
+SIGNING_GRACE = timedelta(minutes=2)
+TIMESTAMPED_LEVELS = frozenset({PadesLevel.B_T, PadesLevel.B_LT, PadesLevel.B_LTA})
+LONG_TERM_LEVELS = frozenset({PadesLevel.B_LT, PadesLevel.B_LTA})
+
+
+@dataclass(frozen=True)
+class PlacementRequest:
+    seal: SealKind
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SigningService:
+    def __init__(self, db: Database, store: BlobStore, pool: SigningPool, ca: CertificateAuthority,
+                 certs: CertificateService, notifier: Notifier, config: Config,
+                 seals: SealService | None = None) -> None:
+        self.db = db
+        self.store = store
+        self.pool = pool
+        self.ca = ca
+        self.certs = certs
+        self.notifier = notifier
+        self.config = config
+        self.seals = seals or SealService(db, store)
+        self._font_paths: list[str] | None = None
+
+    # -- K1: create ----------------------------------------------------------------------------
+    def create(self, creator: Account, pdf: bytes, title: str, placements: list[PlacementRequest],
+               pc_ip: str, user_agent: str, allowed_account_id: int | None = None,
+               pades_level: PadesLevel = PadesLevel.B_B,
+               webhook_url: str | None = None) -> tuple[SigningSession, str]:
+        """Store the document with its empty signature fields; return the session and its binding token."""
+        if creator.enterprise_id is None:
+            raise Forbidden("只有企业账号可以发起签署")
+        if len(pdf) > self.config.max_pdf_bytes:
+            raise TooLarge(f"文件超过{self.config.max_pdf_bytes // (1024 * 1024)}MB")
+        if not 1 <= len(placements) <= 10:
+            raise ValidationFailed("请指定1至10个签章位置", details={"placements": ["1-10"]})
+        session_id = secrets.token_urlsafe(16)
+        fields = [
+            {"field_name": f"Seal{i + 1}_{p.seal.value}", "page": p.page, "x": p.x, "y": p.y,
+             "width": p.width, "height": p.height}
+            for i, p in enumerate(placements)
+        ]
+        try:
+            prepared = self.pool.request("prepare_document", pdf=_b64(pdf), placements=fields,
+                                         max_bytes=self.config.max_pdf_bytes)
+        except PdfRejected as exc:
+            status = TooLarge if exc.code == "too_large" else Unprocessable
+            raise status(exc.message, code=ErrorCode.for_pdf(exc.code)) from exc
+        binding_token = secrets.token_urlsafe(32)
+        now = utcnow()
+        document_sha = hashlib.sha256(pdf).hexdigest()
+        with self.db.write() as s:
+            if allowed_account_id is not None:
+                target = s.get(Account, allowed_account_id)
+                if target is None or target.enterprise_id != creator.enterprise_id:
+                    raise NotFound("指定的签署账号不存在")
+            store_blob(s, self.store, pdf, "application/pdf")
+            prepared_sha = store_blob(s, self.store, base64.b64decode(prepared["pdf"]), "application/pdf")
+            row = SigningSession(
+                id=session_id, enterprise_id=creator.enterprise_id, created_by=creator.id,
+                allowed_account_id=allowed_account_id, title=(title or "未命名文件")[:200],
+                document_sha256=document_sha, prepared_sha256=prepared_sha, page_count=prepared["page_count"],
+                pades_level=pades_level, status=S.WAITING, qr_secret=secrets.token_bytes(32),
+                binding_token_hash=_digest(binding_token),
+                confirmation_code=qr.confirmation_code(session_id, document_sha),
+                pc_ip=pc_ip[:64], pc_user_agent=user_agent[:300], webhook_url=webhook_url,
+                expires_at=now + timedelta(seconds=self.config.session_ttl_seconds),
+            )
+            s.add(row)
+            s.flush()
+            for i, (p, f) in enumerate(zip(placements, fields, strict=True)):
+                s.add(SealPlacementRow(session_id=session_id, position=i, seal_kind=p.seal,
+                                       field_name=f["field_name"], page=p.page, x=p.x, y=p.y,
+                                       width=p.width, height=p.height))
+            audit.record(s, Actor(creator.id, creator.username, pc_ip), AuditAction.SIGNING_CREATE, "signing_session",
+                         session_id, {"document": document_sha, "seals": [p.seal.value for p in placements]})
+        return row, binding_token
+
+    # -- access for the PC ---------------------------------------------------------------------
+    def for_pc(self, session_id: str, account: Account, binding_token: str | None) -> SigningSession:
+        """The session, if this logged-in account's enterprise owns it and this browser created it."""
+        with self.db.read() as s:
+            row = s.get(SigningSession, session_id)
+        if row is None or row.enterprise_id != account.enterprise_id:
+            raise NotFound("签署会话不存在")
+        if not binding_token or not hmac.compare_digest(_digest(binding_token), row.binding_token_hash):
+            raise Forbidden("只有发起签署的浏览器可以查看此会话", code=ErrorCode.NOT_BOUND_BROWSER)
+        return row
+
+    def state(self, session_id: str) -> dict[str, Any]:
+        self._expire_if_due(session_id)
+        with self.db.read() as s:
+            row = s.get(SigningSession, session_id)
+            if row is None:
+                raise NotFound("签署会话不存在")
+            return self._state(s, row)
+
+    def _state(self, s: Session, row: SigningSession) -> dict[str, Any]:
+        scanned_by = s.get(Account, row.scanned_by) if row.scanned_by else None
+        return {
+            "id": row.id,
+            "status": row.status.value,
+            "title": row.title,
+            "page_count": row.page_count,
+            "document_sha256": row.document_sha256,
+            "confirmation_code": row.confirmation_code,
+            "pades_level": row.pades_level.value,
+            "expires_at": row.expires_at.isoformat(),
+            "scanned_by": {"username": scanned_by.username, "name": scanned_by.display_name}
+            if scanned_by else None,
+            "seals": [self._seal_view(p) for p in self._placements(s, row.id)],
+            "current_round": row.current_round,
+            "failure": row.failure,
+            "signed": row.status == S.SIGNED,
+        }
+
+    @staticmethod
+    def _seal_view(p: SealPlacementRow) -> dict[str, Any]:
+        return {"seal": p.seal_kind.value, "label": SEAL_KIND_LABELS[p.seal_kind], "page": p.page,
+                "x": p.x, "y": p.y, "width": p.width, "height": p.height, "field_name": p.field_name}
+
+    @staticmethod
+    def _placements(s: Session, session_id: str) -> list[SealPlacementRow]:
+        return list(s.scalars(select(SealPlacementRow).where(SealPlacementRow.session_id == session_id)
+                              .order_by(SealPlacementRow.position)))
+
+    def _notify(self, session_id: str) -> None:
+        self.notifier.session_changed(session_id, self.state(session_id))
+
+    # -- K2: QR frames -------------------------------------------------------------------------
+    def frame_payload(self, session_id: str) -> str | None:
+        """The current frame's payload, or None once the session no longer accepts scans."""
+        self._expire_if_due(session_id)
+        with self.db.read() as s:
+            row = s.get(SigningSession, session_id)
+        if row is None or row.status != S.WAITING:
+            return None
+        step = qr.current_step(self.config.qr_step_seconds)
+        return qr.make_payload(self.config.qr_scheme, row.qr_secret, row.id, step)
+
+    # -- expiry --------------------------------------------------------------------------------
+    def _expire_if_due(self, session_id: str) -> bool:
+        now = utcnow()
+        with self.db.read() as s:
+            row = s.get(SigningSession, session_id)
+        if row is None or row.status in TERMINAL_SESSION_STATUSES:
+            return False
+        deadline = row.expires_at + (SIGNING_GRACE if row.status == S.SIGNING else timedelta(0))
+        if now < deadline:
+            return False
+        try:
+            with self.db.write() as s:
+                move_session(s, session_id, row.status, S.EXPIRED, finished_at=now)
+                audit.record(s, None, AuditAction.SIGNING_EXPIRE, "signing_session", session_id, {})
+        except Conflict:
+            return False
+        self.notifier.session_changed(session_id, self.state(session_id))
+        return True
+
+    def expire_due(self) -> list[str]:
+        """Expire every overdue session (run periodically); returns their ids."""
+        with self.db.read() as s:
+            ids = list(s.scalars(select(SigningSession.id).where(
+                SigningSession.status.in_([S.WAITING, S.SCANNED, S.SIGNING]),
+                SigningSession.expires_at < utcnow(),
+            )))
+        return [sid for sid in ids if self._expire_if_due(sid)]
+
+    def _live(self, session_id: str) -> SigningSession:
+        if self._expire_if_due(session_id):
+            raise Gone("签署会话已过期", code=ErrorCode.SESSION_EXPIRED)
+        with self.db.read() as s:
+            row = s.get(SigningSession, session_id)
+        if row is None:
+            raise NotFound("签署会话不存在")
+        if row.status == S.EXPIRED:
+            raise Gone("签署会话已过期", code=ErrorCode.SESSION_EXPIRED)
+        return row
+
+    # -- K4: scan ------------------------------------------------------------------------------
+    def scan(self, who: AppIdentity, payload: str, ip: str) -> dict[str, Any]:
+        frame = qr.parse_payload(payload, self.config.qr_scheme)
+        row = self._live(frame.session_id)
+        qr.check_frame(frame, row.qr_secret, qr.current_step(self.config.qr_step_seconds),
+                       self.config.qr_window_steps)
+        if row.status != S.WAITING:
+            raise Conflict(f"该二维码已被使用（{SESSION_STATUS_LABELS[row.status]}）", code=ErrorCode.ALREADY_SCANNED)
+        account = who.account
+        if account.enterprise_id != row.enterprise_id:
+            raise Forbidden("您的账号不属于发起签署的企业", code=ErrorCode.WRONG_ENTERPRISE)
+        if row.allowed_account_id is not None and row.allowed_account_id != account.id:
+            raise Forbidden("此文件指定了其他签署人", code=ErrorCode.NOT_DESIGNATED_SIGNER)
+        with self.db.write() as s:
+            cert_id = s.scalar(select(Certificate.id).where(
+                Certificate.bound_account_id == account.id, Certificate.device_id == who.device.id,
+                Certificate.kind == CertificateKind.MOBILE, Certificate.status == CertificateStatus.EFFECTIVE,
+            ))
+            if cert_id is None:
+                raise Forbidden("本设备上没有有效的移动端证书", code=ErrorCode.NO_CERTIFICATE)
+            cert = self._require_may_finish(s, row.id, cert_id, account.id)
+            placements = self._placements(s, row.id)
+            move_session(s, row.id, S.WAITING, S.SCANNED, scanned_by=account.id, device_id=who.device.id,
+                         certificate_id=cert.id, scanned_at=utcnow())
+            challenge = self.certs.new_challenge(s, cert, who.device.id, "sign", row.id)
+            enterprise = s.get(Enterprise, row.enterprise_id)
+            audit.record(s, who.actor(ip), AuditAction.SIGNING_SCAN, "signing_session", row.id,
+                         {"certificate": cert.serial_hex, "device": who.device.device_uid})
+            view = {
+                "session_id": row.id,
+                "title": row.title,
+                "enterprise": enterprise.name if enterprise else "",
+                "page_count": row.page_count,
+                "document_sha256": row.document_sha256,
+                "confirmation_code": row.confirmation_code,
+                "pc_ip": row.pc_ip,
+                "pc_user_agent": row.pc_user_agent,
+                "expires_at": row.expires_at.isoformat(),
+                "certificate": {"id": cert.id, "serial": cert.serial_hex, "subject": cert.subject},
+                "seals": [self._seal_view(p) for p in placements],
+                "challenge": {"id": challenge.id, "nonce": _b64(challenge.nonce)},
+            }
+        self._notify(row.id)
+        return view
+
+    def _scanned_by(self, who: AppIdentity, session_id: str, status: SessionStatus) -> SigningSession:
+        row = self._live(session_id)
+        if row.scanned_by != who.account.id or row.device_id != who.device.id:
+            raise Forbidden("此签署会话由其他设备扫码", code=ErrorCode.NOT_YOUR_SESSION)
+        if row.status != status:
+            raise Conflict(f"签署会话状态为{SESSION_STATUS_LABELS[row.status]}", code=ErrorCode.ILLEGAL_TRANSITION)
+        return row
+
+    def _require_may_finish(self, s: Session, session_id: str, cert_id: int | None, account_id: int | None,
+                            count_use: bool = False) -> Certificate:
+        """May this certificate finish a round of this session? The one rule, checked inside the write
+        transaction of scan, approve and every signature value (certificate row locked; with ``count_use``
+        the use is counted in the same step). Raises one of ``RoundRefused``."""
+        assert cert_id is not None and account_id is not None  # set when the session was scanned
+        cert = require_signable(s, cert_id, count_use)
+        self.seals.require_usable(s, account_id, [p.seal_kind for p in self._placements(s, session_id)])
+        return cert
+
+    def _fail(self, session_id: str, expected: SessionStatus, reason: str, actor: Actor) -> None:
+        try:
+            with self.db.write() as s:
+                move_session(s, session_id, expected, S.FAILED, failure=reason, finished_at=utcnow())
+                audit.record(s, actor, AuditAction.SIGNING_FAIL, "signing_session", session_id, {"reason": reason})
+        except Conflict:
+            return
+        self._notify(session_id)
+
+    # -- K4: approve (unlock) and the first round ----------------------------------------------
+    def approve(self, who: AppIdentity, session_id: str, challenge_id: int, response: bytes,
+                ip: str) -> dict[str, Any]:
+        row = self._scanned_by(who, session_id, S.SCANNED)
+        actor = who.actor(ip)
+        try:
+            share = self.certs.require_unlock(who, challenge_id, response, "sign", ip, session_id)
+        except WrongSigningPassword as exc:
+            with self.db.write() as s:
+                cert = s.get(Certificate, row.certificate_id)
+                assert cert is not None  # the scanned session's certificate (a foreign key)
+                retry = self.certs.new_challenge(s, cert, who.device.id, "sign", session_id)
+            exc.details["challenge"] = {"id": retry.id, "nonce": _b64(retry.nonce)}
+            raise
+        except CertificateUnusable as exc:  # frozen (by this answer or before it), withdrawn, revoked …
+            self._fail(session_id, S.SCANNED, exc.message, actor)
+            raise
+        try:
+            with self.db.write() as s:
+                self._require_may_finish(s, session_id, row.certificate_id, row.scanned_by)
+                move_session(s, session_id, S.SCANNED, S.SIGNING)
+                audit.record(s, actor, AuditAction.SIGNING_APPROVE, "signing_session", session_id, {})
+        except RoundRefused as exc:
+            self._fail(session_id, S.SCANNED, exc.message, actor)
+            raise
+        self._notify(session_id)
+        try:
+            first = self._prepare_round(session_id, 0)
+        except Exception:
+            self._fail(session_id, S.SIGNING, "签署准备失败", actor)
+            raise
+        return {"share": _b64(share), "round": first}
+
+    def _cert_and_chain(self, s: Session, row: SigningSession) -> tuple[Certificate, bytes, list[bytes]]:
+        """The session's certificate, its DER and the CA chain (DER)."""
+        cert = s.get(Certificate, row.certificate_id)
+        if cert is None or cert.certificate_der is None:
+            raise Conflict("证书不可用")
+        chain = [c.public_bytes(serialization.Encoding.DER) for c in self.ca.chain()]
+        return cert, cert.certificate_der, chain
+
+    def _prepare_round(self, session_id: str, position: int) -> dict[str, Any]:
+        with self.db.read() as s:
+            row = s.get(SigningSession, session_id)
+            assert row is not None and row.scanned_by is not None  # a session in signing was scanned
+            placements = self._placements(s, session_id)
+            cert, cert_der, chain = self._cert_and_chain(s, row)
+            signer = s.get(Account, row.scanned_by)
+            previous = s.scalar(select(SigningRound).where(SigningRound.session_id == session_id,
+                                                           SigningRound.position == position - 1))
+        source_sha = previous.output_sha256 if previous is not None else row.prepared_sha256
+        assert source_sha is not None  # a session is prepared, and a finished round has its output
+        placement = placements[position]
+        font_paths = self.font_paths()
+        image = self.seals.image_for(row.scanned_by, placement.seal_kind) if font_paths else None
+        result = self.pool.request(
+            "prepare_round", pdf=_b64(self.store.get(source_sha)), field_name=placement.field_name,
+            cert=_b64(cert_der), chain=[_b64(c) for c in chain],
+            stamp_lines=self._stamp_lines(signer, cert, placement, chinese=bool(font_paths)),
+            reason=f"{SEAL_KIND_LABELS[placement.seal_kind]} - {row.title}", location=None,
+            font_paths=font_paths, image=_b64(image) if image else None,
+            bytes_reserved=TIMESTAMPED_BYTES_RESERVED if row.pades_level in TIMESTAMPED_LEVELS
+            else DEFAULT_BYTES_RESERVED,
+        )
+        prepared = result["prepared"]
+        prepared_pdf = base64.b64decode(prepared.pop("prepared_pdf"))
+        with self.db.write() as s:
+            pdf_sha = store_blob(s, self.store, prepared_pdf, "application/pdf")
+            s.add(SigningRound(session_id=session_id, position=position, prepared=prepared,
+                               prepared_pdf_sha256=pdf_sha))
+        return {
+            "position": position,
+            "total": len(placements),
+            "seal": self._seal_view(placement),
+            "signed_attrs": prepared["signed_attrs"],
+            "digest_algorithm": prepared.get("digest_algorithm", "sha256"),
+        }
+
+    def font_paths(self) -> list[str]:
+        """The prepared CJK stamp fonts (made by ``signer init``; else once, in a worker)."""
+        if self._font_paths is None:
+            def in_worker(source, dest):
+                return self.pool.request("prepare_fonts", source=str(source), dest=str(dest))["font_paths"]
+
+            self._font_paths = ensure_stamp_fonts(self.config, in_worker)
+        return self._font_paths
+
+    @staticmethod
+    def _stamp_lines(signer: Account | None, cert: Certificate, placement: SealPlacementRow,
+                     chinese: bool = True) -> list[str]:
+        """One short line under the seal: who signed and when (the worker fills in the signing time)."""
+        if chinese:
+            who = signer.display_name if signer else "-"
+            return [f"{who} 签署于 {SIGNING_TIME_PLACEHOLDER}"]
+        who = signer.username if signer else "-"
+        return [f"Signed by: {who}", f"Serial: {cert.serial_hex}", f"Time: {SIGNING_TIME_PLACEHOLDER}"]
+
+    # -- K4/K5: the phone's signature value for a round ----------------------------------------
+    def submit(self, who: AppIdentity, session_id: str, position: int, signature: bytes,
+               ip: str) -> dict[str, Any]:
+        row = self._scanned_by(who, session_id, S.SIGNING)
+        actor = who.actor(ip)
+        if position != row.current_round:
+            raise Conflict("签署轮次不匹配", code=ErrorCode.WRONG_ROUND)
+        with self.db.read() as s:
+            round_row = s.scalar(select(SigningRound).where(SigningRound.session_id == session_id,
+                                                            SigningRound.position == position))
+            _cert, cert_der, chain = self._cert_and_chain(s, row)
+            total = len(self._placements(s, session_id))
+        if round_row is None or round_row.finished_at is not None:
+            raise Conflict("该轮签署不存在或已完成", code=ErrorCode.WRONG_ROUND)
+        prepared = dict(round_row.prepared, prepared_pdf=_b64(self.store.get(round_row.prepared_pdf_sha256)))
+        timestamped = row.pades_level in TIMESTAMPED_LEVELS
+        tsa = self.ca.tsa_credentials().to_dict() if timestamped else None
+        try:
+            result = self.pool.request("finish_round", prepared=prepared, signature=_b64(signature),
+                                       cert=_b64(cert_der), chain=[_b64(c) for c in chain], tsa=tsa)
+        except SignatureValueInvalid as exc:
+            self._fail(session_id, S.SIGNING, "手机签名值校验失败", actor)
+            raise Unprocessable("签名值校验失败，未写入文件", code=ErrorCode.BAD_SIGNATURE_VALUE) from exc
+        output = base64.b64decode(result["pdf"])
+        if position + 1 == total and row.pades_level in LONG_TERM_LEVELS:
+            try:
+                output = self._add_long_term_data(output, cert_der, row.pades_level)
+            except Exception:
+                self._fail(session_id, S.SIGNING, "添加长期验证信息失败", actor)
+                raise
+        now = utcnow()
+        last = position + 1 == total
+        try:
+            with self.db.write() as s:
+                self._finish_round(s, row, round_row.id, position, output, now, last, actor)
+        except RoundRefused as exc:
+            self._fail(session_id, S.SIGNING, exc.message, actor)
+            raise
+        self._notify(session_id)
+        if last:
+            return {"done": True, "status": S.SIGNED.value}
+        return {"done": False, "round": self._prepare_round(session_id, position + 1)}
+
+    def _finish_round(self, s: Session, row: SigningSession, round_id: int, position: int, output: bytes,
+                      now: datetime, last: bool, actor: Actor) -> None:
+        """Record a finished round; the last one moves the session to 已签署 and counts the use, all in the
+        caller's transaction and only while the certificate may still sign."""
+        session_id = row.id
+        cert = self._require_may_finish(s, session_id, row.certificate_id, row.scanned_by, count_use=last)
+        done = rowcount(s.execute(
+            update(SigningRound)
+            .where(SigningRound.id == round_id, SigningRound.finished_at.is_(None))
+            .values(finished_at=now, output_sha256=store_blob(s, self.store, output, "application/pdf"))
+            .execution_options(synchronize_session=False)
+        ))
+        if done != 1:
+            raise Conflict("该轮签署已完成", code=ErrorCode.WRONG_ROUND)
+        if last:
+            signed_sha = hashlib.sha256(output).hexdigest()
+            move_session(s, session_id, S.SIGNING, S.SIGNED, signed_sha256=signed_sha, finished_at=now,
+                         current_round=position + 1)
+            audit.record(s, actor, AuditAction.SIGNING_SIGNED, "signing_session", session_id,
+                         {"certificate": cert.serial_hex, "signed": signed_sha})
+        else:
+            s.execute(update(SigningSession).where(SigningSession.id == session_id)
+                      .values(current_round=position + 1))
+
+    def _add_long_term_data(self, pdf: bytes, cert_der: bytes, level: PadesLevel) -> bytes:
+        """B-LT: one revision with the DSS; B-LTA: plus a document timestamp (after the last seal)."""
+        material = self.ca.revocation_material([x509.load_der_x509_certificate(cert_der)])
+        result = self.pool.request(
+            "finish_document", pdf=_b64(pdf), roots=[_b64(self.ca.root.public_bytes(serialization.Encoding.DER))],
+            material={"ocsps": [_b64(o) for o in material.ocsps], "crls": [_b64(c) for c in material.crls],
+                      "certs": [_b64(c) for c in material.certs]},
+            tsa=self.ca.tsa_credentials().to_dict() if level == PadesLevel.B_LTA else None,
+        )
+        return base64.b64decode(result["pdf"])
+
+    # -- terminal states -----------------------------------------------------------------------
+    def reject(self, who: AppIdentity, session_id: str, ip: str) -> None:
+        self._scanned_by(who, session_id, S.SCANNED)
+        with self.db.write() as s:
+            move_session(s, session_id, S.SCANNED, S.REJECTED, finished_at=utcnow())
+            audit.record(s, who.actor(ip), AuditAction.SIGNING_REJECT, "signing_session", session_id, {})
+        self._notify(session_id)
+
+    def cancel(self, account: Account, binding_token: str | None, session_id: str, ip: str) -> None:
+        self.for_pc(session_id, account, binding_token)
+        with self.db.write() as s:
+            move_session(s, session_id, frozenset({S.WAITING, S.SCANNED, S.SIGNING}), S.CANCELLED,
+                         finished_at=utcnow())
+            audit.record(s, Actor(account.id, account.username, ip), AuditAction.SIGNING_CANCEL, "signing_session",
+                         session_id, {})
+        self._notify(session_id)
+
+    def signed_pdf(self, account: Account, binding_token: str | None, session_id: str) -> tuple[str, bytes]:
+        row = self.for_pc(session_id, account, binding_token)
+        if row.status != S.SIGNED or row.signed_sha256 is None:
+            raise Conflict("文件尚未签署完成", code=ErrorCode.NOT_SIGNED)
+        return row.title, self.store.get(row.signed_sha256)

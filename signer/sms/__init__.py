@@ -1,0 +1,1 @@
+"""SMS verification codes and their providers."""
