@@ -11,6 +11,8 @@ from signer.enums import SealKind
 
 from ..apidoc import doc
 from ..auth import app_login_required, client_ip, services
+from ..http import json_body
+from ..presenters import assignments_view
 from ..schemas import CertificateListSchema, ChallengeResultSchema, challenge_reply
 from ..schemas_lifecycle import (
     BindSchema,
@@ -22,8 +24,6 @@ from ..schemas_lifecycle import (
     SealAssignmentsSchema,
     SealAssignSchema,
 )
-from .applications_api import json_body
-from .certificates_api import assignments_view
 
 bp = Blueprint("app_lifecycle_api", __name__, url_prefix="/api/v1/app")
 

@@ -10,6 +10,8 @@ from signer.models import Account
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
+from ..http import json_body
+from ..presenters import assignments_view, form_of, submitted
 from ..schemas import ChallengeResultSchema, challenge_reply
 from ..schemas_lifecycle import (
     BindSchema,
@@ -26,7 +28,6 @@ from ..schemas_lifecycle import (
     SealAssignSchema,
     SubmittedSchema,
 )
-from .applications_api import form_of, json_body, submitted
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 K = ApplicationKind
@@ -110,14 +111,6 @@ def bind(account: Account, cert_id: int):
     data = BindSchema().load(json_body())
     cert = services().lifecycle.binding.bind(account, cert_id, data["account_id"], client_ip())
     return BoundCertificateSchema().dump(services().lifecycle.binding.view(cert))
-
-
-def assignments_view(account_id: int, assignments: dict) -> dict:
-    """What is assigned, and which seals would have no image (such a seal is refused at scan)."""
-    without = services().seals.without_image(account_id)
-    return {"account_id": account_id, **{kind.value: kind in assignments for kind in SealKind},
-            "handwriting_set": SealKind.HANDWRITTEN not in without,
-            "without_image": [kind.value for kind in without]}
 
 
 @bp.get("/accounts/<int:account_id>/seals")

@@ -11,6 +11,7 @@ from signer.models import Account
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
+from ..http import file_response, json_body
 from ..schemas_forms import PaymentNotificationSchema
 from ..schemas_lifecycle import (
     DeleteQuerySchema,
@@ -23,7 +24,6 @@ from ..schemas_lifecycle import (
     OrderSchema,
     PaymentAckSchema,
 )
-from .applications_api import file_response, json_body
 
 bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
 MAX_NOTIFICATION = 4096

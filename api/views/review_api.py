@@ -10,6 +10,7 @@ from signer.models import Account
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
+from ..http import file_response, json_body
 from ..schemas_lifecycle import (
     ApplicationListSchema,
     ApplicationSchema,
@@ -20,7 +21,6 @@ from ..schemas_lifecycle import (
     ShipSchema,
     SmsOutboxSchema,
 )
-from .applications_api import file_response, json_body
 
 bp = Blueprint("review_api", __name__, url_prefix="/api/v1/review")
 
