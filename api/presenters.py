@@ -10,7 +10,7 @@ from signer.lifecycle.applications import ApplicationForm, Handler
 from signer.models import Account
 
 from .auth import client_ip, services
-from .schemas_lifecycle import SubmittedSchema
+from .schemas.applications import SubmittedSchema
 
 
 def form_of(data: dict[str, Any]) -> ApplicationForm:

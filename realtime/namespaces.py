@@ -11,7 +11,7 @@ from flask_socketio import Namespace, SocketIO, join_room
 
 from api.auth import bearer_token, current_account
 from api.http import binding_token
-from api.schemas import SessionStateSchema
+from api.schemas.signing import SessionStateSchema
 from signer.errors import DomainError, ErrorCode, NotAuthenticated
 from signer.logging_setup import new_request_id, reset_request_id, set_request_id
 

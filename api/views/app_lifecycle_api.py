@@ -13,17 +13,17 @@ from ..apidoc import doc
 from ..auth import app_login_required, client_ip, services
 from ..http import json_body
 from ..presenters import assignments_view
-from ..schemas import CertificateListSchema, ChallengeResultSchema, challenge_reply
-from ..schemas_lifecycle import (
+from ..schemas.accounts import OperatorListSchema
+from ..schemas.certificates import (
     BindSchema,
     BoundCertificateSchema,
+    CertificateListSchema,
     ConfirmSchema,
     InstallResultSchema,
     InstallSchema,
-    OperatorListSchema,
-    SealAssignmentsSchema,
-    SealAssignSchema,
 )
+from ..schemas.common import ChallengeResultSchema, challenge_reply
+from ..schemas.seals import SealAssignmentsSchema, SealAssignSchema
 
 bp = Blueprint("app_lifecycle_api", __name__, url_prefix="/api/v1/app")
 

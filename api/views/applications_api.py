@@ -13,23 +13,22 @@ from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import file_response, json_body
 from ..presenters import form_of, submitted
-from ..schemas_forms import AttachmentUploadFormSchema
-from ..schemas_lifecycle import (
-    AccountChoiceListSchema,
-    AccountChoiceQuerySchema,
+from ..schemas.accounts import AccountChoiceListSchema, AccountChoiceQuerySchema
+from ..schemas.applications import (
     ApplicationListSchema,
     ApplicationQuerySchema,
     ApplicationSchema,
     AttachmentSchema,
     NewApplicationSchema,
-    PriceListSchema,
     ReapplySchema,
-    RecordListSchema,
     SmsSendSchema,
     SmsSentSchema,
     SubmittedSchema,
     UploadFormSchema,
 )
+from ..schemas.billing import PriceListSchema
+from ..schemas.certificates import RecordListSchema
+from ..schemas.forms import AttachmentUploadFormSchema
 
 bp = Blueprint("applications_api", __name__, url_prefix="/api/v1")
 

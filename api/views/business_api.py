@@ -15,9 +15,9 @@ from signer.signing import PlacementRequest
 from ..apidoc import doc
 from ..auth import bearer_token, client_ip, services
 from ..http import session_form
-from ..schemas import SessionStateSchema
-from ..schemas_business import BusinessCreateSessionSchema, BusinessSessionSchema
-from ..schemas_forms import BusinessSessionFormSchema
+from ..schemas.business import BusinessCreateSessionSchema, BusinessSessionSchema
+from ..schemas.forms import BusinessSessionFormSchema
+from ..schemas.signing import SessionStateSchema
 
 bp = Blueprint("business_api", __name__, url_prefix="/api/v1/business")
 

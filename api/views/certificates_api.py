@@ -12,22 +12,20 @@ from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import json_body
 from ..presenters import assignments_view, form_of, submitted
-from ..schemas import ChallengeResultSchema, challenge_reply
-from ..schemas_lifecycle import (
+from ..schemas.applications import CertificateApplicationSchema, SubmittedSchema
+from ..schemas.billing import OrderListSchema
+from ..schemas.certificates import (
     BindSchema,
     BoundCertificateSchema,
-    CertificateApplicationSchema,
     CertificateListQuerySchema,
     CertificatePageSchema,
     ConfirmSchema,
     KeyPinResultSchema,
     KeyPinVerifySchema,
-    OrderListSchema,
     RecordListSchema,
-    SealAssignmentsSchema,
-    SealAssignSchema,
-    SubmittedSchema,
 )
+from ..schemas.common import ChallengeResultSchema, challenge_reply
+from ..schemas.seals import SealAssignmentsSchema, SealAssignSchema
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 K = ApplicationKind

@@ -14,9 +14,8 @@ from signer.signing import PlacementRequest
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import DRAFT_COOKIE, draft_token, json_response, set_binding_cookie
-from ..schemas import SessionStateSchema
-from ..schemas_drafts import DraftSchema, StartDraftSchema
-from ..schemas_forms import DraftUploadFormSchema
+from ..schemas.forms import DraftUploadFormSchema
+from ..schemas.signing import DraftSchema, SessionStateSchema, StartDraftSchema
 
 bp = Blueprint("drafts_api", __name__, url_prefix="/api/v1/drafts")
 

@@ -12,8 +12,7 @@ from signer.models import Account
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import file_response, json_body
-from ..schemas_forms import PaymentNotificationSchema
-from ..schemas_lifecycle import (
+from ..schemas.billing import (
     DeleteQuerySchema,
     InvoiceProfileInSchema,
     InvoiceProfileListSchema,
@@ -24,6 +23,7 @@ from ..schemas_lifecycle import (
     OrderSchema,
     PaymentAckSchema,
 )
+from ..schemas.forms import PaymentNotificationSchema
 
 bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
 MAX_NOTIFICATION = 4096

@@ -11,16 +11,16 @@ from signer.models import Account
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import file_response, json_body
-from ..schemas_lifecycle import (
+from ..schemas.applications import (
     ApplicationListSchema,
     ApplicationSchema,
     ApproveSchema,
-    ElectronicInvoiceSchema,
     RejectSchema,
     ReviewQuerySchema,
     ShipSchema,
     SmsOutboxSchema,
 )
+from ..schemas.billing import ElectronicInvoiceSchema
 
 bp = Blueprint("review_api", __name__, url_prefix="/api/v1/review")
 

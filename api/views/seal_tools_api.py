@@ -20,8 +20,8 @@ from signer.models import Account
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import file_response
-from ..schemas_forms import SealToolFormSchema
-from ..schemas_lifecycle import AttachmentSchema, UploadFormSchema
+from ..schemas.applications import AttachmentSchema, UploadFormSchema
+from ..schemas.forms import SealToolFormSchema
 
 bp = Blueprint("seal_tools_api", __name__, url_prefix="/api/v1")
 

@@ -14,8 +14,8 @@ from signer.signing import PlacementRequest
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import binding_token, session_form, set_binding_cookie
-from ..schemas import CreateSessionSchema, SessionStateSchema
-from ..schemas_forms import SigningSessionFormSchema
+from ..schemas.forms import SigningSessionFormSchema
+from ..schemas.signing import CreateSessionSchema, SessionStateSchema
 
 bp = Blueprint("signing_api", __name__, url_prefix="/api/v1/signing-sessions")
 
