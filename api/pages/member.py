@@ -39,7 +39,7 @@ from signer.models import Account, Certificate, utcnow
 
 from ..auth import csrf_token, current_account, services
 from ..errors import status_of
-from ..member import crumbs, menu
+from .frame import crumbs, menu
 
 bp = Blueprint("member_pages", __name__, url_prefix="/member")
 CERT_TRAIL: list[Any] = ["证书服务", ("证书管理", "member_pages.certificates")]

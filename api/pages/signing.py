@@ -13,8 +13,8 @@ from signer.errors import DomainError, NotAuthenticated, RateLimited
 
 from ..auth import check_csrf, client_ip, csrf_token, current_account, login_pc, logout_pc, services
 from ..http import binding_token, draft_token, set_binding_cookie
-from ..member import crumbs, menu
 from ..schemas.signing import SessionStateSchema
+from .frame import crumbs, menu
 
 bp = Blueprint("pages", __name__)
 MAX_PREVIEW_PAGES = 200  # pages shown on the placement page; later pages take a seal by its page number
