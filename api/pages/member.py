@@ -30,7 +30,7 @@ from signer.enums import (
     SealKind,
     SealType,
 )
-from signer.errors import DomainError
+from signer.errors import DomainError, ErrorCode
 from signer.lifecycle import access, rules
 from signer.lifecycle.settings import ORDERED_KINDS
 from signer.lifecycle.views import describe_profile
@@ -128,10 +128,12 @@ def assign_seals(account: Account, cert_id: int) -> Any:
     svc = services()
     trail = [*CERT_TRAIL, "分配印章"]
     try:
-        with svc.db.read() as s:
-            cert = access.own(s.get(Certificate, cert_id), account, "证书")
-            bound_id = cert.bound_account_id
-        bound = svc.accounts.get(bound_id) if bound_id else None
+        try:
+            bound = svc.accounts.get(svc.lifecycle.binding.certificate_account(account, cert_id))
+        except DomainError as exc:
+            if exc.code != ErrorCode.NOT_BOUND:
+                raise
+            bound = None
         if bound is None:
             return _page("error.html", "member_pages.certificates", trail, message="该证书未绑定账号，请先绑定"), 409
         assigned = svc.lifecycle.binding.assignments(account, bound.id)
