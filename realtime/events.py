@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from api.schemas import Base64Bytes
+from api.schemas.common import Base64Bytes
 from signer.core.errors import DomainError, ErrorCode
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from flask import request, session
 from flask_socketio import Namespace, SocketIO, join_room
 
 from api.auth import bearer_token, current_account
-from api.schemas import SessionStateSchema
-from api.views.signing_api import binding_token
+from api.http import binding_token
+from api.schemas.signing import SessionStateSchema
 from signer.core.errors import DomainError, ErrorCode, NotAuthenticated
 from signer.core.logging_setup import new_request_id, reset_request_id, set_request_id
 

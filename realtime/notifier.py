@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
-from api.schemas import SessionStateSchema
+from api.schemas.signing import SessionStateSchema
 from signer.core.metrics import observe_push
 from signer.signing import qr
 

@@ -106,8 +106,8 @@ SECURITY_HEADERS = {
 def create_app(config: Config | None = None) -> Flask:
     from api import errors as api_errors
     from api import request_id
+    from api.registry import register_blueprints
     from api.security_headers import SecurityHeadersMiddleware
-    from api.views import app_api, auth_api, business_api, drafts_api, openapi, ops, pages, pki, seals_api, signing_api
     from realtime.namespaces import AppNamespace, PcNamespace
     from realtime.notifier import SocketNotifier
 
@@ -134,23 +134,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     api_errors.register(app)
     request_id.install(app)
-    for bp in (auth_api.bp, app_api.bp, signing_api.bp, drafts_api.bp, business_api.bp, seals_api.bp, pki.bp,
-               pages.bp, openapi.bp, ops.bp):
-        app.register_blueprint(bp)
-    from api.views import (
-        app_lifecycle_api,
-        applications_api,
-        cashier,
-        certificates_api,
-        member_pages,
-        orders_api,
-        review_api,
-        seal_tools_api,
-    )
-
-    for bp in (applications_api.bp, certificates_api.bp, orders_api.bp, review_api.bp, app_lifecycle_api.bp,
-               seal_tools_api.bp, cashier.bp, member_pages.bp):  # the certificate lifecycle (A–J)
-        app.register_blueprint(bp)
+    register_blueprints(app)
 
     headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}  # nothing we serve is for shared caches
     if config.secure_cookies:

@@ -10,15 +10,28 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app, jsonify
+from marshmallow import Schema
 from werkzeug.routing import Rule
 
 from signer.core.errors import ErrorCode
 
-from .. import schemas, schemas_business, schemas_drafts, schemas_forms, schemas_lifecycle, schemas_seals
 from ..apidoc import Operation, operation_of
+from ..schemas import (
+    accounts,
+    applications,
+    billing,
+    business,
+    certificates,
+    common,
+    forms,
+    seals,
+    signing,
+    verification,
+)
 
-# Every module that defines request/response schemas; each feature area adds its own.
-SCHEMA_MODULES = [schemas, schemas_business, schemas_seals, schemas_drafts, schemas_lifecycle, schemas_forms]
+# Every module that defines request/response schemas (one per noun); a new noun adds its own.
+SCHEMA_MODULES = [common, accounts, certificates, applications, billing, seals, signing, verification, business,
+                  forms]
 
 bp = Blueprint("openapi", __name__)
 PREFIXES = ("/api/v1/",)
@@ -37,7 +50,7 @@ def _add_components(spec: APISpec) -> None:
     for module in SCHEMA_MODULES:
         for name in dir(module):
             obj = getattr(module, name)
-            if (isinstance(obj, type) and issubclass(obj, schemas.Schema) and obj is not schemas.Schema
+            if (isinstance(obj, type) and issubclass(obj, Schema) and obj is not Schema
                     and name not in spec.components.schemas):
                 spec.components.schema(name, schema=obj)
     error_codes_component(spec)
@@ -65,7 +78,7 @@ def _responses(operation: Operation) -> dict[str, Any]:
     for error in operation.errors:
         status, why = error if isinstance(error, tuple) else (error, HTTPStatus(error).phrase)
         responses[str(status)] = {"description": why,
-                                  "content": {"application/json": {"schema": schemas.ErrorSchema}}}
+                                  "content": {"application/json": {"schema": common.ErrorSchema}}}
     return responses
 
 
@@ -120,7 +133,7 @@ def error_codes_component(spec: APISpec) -> None:
         "x-labels": {c.value: c.label for c in codes},
         "description": "错误码（error.code）：\n" + "\n".join(f"- `{c.value}`: {c.label}" for c in codes),
     })
-    error = spec.components.schemas.get(_schema_name(schemas.ErrorSchema), {}).get("properties", {}).get("error", {})
+    error = spec.components.schemas.get(_schema_name(common.ErrorSchema), {}).get("properties", {}).get("error", {})
     inner_name = error.get("$ref", "").rsplit("/", 1)[-1]
     inner = spec.components.schemas.get(inner_name, error)
     if "code" in inner.get("properties", {}):

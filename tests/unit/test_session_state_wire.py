@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.schemas import SessionStateSchema
+from api.schemas.signing import SessionStateSchema
 from realtime.notifier import PC_NAMESPACE, SocketNotifier, session_room
 from tests.helpers import provision
 from tests.unit.test_scan_to_sign_domain import new_session, payload_for, ready_phone

@@ -1,8 +1,4 @@
-"""Multipart forms and the payment notification, as the OpenAPI document shows them.
-
-The views read these bodies by hand (a file next to a few fields, or raw bytes whose signature is checked
-before parsing), so these schemas only describe them; the fields mirror what the views accept.
-"""
+"""Multipart forms (uploads), described for the OpenAPI document; the views read them from ``request``."""
 
 from __future__ import annotations
 

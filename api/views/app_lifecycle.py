@@ -11,19 +11,19 @@ from signer.seals.enums import SealKind
 
 from ..apidoc import doc
 from ..auth import app_login_required, client_ip, services
-from ..schemas import CertificateListSchema, ChallengeResultSchema, challenge_reply
-from ..schemas_lifecycle import (
+from ..http import json_body
+from ..presenters import assignments_view
+from ..schemas.accounts import OperatorListSchema
+from ..schemas.certificates import (
     BindSchema,
     BoundCertificateSchema,
+    CertificateListSchema,
     ConfirmSchema,
     InstallResultSchema,
     InstallSchema,
-    OperatorListSchema,
-    SealAssignmentsSchema,
-    SealAssignSchema,
 )
-from .applications_api import json_body
-from .certificates_api import assignments_view
+from ..schemas.common import ChallengeResultSchema, challenge_reply
+from ..schemas.seals import SealAssignmentsSchema, SealAssignSchema
 
 bp = Blueprint("app_lifecycle_api", __name__, url_prefix="/api/v1/app")
 

@@ -8,14 +8,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from signer.accounts.models import Account
 from signer.core.errors import DomainError, NotAuthenticated, RateLimited
 from signer.signing.drafts import pades_levels, seal_palette
 
 from ..auth import check_csrf, client_ip, csrf_token, current_account, login_pc, logout_pc, services
-from ..member import crumbs, menu
-from ..schemas import SessionStateSchema
-from .drafts_api import draft_token
-from .signing_api import binding_token, set_binding_cookie
+from ..http import binding_token, draft_token, set_binding_cookie
+from ..schemas.signing import SessionStateSchema
+from .frame import crumbs, menu, page_login_required
 
 bp = Blueprint("pages", __name__)
 MAX_PREVIEW_PAGES = 200  # pages shown on the placement page; later pages take a seal by its page number
@@ -75,26 +75,19 @@ def logout():
     return redirect(url_for("pages.login"))
 
 
-def _login_redirect():
-    return redirect(url_for("pages.login", next=request.path))
-
-
 @bp.get("/sign")
-def sign_new():
+@page_login_required
+def sign_new(account: Account):
     """Step 1: upload the PDF (validated on the server, its pages rendered)."""
-    if current_account() is None:
-        return _login_redirect()
     limit = current_app.config["SIGNER"].max_pdf_bytes
     return _member("sign_new.html", "pages.sign_new", [*SIGN_TRAIL, "上传文件"], max_bytes=limit,
                    max_mb=limit // (1024 * 1024))
 
 
 @bp.get("/sign/draft/<draft_id>")
-def sign_place(draft_id: str):
+@page_login_required
+def sign_place(account: Account, draft_id: str):
     """Step 2: the page previews; drag the seals onto them, choose the PAdES level, start."""
-    account = current_account()
-    if account is None:
-        return _login_redirect()
     trail = [*SIGN_TRAIL, "放置印章"]
     drafts = services().drafts
     try:
@@ -106,11 +99,9 @@ def sign_place(draft_id: str):
 
 
 @bp.get("/sign/handoff/<token>")
-def sign_handoff(token: str):
+@page_login_required
+def sign_handoff(account: Account, token: str):
     """A business system's link: this (logged-in) browser becomes the session's page, once."""
-    account = current_account()
-    if account is None:
-        return _login_redirect()
     try:
         session_id, binding = services().business.redeem_handoff(token, account, client_ip())
     except DomainError as exc:
@@ -121,11 +112,9 @@ def sign_handoff(token: str):
 
 
 @bp.get("/sign/<session_id>")
-def sign_session(session_id: str):
+@page_login_required
+def sign_session(account: Account, session_id: str):
     """Step 3: the QR code and the live status."""
-    account = current_account()
-    if account is None:
-        return _login_redirect()
     trail = [*SIGN_TRAIL, "扫码签署"]
     svc = services()
     try:

@@ -11,23 +11,22 @@ from signer.seals.enums import SealKind
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
-from ..schemas import ChallengeResultSchema, challenge_reply
-from ..schemas_lifecycle import (
+from ..http import json_body
+from ..presenters import assignments_view, form_of, submitted
+from ..schemas.applications import CertificateApplicationSchema, SubmittedSchema
+from ..schemas.billing import OrderListSchema
+from ..schemas.certificates import (
     BindSchema,
     BoundCertificateSchema,
-    CertificateApplicationSchema,
     CertificateListQuerySchema,
     CertificatePageSchema,
     ConfirmSchema,
     KeyPinResultSchema,
     KeyPinVerifySchema,
-    OrderListSchema,
     RecordListSchema,
-    SealAssignmentsSchema,
-    SealAssignSchema,
-    SubmittedSchema,
 )
-from .applications_api import form_of, json_body, submitted
+from ..schemas.common import ChallengeResultSchema, challenge_reply
+from ..schemas.seals import SealAssignmentsSchema, SealAssignSchema
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 K = ApplicationKind
@@ -111,14 +110,6 @@ def bind(account: Account, cert_id: int):
     data = BindSchema().load(json_body())
     cert = services().lifecycle.binding.bind(account, cert_id, data["account_id"], client_ip())
     return BoundCertificateSchema().dump(services().lifecycle.binding.view(cert))
-
-
-def assignments_view(account_id: int, assignments: dict) -> dict:
-    """What is assigned, and which seals would have no image (such a seal is refused at scan)."""
-    without = services().seals.without_image(account_id)
-    return {"account_id": account_id, **{kind.value: kind in assignments for kind in SealKind},
-            "handwriting_set": SealKind.HANDWRITTEN not in without,
-            "without_image": [kind.value for kind in without]}
 
 
 @bp.get("/accounts/<int:account_id>/seals")

@@ -2,77 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import quote
-
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 
 from signer.accounts.models import Account
-from signer.applications.enums import AttachmentKind
 from signer.applications.records import describe_attachment
-from signer.applications.service import ApplicationForm, Handler
-from signer.certificates.enums import CertificateKind
 from signer.core.errors import ValidationFailed
 from signer.sms.enums import SmsPurpose
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
-from ..schemas_forms import AttachmentUploadFormSchema
-from ..schemas_lifecycle import (
-    AccountChoiceListSchema,
-    AccountChoiceQuerySchema,
+from ..http import file_response, json_body
+from ..presenters import form_of, submitted
+from ..schemas.accounts import AccountChoiceListSchema, AccountChoiceQuerySchema
+from ..schemas.applications import (
     ApplicationListSchema,
     ApplicationQuerySchema,
     ApplicationSchema,
     AttachmentSchema,
     NewApplicationSchema,
-    PriceListSchema,
     ReapplySchema,
-    RecordListSchema,
     SmsSendSchema,
     SmsSentSchema,
     SubmittedSchema,
     UploadFormSchema,
 )
+from ..schemas.billing import PriceListSchema
+from ..schemas.certificates import RecordListSchema
+from ..schemas.forms import AttachmentUploadFormSchema
 
 bp = Blueprint("applications_api", __name__, url_prefix="/api/v1")
-
-
-def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if body is not None and not isinstance(body, dict):
-        raise ValidationFailed("请求体应为JSON对象")
-    return body or {}
-
-
-def form_of(data: dict[str, Any]) -> ApplicationForm:
-    """Schema output → the domain's form (the domain checks meaning, the schema checked types)."""
-    handler = data.get("handler")
-    return ApplicationForm(
-        sms_code=data["sms_code"],
-        handler=Handler(handler["name"], handler["contact"], handler["id_type"], handler["id_number"])
-        if handler else None,
-        attachments={AttachmentKind(k): v for k, v in (data.get("attachments") or {}).items()},
-        certificate_kind=data.get("certificate_kind", CertificateKind.MOBILE),
-        agreements=tuple(data.get("agreements") or ()),
-        seal_type=data.get("seal_type"),
-        period_years=data.get("period_years"),
-        bind_account_id=data.get("bind_account_id"),
-        bind_phone=data.get("bind_phone"),
-        reason=data.get("reason"),
-        new_phone=data.get("new_phone"),
-    )
-
-
-def submitted(account: Account, app: Any, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """The answer to a submission; 提交并生成订单 also creates the order (the application stays if that fails)."""
-    lc = services().lifecycle
-    order = None
-    if data.get("create_order"):
-        created = lc.orders.create(account, [app.id], data.get("invoice_profile_id"), client_ip())
-        order = lc.orders.describe(created)
-        app = lc.applications.get(account, app.id)
-    return SubmittedSchema().dump({"application": lc.applications.describe(app), "order": order}), 201
 
 
 @bp.post("/uploads")
@@ -98,13 +56,6 @@ def download_upload(account: Account, attachment_id: int):
     """查看/下载 an attachment of one's enterprise (reviewers: of any submitted application)."""
     row, data = services().lifecycle.applications.attachment(account, attachment_id)
     return file_response(data, row.content_type, row.filename)
-
-
-def file_response(data: bytes, content_type: str, filename: str, inline: bool = False) -> Response:
-    disposition = "inline" if inline else "attachment"
-    return Response(data, mimetype=content_type, headers={
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
-        "Cache-Control": "private, no-store", "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 @bp.post("/applications/new")

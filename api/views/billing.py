@@ -11,8 +11,8 @@ from signer.core.errors import TooLarge
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
-from ..schemas_forms import PaymentNotificationSchema
-from ..schemas_lifecycle import (
+from ..http import file_response, json_body
+from ..schemas.billing import (
     DeleteQuerySchema,
     InvoiceProfileInSchema,
     InvoiceProfileListSchema,
@@ -23,7 +23,7 @@ from ..schemas_lifecycle import (
     OrderSchema,
     PaymentAckSchema,
 )
-from .applications_api import file_response, json_body
+from ..schemas.forms import PaymentNotificationSchema
 
 bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
 MAX_NOTIFICATION = 4096

@@ -12,8 +12,9 @@ from signer.core.errors import ErrorCode, NotFound, ValidationFailed
 
 from ..apidoc import doc
 from ..auth import app_login_required, check_public_csrf, client_ip, services
-from ..schemas_forms import VerifyFormSchema
-from ..schemas_seals import HandwritingResultSchema, HandwritingSchema, VerificationSchema
+from ..schemas.forms import VerifyFormSchema
+from ..schemas.seals import HandwritingResultSchema, HandwritingSchema
+from ..schemas.verification import VerificationSchema
 
 bp = Blueprint("seals_api", __name__, url_prefix="/api/v1")
 

@@ -1,10 +1,10 @@
-"""Schemas of the business-system API."""
+"""The business systems' API: sessions created by a system, and the webhook it receives."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .schemas import CreateSessionSchema, SessionStateSchema
+from .signing import CreateSessionSchema, SessionStateSchema
 
 
 class BusinessCreateSessionSchema(CreateSessionSchema):

@@ -14,10 +14,10 @@ from signer.signing.service import PlacementRequest
 
 from ..apidoc import doc
 from ..auth import bearer_token, client_ip, services
-from ..schemas import SessionStateSchema
-from ..schemas_business import BusinessCreateSessionSchema, BusinessSessionSchema
-from ..schemas_forms import BusinessSessionFormSchema
-from .signing_api import session_form
+from ..http import session_form
+from ..schemas.business import BusinessCreateSessionSchema, BusinessSessionSchema
+from ..schemas.forms import BusinessSessionFormSchema
+from ..schemas.signing import SessionStateSchema
 
 bp = Blueprint("business_api", __name__, url_prefix="/api/v1/business")
 

@@ -1,4 +1,5 @@
-"""The member center's frame (会员中心): the left menu and the breadcrumb, as the manual draws them.
+"""The member center's frame (会员中心): the left menu, the breadcrumb (as the manual draws them) and the login
+check of every page.
 
 An entry whose page does not exist in this app (its endpoint is not registered) is shown disabled, never as
 a dead link: the certificate-lifecycle pages light up here once their endpoints are registered.
@@ -6,9 +7,16 @@ a dead link: the certificate-lifecycle pages light up here once their endpoints 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import wraps
+from typing import Any
 
-from flask import current_app, url_for
+from flask import abort, current_app, redirect, request, url_for
+
+from signer.accounts.enums import Role
+
+from ..auth import current_account
 
 
 @dataclass(frozen=True)
@@ -52,3 +60,22 @@ def crumbs(*labels: str | tuple[str, str]) -> list[dict]:
         label, endpoint = item if isinstance(item, tuple) else (item, None)
         out.append({"label": label, "url": url_for(endpoint) if endpoint else None})
     return out
+
+
+def page_login_required(view: Callable[..., Any] | None = None, *, roles: Collection[Role] = ()) -> Any:
+    """A page for logged-in accounts: the view gets the account first; a visitor goes to the login page and
+    comes back here after logging in. With ``roles``, other accounts get 403 (the domain checks again)."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            account = current_account()
+            if account is None:
+                return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+            if roles and account.role not in roles:
+                abort(403)
+            return fn(account, *args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
@@ -15,22 +13,11 @@ from signer.signing.service import PlacementRequest
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
-from ..schemas import SessionStateSchema
-from ..schemas_drafts import DraftSchema, StartDraftSchema
-from ..schemas_forms import DraftUploadFormSchema
-from .signing_api import set_binding_cookie
+from ..http import DRAFT_COOKIE, draft_token, json_response, set_binding_cookie
+from ..schemas.forms import DraftUploadFormSchema
+from ..schemas.signing import DraftSchema, SessionStateSchema, StartDraftSchema
 
 bp = Blueprint("drafts_api", __name__, url_prefix="/api/v1/drafts")
-DRAFT_COOKIE = "sd_{}"
-
-
-def draft_token(draft_id: str) -> str | None:
-    return request.cookies.get(DRAFT_COOKIE.format(draft_id))
-
-
-def _json(body: Any, status: int) -> Response:
-    return current_app.response_class(json.dumps(body, ensure_ascii=False), status=status,
-                                      mimetype="application/json")
 
 
 @bp.post("")
@@ -49,7 +36,7 @@ def create(account: Account):
     pdf = upload.stream.read(current_app.config["SIGNER"].max_pdf_bytes + 1)
     drafts = services().drafts
     row, token = drafts.create(account, pdf, title, client_ip())
-    resp = _json(DraftSchema().dump(drafts.view(row)), 201)
+    resp = json_response(DraftSchema().dump(drafts.view(row)), 201)
     resp.set_cookie(DRAFT_COOKIE.format(row.id), token, max_age=int(DRAFT_TTL.total_seconds()), httponly=True,
                     samesite="Strict", secure=current_app.config["SIGNER"].secure_cookies, path="/")
     return resp
@@ -86,6 +73,6 @@ def start(account: Account, draft_id: str):
     placements = [PlacementRequest(**p) for p in data["placements"]]
     row, token = svc.drafts.start(account, draft_token(draft_id), draft_id, data["title"], placements,
                                   data["pades_level"], client_ip(), request.headers.get("User-Agent", ""))
-    resp = _json(SessionStateSchema().dump(svc.signing.state(row.id)), 201)
+    resp = json_response(SessionStateSchema().dump(svc.signing.state(row.id)), 201)
     set_binding_cookie(resp, row.id, token)
     return resp

@@ -11,7 +11,7 @@ from signer.accounts.models import Account
 
 from ..apidoc import doc
 from ..auth import check_csrf, client_ip, login_pc, logout_pc, pc_login_required, services
-from ..schemas import EndedSessionsSchema, LoginSchema, LoginSessionListSchema, PcLoginResultSchema
+from ..schemas.accounts import EndedSessionsSchema, LoginSchema, LoginSessionListSchema, PcLoginResultSchema
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, render_template
 
 from signer.accounts.models import Account
 from signer.core.errors import DomainError
 
-from ..auth import check_csrf, client_ip, csrf_token, current_account, services
+from ..auth import check_csrf, client_ip, csrf_token, services
+from .frame import page_login_required
 
 bp = Blueprint("cashier", __name__)
 
@@ -26,18 +27,14 @@ def _page(account: Account, order_no: str, **context: Any) -> Any:
 
 
 @bp.get("/pay/sandbox/<order_no>")
-def cashier(order_no: str):
-    account = current_account()
-    if account is None:
-        return redirect(url_for("pages.login", next=request.path))
+@page_login_required
+def cashier(account: Account, order_no: str):
     return _page(account, order_no)
 
 
 @bp.post("/pay/sandbox/<order_no>")
-def pay(order_no: str):
-    account = current_account()
-    if account is None:
-        return redirect(url_for("pages.login", next=request.path))
+@page_login_required
+def pay(account: Account, order_no: str):
     check_csrf()
     try:
         services().lifecycle.payments.sandbox_pay(account, order_no, client_ip())

@@ -3,61 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
-from marshmallow import Schema, ValidationError
-from werkzeug.wrappers import Response as BaseResponse
 
 from signer.accounts.models import Account
-from signer.core.errors import ErrorCode, ValidationFailed
+from signer.core.errors import ErrorCode
 from signer.signing.service import PlacementRequest
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
-from ..schemas import CreateSessionSchema, SessionStateSchema
-from ..schemas_forms import SigningSessionFormSchema
+from ..http import binding_token, session_form, set_binding_cookie
+from ..schemas.forms import SigningSessionFormSchema
+from ..schemas.signing import CreateSessionSchema, SessionStateSchema
 
 bp = Blueprint("signing_api", __name__, url_prefix="/api/v1/signing-sessions")
-BINDING_COOKIE = "sb_{}"
-
-DEFAULT_PLACEMENT = {"seal": "company", "page": 1, "x": 380, "y": 80, "width": 160, "height": 80}
-
-
-def binding_token(session_id: str) -> str | None:
-    return request.cookies.get(BINDING_COOKIE.format(session_id))
-
-
-def set_binding_cookie(resp: BaseResponse, session_id: str, token: str) -> None:
-    """Only this browser gets the session's result. Lax, not Strict: a business system's hand-off link arrives
-    by a cross-site navigation, and the redirect to the page must carry the cookie."""
-    resp.set_cookie(BINDING_COOKIE.format(session_id), token, max_age=3600, httponly=True, samesite="Lax",
-                    secure=current_app.config["SIGNER"].secure_cookies, path="/")
-
-
-def session_form(schema: type[Schema]) -> tuple[bytes, str, dict[str, Any]]:
-    """The multipart form that creates a session (PC page and business API): the PDF (read up to one byte past
-    the limit, so the domain can say it is too large), its title (default: the file name) and the fields."""
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationFailed("请选择要签署的PDF文件", details={"file": ["必填"]})
-    raw: dict[str, Any] = request.form.to_dict()
-    try:
-        raw["placements"] = json.loads(raw["placements"]) if raw.get("placements") else [DEFAULT_PLACEMENT]
-    except json.JSONDecodeError as exc:
-        raise ValidationError({"placements": ["不是有效的JSON"]}) from exc
-    if raw.get("signer_account_id") in ("", None):
-        raw.pop("signer_account_id", None)
-    else:
-        try:
-            raw["signer_account_id"] = int(raw["signer_account_id"])
-        except ValueError as exc:
-            raise ValidationError({"signer_account_id": ["需要整数"]}) from exc
-    data = schema().load(raw)
-    pdf = upload.stream.read(current_app.config["SIGNER"].max_pdf_bytes + 1)
-    title = data["title"] or (upload.filename or "").rsplit("/", 1)[-1].removesuffix(".pdf")
-    return pdf, title, data
 
 
 @bp.post("")

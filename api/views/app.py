@@ -9,17 +9,15 @@ from signer.certificates.service import describe
 
 from ..apidoc import doc
 from ..auth import app_login_required, bearer_token, client_ip, services
-from ..schemas import (
-    AppLoginResultSchema,
-    AppLoginSchema,
+from ..schemas.accounts import AppLoginResultSchema, AppLoginSchema
+from ..schemas.certificates import (
     CertificateListSchema,
-    ChallengeResultSchema,
     ChangePasswordSchema,
     DownloadResultSchema,
     DownloadSchema,
     ShareResultSchema,
-    challenge_reply,
 )
+from ..schemas.common import ChallengeResultSchema, challenge_reply
 
 bp = Blueprint("app_api", __name__, url_prefix="/api/v1/app")
 

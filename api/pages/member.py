@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
-from werkzeug.wrappers import Response
+from flask import Blueprint, abort, render_template, request, url_for
 
 from signer.accounts import access
 from signer.accounts.enums import Role
@@ -33,13 +32,13 @@ from signer.billing.enums import INVOICE_TYPE_LABELS
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
 from signer.certificates.models import Certificate
 from signer.certificates.status import status_label
-from signer.core.errors import DomainError
+from signer.core.errors import DomainError, ErrorCode
 from signer.core.models import utcnow
 from signer.seals.enums import SEAL_KIND_LABELS, SEAL_TYPE_LABELS, SealKind, SealType
 
 from ..auth import csrf_token, current_account, services
 from ..errors import status_of
-from ..member import crumbs, menu
+from .frame import crumbs, menu, page_login_required
 
 bp = Blueprint("member_pages", __name__, url_prefix="/member")
 CERT_TRAIL: list[Any] = ["证书服务", ("证书管理", "member_pages.certificates")]
@@ -97,29 +96,18 @@ def _error(exc: DomainError, active: str, trail: list[Any]) -> tuple[str, int]:
     return _page("error.html", active, trail, message=exc.message), status_of(exc)
 
 
-def _account() -> Account | Response:
-    account = current_account()
-    if account is None:
-        return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
-    return account
-
-
 # -- A1–A5 证书管理 --------------------------------------------------------------------------------------
 @bp.get("/certificates")
-def certificates() -> Any:
-    account = _account()
-    if isinstance(account, Response):
-        return account
+@page_login_required
+def certificates(account: Account) -> Any:
     return _page("member/certificates.html", "member_pages.certificates", ["证书服务", "证书管理"],
                  kinds=KINDS, states=STATES)
 
 
 @bp.get("/certificates/new")
-def new_certificate() -> Any:
+@page_login_required
+def new_certificate(account: Account) -> Any:
     """B1–B3 新签: 办理证书 → 办理信息 → 附件上传, one page whose steps keep what was typed."""
-    account = _account()
-    if isinstance(account, Response):
-        return account
     lc = services().lifecycle
     prices = [p for p in lc.settings.prices.as_list() if p["kind"] == "new"]
     new_kinds = rules.required_attachments(ApplicationKind.NEW, CertificateKind.MOBILE, SealType.COMPANY_AND_LEGAL_REP)
@@ -133,19 +121,19 @@ def new_certificate() -> Any:
 
 
 @bp.get("/certificates/<int:cert_id>/seals")
-def assign_seals(cert_id: int) -> Any:
+@page_login_required
+def assign_seals(account: Account, cert_id: int) -> Any:
     """B8 分配印章: the company seal, the legal-representative seal and the handwritten signature of the
     certificate's bound account (administrators change them; everyone of the enterprise may look)."""
-    account = _account()
-    if isinstance(account, Response):
-        return account
     svc = services()
     trail = [*CERT_TRAIL, "分配印章"]
     try:
-        with svc.db.read() as s:
-            cert = access.own(s.get(Certificate, cert_id), account, "证书")
-            bound_id = cert.bound_account_id
-        bound = svc.accounts.get(bound_id) if bound_id else None
+        try:
+            bound = svc.accounts.get(svc.lifecycle.binding.certificate_account(account, cert_id))
+        except DomainError as exc:
+            if exc.code != ErrorCode.NOT_BOUND:
+                raise
+            bound = None
         if bound is None:
             return _page("error.html", "member_pages.certificates", trail, message="该证书未绑定账号，请先绑定"), 409
         assigned = svc.lifecycle.binding.assignments(account, bound.id)
@@ -159,11 +147,9 @@ def assign_seals(cert_id: int) -> Any:
 
 
 @bp.get("/certificates/<int:cert_id>/<kind>")
-def apply_for(cert_id: int, kind: str) -> Any:
+@page_login_required
+def apply_for(account: Account, cert_id: int, kind: str) -> Any:
     """续签 (C), 变更 (D, J), 补办, 吊销, 解冻, 延长有效期, 变更手机号 (G) of one certificate: the form of the kind."""
-    account = _account()
-    if isinstance(account, Response):
-        return account
     if kind not in {k.value for k in TOOLBAR}:
         abort(404)
     app_kind = ApplicationKind(kind)
@@ -196,11 +182,9 @@ def apply_for(cert_id: int, kind: str) -> Any:
 
 
 @bp.get("/applications/<int:app_id>")
-def application(app_id: int) -> Any:
+@page_login_required
+def application(account: Account, app_id: int) -> Any:
     """查看 an application; 查看驳回 shows the reviewer's opinion on top."""
-    account = _account()
-    if isinstance(account, Response):
-        return account
     lc = services().lifecycle
     trail = [*CERT_TRAIL, "查看驳回" if request.args.get("view") == "rejection" else "查看申请"]
     try:
@@ -216,11 +200,9 @@ def application(app_id: int) -> Any:
 
 
 @bp.get("/records")
-def records() -> Any:
+@page_login_required
+def records(account: Account) -> Any:
     """E 办理记录 of a certificate (``?certificate=``) or of a 新签 before its certificate (``?application=``)."""
-    account = _account()
-    if isinstance(account, Response):
-        return account
     lc = services().lifecycle
     trail = [*CERT_TRAIL, "办理记录"]
     cert_id = request.args.get("certificate", type=int)
@@ -238,11 +220,9 @@ def records() -> Any:
 
 
 @bp.get("/related-orders")
-def related_orders() -> Any:
+@page_login_required
+def related_orders(account: Account) -> Any:
     """关联订单: the orders of a certificate's applications, or the order of an application."""
-    account = _account()
-    if isinstance(account, Response):
-        return account
     lc = services().lifecycle
     trail = [*CERT_TRAIL, "关联订单"]
     try:
@@ -261,21 +241,17 @@ def related_orders() -> Any:
 
 # -- B4, B5 orders ----------------------------------------------------------------------------------------
 @bp.get("/orders")
-def orders() -> Any:
-    account = _account()
-    if isinstance(account, Response):
-        return account
+@page_login_required
+def orders(account: Account) -> Any:
     lc = services().lifecycle
     items = [lc.orders.view(o) for o in lc.orders.list(account)]
     return _page("member/orders.html", "member_pages.orders", ["采购订单", "订单管理"], orders=items)
 
 
 @bp.get("/orders/new")
-def new_order() -> Any:
+@page_login_required
+def new_order(account: Account) -> Any:
     """B4 生成订单 / 批量生成订单 of ``?applications=1,2``: 在线支付 and the invoice profile (default preselected)."""
-    account = _account()
-    if isinstance(account, Response):
-        return account
     lc = services().lifecycle
     trail = [*ORDER_TRAIL, "生成订单"]
     try:
@@ -294,11 +270,9 @@ def new_order() -> Any:
 
 
 @bp.get("/orders/<order_no>")
-def order(order_no: str) -> Any:
+@page_login_required
+def order(account: Account, order_no: str) -> Any:
     """B5 查看 an order: 支付 (the cashier) while unpaid, 查看电子发票 (F2) once issued."""
-    account = _account()
-    if isinstance(account, Response):
-        return account
     lc = services().lifecycle
     trail = [*ORDER_TRAIL, "订单详情"]
     try:
@@ -311,11 +285,9 @@ def order(order_no: str) -> Any:
 
 # -- F1 invoice profiles ----------------------------------------------------------------------------------
 @bp.get("/invoices")
-def invoices() -> Any:
+@page_login_required
+def invoices(account: Account) -> Any:
     """F1 发票信息: 新增, 修改, 默认发票, 删除 (confirmed); the default is preselected when ordering."""
-    account = _account()
-    if isinstance(account, Response):
-        return account
     trail = ["发票信息"]
     try:
         items = [describe_profile(p) for p in services().lifecycle.invoices.profiles(account)]
@@ -326,10 +298,8 @@ def invoices() -> Any:
 
 # -- B6 platform review -------------------------------------------------------------------------------------
 @bp.get("/review")
-def review_queue() -> Any:
-    account = _account()
-    if isinstance(account, Response):
-        return account
+@page_login_required
+def review_queue(account: Account) -> Any:
     lc = services().lifecycle
     trail = ["平台审核", "审核管理"]
     wanted = request.args.get("status", ApplicationStatus.PENDING_REVIEW.value)
@@ -345,11 +315,9 @@ def review_queue() -> Any:
 
 
 @bp.get("/review/<int:app_id>")
-def review(app_id: int) -> Any:
+@page_login_required
+def review(account: Account, app_id: int) -> Any:
     """One application: its data and attachments (previews), 审核通过 with 维护印章信息, or 驳回 with an opinion."""
-    account = _account()
-    if isinstance(account, Response):
-        return account
     lc = services().lifecycle
     trail = [*REVIEW_TRAIL, "审核"]
     try:

@@ -10,17 +10,17 @@ from signer.seals.enums import SealKind
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
-from ..schemas_lifecycle import (
+from ..http import file_response, json_body
+from ..schemas.applications import (
     ApplicationListSchema,
     ApplicationSchema,
     ApproveSchema,
-    ElectronicInvoiceSchema,
     RejectSchema,
     ReviewQuerySchema,
     ShipSchema,
     SmsOutboxSchema,
 )
-from .applications_api import file_response, json_body
+from ..schemas.billing import ElectronicInvoiceSchema
 
 bp = Blueprint("review_api", __name__, url_prefix="/api/v1/review")
 

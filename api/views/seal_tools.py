@@ -19,9 +19,9 @@ from signer.seals import seal_images
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
-from ..schemas_forms import SealToolFormSchema
-from ..schemas_lifecycle import AttachmentSchema, UploadFormSchema
-from .applications_api import file_response
+from ..http import file_response
+from ..schemas.applications import AttachmentSchema, UploadFormSchema
+from ..schemas.forms import SealToolFormSchema
 
 bp = Blueprint("seal_tools_api", __name__, url_prefix="/api/v1")
 

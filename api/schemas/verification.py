@@ -1,12 +1,8 @@
-"""Schemas of the seals and long-term signature area: K7 verification, H5 handwritten signature."""
+"""Verification (K7): the signatures and time-stamps found in a PDF."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-
-from .schemas import Base64Bytes
+from marshmallow import Schema, fields
 
 
 class VerifiedSignatureSchema(Schema):
@@ -46,29 +42,3 @@ class VerificationSchema(Schema):
     verdict_label = fields.Str()
     signatures = fields.List(fields.Nested(VerifiedSignatureSchema))
     document_timestamps = fields.List(fields.Nested(VerifiedTimestampSchema))
-
-
-class StrokePointSchema(Schema):
-    x = fields.Float(required=True)
-    y = fields.Float(required=True)
-    p = fields.Float(load_default=0.5, metadata={"description": "pen pressure 0..1"})
-
-
-class HandwritingSchema(Schema):
-    """H5: exactly one of ``strokes`` (points in canvas pixels) or ``png`` (a transparent PNG)."""
-
-    strokes = fields.List(fields.List(fields.Nested(StrokePointSchema)), load_default=None,
-                          validate=validate.Length(min=1, max=200))
-    png = Base64Bytes(load_default=None, max_bytes=4 * 1024 * 1024)
-
-    @validates_schema
-    def _one_source(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if (data.get("strokes") is None) == (data.get("png") is None):
-            raise ValidationError({"_schema": ["请提供 strokes 或 png 之一"]})
-
-
-class HandwritingResultSchema(Schema):
-    png = Base64Bytes(metadata={"description": "the stored signature: transparent PNG"})
-    width = fields.Int()
-    height = fields.Int()
-    updated_at = fields.Str()
