@@ -139,4 +139,4 @@ def test_billing_never_imports_signing_and_core_no_domain_package():
 
 
 def test_the_lifecycle_catch_all_is_gone():
-    assert not (ROOT / "signer" / "lifecycle").exists()
+    assert not list((ROOT / "signer" / "lifecycle").glob("*.py"))  # a stale __pycache__ may stay behind
