@@ -6,19 +6,11 @@ The value is what is stored in ``audit_events.action`` (and hashed into the chai
 
 from __future__ import annotations
 
-from enum import StrEnum
+from signer.core.labels import LabelledStrEnum
 
 
-class AuditAction(StrEnum):
+class AuditAction(LabelledStrEnum):
     """A stored audit action with its Chinese label (``.label``), as 办理记录 shows it."""
-
-    label: str
-
-    def __new__(cls, value: str, label: str) -> AuditAction:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
 
     # -- applications (manual: 证书新签/续签/变更/注销) -----------------------------------------------------
     APPLICATION_SUBMIT = "application:submit", "提交申请"

@@ -7,19 +7,11 @@ all with their labels (api/views/openapi.py).
 
 from __future__ import annotations
 
-from enum import StrEnum
+from signer.core.labels import LabelledStrEnum
 
 
-class ErrorCode(StrEnum):
+class ErrorCode(LabelledStrEnum):
     """A stable, machine-readable error code with a Chinese label (``.label``)."""
-
-    label: str
-
-    def __new__(cls, value: str, label: str) -> ErrorCode:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
 
     # -- the domain error classes' defaults (signer/core/errors.py) --------------------------------------
     ERROR = "error", "请求失败"
