@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint
 
 from signer.accounts.service import AppIdentity
-from signer.certificates.service import describe
 from signer.seals.enums import SealKind
 
 from ..apidoc import doc
@@ -18,6 +17,7 @@ from ..schemas.certificates import (
     BindSchema,
     BoundCertificateSchema,
     CertificateListSchema,
+    CertificateView,
     ConfirmSchema,
     InstallResultSchema,
     InstallSchema,
@@ -36,7 +36,7 @@ def enterprise_certificates(who: AppIdentity):
     svc = services()
     rows = svc.lifecycle.binding.enterprise_certificates(who.account)
     window = svc.config.lifecycle.renewal_window
-    return CertificateListSchema().dump({"items": [describe(c, a, window) for c, a in rows]})
+    return CertificateListSchema().dump({"items": [CertificateView(c, a, window) for c, a in rows]})
 
 
 @bp.post("/certificates/<int:cert_id>/install-challenge")
