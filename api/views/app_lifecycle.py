@@ -21,6 +21,7 @@ from ..schemas.certificates import (
     ConfirmSchema,
     InstallResultSchema,
     InstallSchema,
+    bound_view,
 )
 from ..schemas.common import ChallengeResultSchema, challenge_reply
 from ..schemas.seals import SealAssignmentsSchema, SealAssignSchema
@@ -92,7 +93,7 @@ def unbind(who: AppIdentity, cert_id: int):
     """H6 解绑, with ``confirm: true`` (the APP asks twice): the certificate can no longer sign."""
     data = ConfirmSchema().load(json_body())
     binding = services().lifecycle.binding
-    return BoundCertificateSchema().dump(binding.view(binding.unbind(who.account, cert_id, data["confirm"],
+    return BoundCertificateSchema().dump(bound_view(binding, binding.unbind(who.account, cert_id, data["confirm"],
                                                                      client_ip())))
 
 
@@ -111,5 +112,5 @@ def bind(who: AppIdentity, cert_id: int):
     """H7 绑定 an unbound certificate to an operator (administrators); the operator's APP then downloads it."""
     data = BindSchema().load(json_body())
     binding = services().lifecycle.binding
-    return BoundCertificateSchema().dump(binding.view(binding.bind(who.account, cert_id, data["account_id"],
+    return BoundCertificateSchema().dump(bound_view(binding, binding.bind(who.account, cert_id, data["account_id"],
                                                                    client_ip())))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.schemas.certificates import CertificateSchema, CertificateView
+from api.schemas.certificates import BoundCertificateSchema, CertificateSchema, CertificateView, bound_view
 from signer.applications.enums import OPEN_APPLICATION_STATUSES
 from signer.certificates.enums import CertificateStatus
 from signer.certificates.listing import ListFilter
@@ -32,7 +32,7 @@ def test_every_view_of_a_certificate_shows_the_same_label(services, days_left, l
     shown = {
         "list": row["status_label"],
         "app": CertificateSchema().dump(CertificateView(cert, None, lc.settings.renewal_window))["status_label"],
-        "bind": lc.binding.view(cert)["status_label"],
+        "bind": BoundCertificateSchema().dump(bound_view(lc.binding, cert))["status_label"],
     }
     assert shown == {"list": label, "app": label, "bind": label}
 
