@@ -38,6 +38,7 @@ from signer.seals.enums import SEAL_KIND_LABELS, SEAL_TYPE_LABELS, SealKind, Sea
 
 from ..auth import csrf_token, current_account, services
 from ..errors import status_of
+from ..presenters import order_view
 from .frame import crumbs, menu, page_login_required
 
 bp = Blueprint("member_pages", __name__, url_prefix="/member")
@@ -235,7 +236,7 @@ def related_orders(account: Account) -> Any:
             abort(404)
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
-    items = [lc.orders.view(o) for o in orders]
+    items = [order_view(lc.orders.view(o)) for o in orders]
     return _page("member/orders.html", "member_pages.certificates", trail, orders=items, related=True)
 
 
@@ -244,7 +245,7 @@ def related_orders(account: Account) -> Any:
 @page_login_required
 def orders(account: Account) -> Any:
     lc = services().lifecycle
-    items = [lc.orders.view(o) for o in lc.orders.list(account)]
+    items = [order_view(lc.orders.view(o)) for o in lc.orders.list(account)]
     return _page("member/orders.html", "member_pages.orders", ["采购订单", "订单管理"], orders=items)
 
 
@@ -280,7 +281,7 @@ def order(account: Account, order_no: str) -> Any:
     except DomainError as exc:
         return _error(exc, "member_pages.orders", trail)
     return _page("member/order.html", "member_pages.orders", trail,
-                 order=lc.orders.view(found))
+                 order=order_view(lc.orders.view(found)))
 
 
 # -- F1 invoice profiles ----------------------------------------------------------------------------------

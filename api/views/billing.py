@@ -12,6 +12,7 @@ from signer.core.errors import TooLarge
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import file_response, json_body
+from ..presenters import order_view
 from ..schemas.billing import (
     DeleteQuerySchema,
     InvoiceProfileInSchema,
@@ -31,7 +32,7 @@ SIGNATURE_HEADER = "X-Signature"
 
 
 def _order_view(order) -> dict:
-    return services().lifecycle.orders.view(order)
+    return order_view(services().lifecycle.orders.view(order))
 
 
 @bp.post("/orders")

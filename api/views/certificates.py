@@ -12,7 +12,7 @@ from signer.seals.enums import SealKind
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import json_body
-from ..presenters import assignments_view, form_of, submitted
+from ..presenters import assignments_view, form_of, order_view, submitted
 from ..schemas.applications import CertificateApplicationSchema, SubmittedSchema
 from ..schemas.billing import OrderListSchema
 from ..schemas.certificates import (
@@ -72,7 +72,7 @@ def related_orders(account: Account, cert_id: int):
     """关联订单: the orders of the certificate's applications."""
     lc = services().lifecycle
     orders = lc.orders.for_certificate(account, cert_id)
-    return OrderListSchema().dump({"items": [lc.orders.view(o) for o in orders]})
+    return OrderListSchema().dump({"items": [order_view(lc.orders.view(o)) for o in orders]})
 
 
 def _toolbar_view(path: str, kind: ApplicationKind):
