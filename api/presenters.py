@@ -10,7 +10,8 @@ from flask import url_for
 from signer.accounts.models import Account
 from signer.applications.enums import APPLICATION_KIND_LABELS, APPLICATION_STATUS_LABELS, AttachmentKind
 from signer.applications.service import ApplicationForm, Handler
-from signer.billing.enums import ORDER_STATUS_LABELS, OrderStatus
+from signer.billing.enums import INVOICE_TYPE_LABELS, ORDER_STATUS_LABELS, OrderStatus
+from signer.billing.models import InvoiceProfile
 from signer.billing.orders import OrderFacts
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
 from signer.seals.enums import SealKind
@@ -77,6 +78,13 @@ def order_view(facts: OrderFacts) -> dict[str, Any]:
         "cashier_url": url_for("cashier.cashier", order_no=order.order_no)
         if order.status == OrderStatus.PENDING_PAYMENT else None,
     }
+
+
+def profile_view(p: InvoiceProfile) -> dict[str, Any]:
+    """An invoice profile as the JSON views (through InvoiceProfileSchema) and the 发票信息 page show it."""
+    return {"id": p.id, "invoice_type": p.invoice_type.value, "invoice_type_label": INVOICE_TYPE_LABELS[p.invoice_type],
+            "title": p.title, "tax_number": p.tax_number, "address": p.address, "phone": p.phone,
+            "bank_name": p.bank_name, "bank_account": p.bank_account, "email": p.email, "is_default": p.is_default}
 
 
 def assignments_view(account_id: int, assignments: dict) -> dict:

@@ -21,8 +21,7 @@ from signer.applications.enums import (
 from signer.applications.idnumbers import mask_id
 from signer.applications.models import Application, ApplicationAttachment
 from signer.applications.rules import REVOCATION_REASONS
-from signer.billing.enums import INVOICE_TYPE_LABELS
-from signer.billing.models import InvoiceProfile, Order, OrderItem
+from signer.billing.models import Order, OrderItem
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS
 from signer.certificates.models import Certificate
 from signer.core.audit_actions import action_label
@@ -112,12 +111,6 @@ def describe_application(app: Application, attachments: list[ApplicationAttachme
         "created_at": app.created_at,
         "attachments": [describe_attachment(a) for a in attachments or []],
     }
-
-
-def describe_profile(p: InvoiceProfile) -> dict[str, Any]:
-    return {"id": p.id, "invoice_type": p.invoice_type.value, "invoice_type_label": INVOICE_TYPE_LABELS[p.invoice_type],
-            "title": p.title, "tax_number": p.tax_number, "address": p.address, "phone": p.phone,
-            "bank_name": p.bank_name, "bank_account": p.bank_account, "email": p.email, "is_default": p.is_default}
 
 
 class Records:
