@@ -11,6 +11,7 @@ from signer.accounts.models import Account
 from signer.core.errors import DomainError
 
 from ..auth import check_csrf, client_ip, csrf_token, services
+from ..presenters import order_view
 from .frame import page_login_required
 
 bp = Blueprint("cashier", __name__)
@@ -23,7 +24,7 @@ def _page(account: Account, order_no: str, **context: Any) -> Any:
     except DomainError as exc:
         return render_template("error.html", account=account, csrf_token=csrf_token(), message=exc.message), 404
     return render_template("cashier.html", account=account, csrf_token=csrf_token(),
-                           order=lc.orders.describe(order), **context)
+                           order=order_view(lc.orders.facts(order)), **context)
 
 
 @bp.get("/pay/sandbox/<order_no>")

@@ -26,7 +26,6 @@ from signer.applications.enums import (
     ApplicationStatus,
     AttachmentKind,
 )
-from signer.applications.records import describe_profile
 from signer.applications.settings import ORDERED_KINDS
 from signer.billing.enums import INVOICE_TYPE_LABELS
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
@@ -38,6 +37,7 @@ from signer.seals.enums import SEAL_KIND_LABELS, SEAL_TYPE_LABELS, SealKind, Sea
 
 from ..auth import csrf_token, current_account, services
 from ..errors import status_of
+from ..presenters import order_view, profile_view
 from .frame import crumbs, menu, page_login_required
 
 bp = Blueprint("member_pages", __name__, url_prefix="/member")
@@ -235,7 +235,7 @@ def related_orders(account: Account) -> Any:
             abort(404)
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
-    items = [lc.orders.view(o) for o in orders]
+    items = [order_view(lc.orders.view(o)) for o in orders]
     return _page("member/orders.html", "member_pages.certificates", trail, orders=items, related=True)
 
 
@@ -244,7 +244,7 @@ def related_orders(account: Account) -> Any:
 @page_login_required
 def orders(account: Account) -> Any:
     lc = services().lifecycle
-    items = [lc.orders.view(o) for o in lc.orders.list(account)]
+    items = [order_view(lc.orders.view(o)) for o in lc.orders.list(account)]
     return _page("member/orders.html", "member_pages.orders", ["采购订单", "订单管理"], orders=items)
 
 
@@ -280,7 +280,7 @@ def order(account: Account, order_no: str) -> Any:
     except DomainError as exc:
         return _error(exc, "member_pages.orders", trail)
     return _page("member/order.html", "member_pages.orders", trail,
-                 order=lc.orders.view(found))
+                 order=order_view(lc.orders.view(found)))
 
 
 # -- F1 invoice profiles ----------------------------------------------------------------------------------
@@ -290,7 +290,7 @@ def invoices(account: Account) -> Any:
     """F1 发票信息: 新增, 修改, 默认发票, 删除 (confirmed); the default is preselected when ordering."""
     trail = ["发票信息"]
     try:
-        items = [describe_profile(p) for p in services().lifecycle.invoices.profiles(account)]
+        items = [profile_view(p) for p in services().lifecycle.invoices.profiles(account)]
     except DomainError as exc:
         return _error(exc, "member_pages.invoices", trail)
     return _page("member/invoices.html", "member_pages.invoices", trail, items=items, types=INVOICE_TYPE_LABELS)

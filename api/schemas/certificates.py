@@ -2,33 +2,84 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
 from marshmallow import Schema, fields, validate
 
+from signer.accounts.models import Account
 from signer.applications.rules import DISPLAY_STATE_LABELS
-from signer.certificates.enums import CertificateKind
+from signer.certificates.binding import BindingService
+from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind, CertificateStatus
+from signer.certificates.models import Certificate
+from signer.certificates.service import EXPIRING_WINDOW
+from signer.certificates.status import status_label
+from signer.core.models import utcnow
 
 from .common import Base64Bytes, id_field
 
 
-class CertificateSchema(Schema):
-    id = fields.Int()
-    kind = fields.Str()
-    status = fields.Str()
-    status_label = fields.Str()
-    serial = fields.Str(allow_none=True)
-    subject = fields.Str(allow_none=True)
-    not_before = fields.DateTime(allow_none=True)
-    not_after = fields.DateTime(allow_none=True)
-    usage_count = fields.Int()
-    remaining = fields.Int()
-    bound_account = fields.Str(allow_none=True)
-    bound_name = fields.Str(allow_none=True)
-    kind_label = fields.Str()
-    contact_phone = fields.Str(allow_none=True)
-    predecessor_id = fields.Int(allow_none=True, metadata={"description": "the certificate this one replaces"})
-    install = fields.Str(allow_none=True, metadata={
-        "description": "for 待下载: download (new key + CSR) or same_key (install-challenge + install)"})
+@dataclass(frozen=True)
+class CertificateView:
+    """A certificate with what its list row needs besides the row: the bound account and the 即将失效 window."""
 
+    cert: Certificate
+    account: Account | None = None
+    window: timedelta = EXPIRING_WINDOW
+
+
+class _CertificateViewFields:
+    """The computed fields of a :class:`CertificateView`, shared by the certificate schemas."""
+
+    def _kind(self, view: CertificateView) -> str:
+        return view.cert.kind.value
+
+    def _status(self, view: CertificateView) -> str:
+        return view.cert.status.value
+
+    def _status_label(self, view: CertificateView) -> str:
+        return status_label(view.cert, utcnow(), view.window)
+
+    def _remaining(self, view: CertificateView) -> int:
+        return max(0, view.cert.usage_limit - view.cert.usage_count)
+
+    def _bound_account(self, view: CertificateView) -> str | None:
+        return view.account.username if view.account else None
+
+    def _bound_name(self, view: CertificateView) -> str | None:
+        return view.account.display_name if view.account else None
+
+    def _kind_label(self, view: CertificateView) -> str:
+        return CERTIFICATE_KIND_LABELS[view.cert.kind]
+
+    def _install(self, view: CertificateView) -> str | None:
+        # H2: how the APP gets a 待下载 certificate: a new key and CSR, or installing the one it holds.
+        if view.cert.status != CertificateStatus.PENDING_DOWNLOAD:
+            return None
+        return "same_key" if view.cert.reuse_key else "download"
+
+
+class CertificateSchema(_CertificateViewFields, Schema):
+    """The public view of a certificate (APP lists); dumps a :class:`CertificateView`."""
+
+    id = fields.Int(attribute="cert.id")
+    kind = fields.Method("_kind")
+    status = fields.Method("_status")
+    status_label = fields.Method("_status_label")
+    serial = fields.Str(attribute="cert.serial_hex", allow_none=True)
+    subject = fields.Str(attribute="cert.subject", allow_none=True)
+    not_before = fields.DateTime(attribute="cert.not_before", allow_none=True)
+    not_after = fields.DateTime(attribute="cert.not_after", allow_none=True)
+    usage_count = fields.Int(attribute="cert.usage_count")
+    remaining = fields.Method("_remaining")
+    bound_account = fields.Method("_bound_account")
+    bound_name = fields.Method("_bound_name")
+    kind_label = fields.Method("_kind_label")
+    contact_phone = fields.Str(attribute="cert.contact_phone", allow_none=True)
+    predecessor_id = fields.Int(attribute="cert.predecessor_id", allow_none=True,
+                                metadata={"description": "the certificate this one replaces"})
+    install = fields.Method("_install", allow_none=True, metadata={
+        "description": "for 待下载: download (new key + CSR) or same_key (install-challenge + install)"})
 
 class CertificateListSchema(Schema):
     items = fields.List(fields.Nested(CertificateSchema))
@@ -114,12 +165,19 @@ class BindSchema(Schema):
     account_id = id_field(required=True)
 
 
-class BoundCertificateSchema(Schema):
-    id = fields.Int()
-    status = fields.Str()
-    status_label = fields.Str()
-    bound_account = fields.Str(allow_none=True)
-    predecessor_id = fields.Int(allow_none=True)
+class BoundCertificateSchema(_CertificateViewFields, Schema):
+    """A certificate after 绑定 / 解绑; dumps a :class:`CertificateView`."""
+
+    id = fields.Int(attribute="cert.id")
+    status = fields.Method("_status")
+    status_label = fields.Method("_status_label")
+    bound_account = fields.Method("_bound_account")
+    predecessor_id = fields.Int(attribute="cert.predecessor_id", allow_none=True)
+
+
+def bound_view(binding: BindingService, cert: Certificate) -> CertificateView:
+    """A certificate with the account it is bound to, for :class:`BoundCertificateSchema`."""
+    return CertificateView(cert, binding.bound_account(cert), binding.window)
 
 
 class KeyPinVerifySchema(Schema):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from signer.accounts.service import AppIdentity
-from signer.certificates.service import describe
 
 from ..apidoc import doc
 from ..auth import app_login_required, bearer_token, client_ip, services
 from ..schemas.accounts import AppLoginResultSchema, AppLoginSchema
 from ..schemas.certificates import (
     CertificateListSchema,
+    CertificateView,
     ChangePasswordSchema,
     DownloadResultSchema,
     DownloadSchema,
@@ -54,7 +54,7 @@ def certificates(who: AppIdentity):
     """H1 我的证书."""
     svc = services()
     window = svc.config.lifecycle.renewal_window
-    items = [describe(c, who.account, window) for c in svc.certificates.for_account(who.account.id)]
+    items = [CertificateView(c, who.account, window) for c in svc.certificates.for_account(who.account.id)]
     return CertificateListSchema().dump({"items": items})
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint
 
 from signer.accounts.service import AppIdentity
-from signer.certificates.service import describe
 from signer.seals.enums import SealKind
 
 from ..apidoc import doc
@@ -18,9 +17,11 @@ from ..schemas.certificates import (
     BindSchema,
     BoundCertificateSchema,
     CertificateListSchema,
+    CertificateView,
     ConfirmSchema,
     InstallResultSchema,
     InstallSchema,
+    bound_view,
 )
 from ..schemas.common import ChallengeResultSchema, challenge_reply
 from ..schemas.seals import SealAssignmentsSchema, SealAssignSchema
@@ -36,7 +37,7 @@ def enterprise_certificates(who: AppIdentity):
     svc = services()
     rows = svc.lifecycle.binding.enterprise_certificates(who.account)
     window = svc.config.lifecycle.renewal_window
-    return CertificateListSchema().dump({"items": [describe(c, a, window) for c, a in rows]})
+    return CertificateListSchema().dump({"items": [CertificateView(c, a, window) for c, a in rows]})
 
 
 @bp.post("/certificates/<int:cert_id>/install-challenge")
@@ -92,7 +93,7 @@ def unbind(who: AppIdentity, cert_id: int):
     """H6 解绑, with ``confirm: true`` (the APP asks twice): the certificate can no longer sign."""
     data = ConfirmSchema().load(json_body())
     binding = services().lifecycle.binding
-    return BoundCertificateSchema().dump(binding.view(binding.unbind(who.account, cert_id, data["confirm"],
+    return BoundCertificateSchema().dump(bound_view(binding, binding.unbind(who.account, cert_id, data["confirm"],
                                                                      client_ip())))
 
 
@@ -111,5 +112,5 @@ def bind(who: AppIdentity, cert_id: int):
     """H7 绑定 an unbound certificate to an operator (administrators); the operator's APP then downloads it."""
     data = BindSchema().load(json_body())
     binding = services().lifecycle.binding
-    return BoundCertificateSchema().dump(binding.view(binding.bind(who.account, cert_id, data["account_id"],
+    return BoundCertificateSchema().dump(bound_view(binding, binding.bind(who.account, cert_id, data["account_id"],
                                                                    client_ip())))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from signer.accounts.models import Account
-from signer.applications.records import describe_profile
 from signer.billing.invoices import ProfileData
 from signer.core.errors import TooLarge
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import file_response, json_body
+from ..presenters import order_view, profile_view
 from ..schemas.billing import (
     DeleteQuerySchema,
     InvoiceProfileInSchema,
@@ -31,7 +31,7 @@ SIGNATURE_HEADER = "X-Signature"
 
 
 def _order_view(order) -> dict:
-    return services().lifecycle.orders.view(order)
+    return order_view(services().lifecycle.orders.view(order))
 
 
 @bp.post("/orders")
@@ -108,7 +108,7 @@ def _profile_data(data: dict) -> ProfileData:
 @pc_login_required
 def profiles(account: Account):
     """F1 发票信息 (the default first)."""
-    items = [describe_profile(p) for p in services().lifecycle.invoices.profiles(account)]
+    items = [profile_view(p) for p in services().lifecycle.invoices.profiles(account)]
     return InvoiceProfileListSchema().dump({"items": items})
 
 
@@ -119,7 +119,7 @@ def create_profile(account: Account):
     """F1 新增 (the first one becomes the default)."""
     data = InvoiceProfileInSchema().load(json_body())
     profile = services().lifecycle.invoices.create_profile(account, _profile_data(data), client_ip())
-    return InvoiceProfileSchema().dump(describe_profile(profile)), 201
+    return InvoiceProfileSchema().dump(profile_view(profile)), 201
 
 
 @bp.put("/invoice-profiles/<int:profile_id>")
@@ -129,7 +129,7 @@ def update_profile(account: Account, profile_id: int):
     """F1 修改."""
     data = InvoiceProfileInSchema().load(json_body())
     profile = services().lifecycle.invoices.update_profile(account, profile_id, _profile_data(data), client_ip())
-    return InvoiceProfileSchema().dump(describe_profile(profile))
+    return InvoiceProfileSchema().dump(profile_view(profile))
 
 
 @bp.post("/invoice-profiles/<int:profile_id>/default")
@@ -138,7 +138,7 @@ def update_profile(account: Account, profile_id: int):
 def default_profile(account: Account, profile_id: int):
     """F1 默认发票: preselected when ordering."""
     profile = services().lifecycle.invoices.set_default(account, profile_id, client_ip())
-    return InvoiceProfileSchema().dump(describe_profile(profile))
+    return InvoiceProfileSchema().dump(profile_view(profile))
 
 
 @bp.delete("/invoice-profiles/<int:profile_id>")

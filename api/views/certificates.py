@@ -12,7 +12,7 @@ from signer.seals.enums import SealKind
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import json_body
-from ..presenters import assignments_view, form_of, submitted
+from ..presenters import assignments_view, form_of, order_view, submitted
 from ..schemas.applications import CertificateApplicationSchema, SubmittedSchema
 from ..schemas.billing import OrderListSchema
 from ..schemas.certificates import (
@@ -24,6 +24,7 @@ from ..schemas.certificates import (
     KeyPinResultSchema,
     KeyPinVerifySchema,
     RecordListSchema,
+    bound_view,
 )
 from ..schemas.common import ChallengeResultSchema, challenge_reply
 from ..schemas.seals import SealAssignmentsSchema, SealAssignSchema
@@ -71,7 +72,7 @@ def related_orders(account: Account, cert_id: int):
     """关联订单: the orders of the certificate's applications."""
     lc = services().lifecycle
     orders = lc.orders.for_certificate(account, cert_id)
-    return OrderListSchema().dump({"items": [lc.orders.view(o) for o in orders]})
+    return OrderListSchema().dump({"items": [order_view(lc.orders.view(o)) for o in orders]})
 
 
 def _toolbar_view(path: str, kind: ApplicationKind):
@@ -99,7 +100,7 @@ def unbind(account: Account, cert_id: int):
     with the same expiry waits to be bound."""
     data = ConfirmSchema().load(json_body())
     cert = services().lifecycle.binding.unbind(account, cert_id, data["confirm"], client_ip())
-    return BoundCertificateSchema().dump(services().lifecycle.binding.view(cert))
+    return BoundCertificateSchema().dump(bound_view(services().lifecycle.binding, cert))
 
 
 @bp.post("/certificates/<int:cert_id>/bind")
@@ -109,7 +110,7 @@ def bind(account: Account, cert_id: int):
     """H7 绑定: an administrator gives an unbound certificate to an operator without one."""
     data = BindSchema().load(json_body())
     cert = services().lifecycle.binding.bind(account, cert_id, data["account_id"], client_ip())
-    return BoundCertificateSchema().dump(services().lifecycle.binding.view(cert))
+    return BoundCertificateSchema().dump(bound_view(services().lifecycle.binding, cert))
 
 
 @bp.get("/accounts/<int:account_id>/seals")

@@ -21,8 +21,7 @@ from signer.applications.enums import (
 from signer.applications.idnumbers import mask_id
 from signer.applications.models import Application, ApplicationAttachment
 from signer.applications.rules import REVOCATION_REASONS
-from signer.billing.enums import INVOICE_TYPE_LABELS, ORDER_STATUS_LABELS
-from signer.billing.models import Invoice, InvoiceProfile, Order, OrderItem
+from signer.billing.models import Order, OrderItem
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS
 from signer.certificates.models import Certificate
 from signer.core.audit_actions import action_label
@@ -111,38 +110,6 @@ def describe_application(app: Application, attachments: list[ApplicationAttachme
         "submitted_at": app.submitted_at,
         "created_at": app.created_at,
         "attachments": [describe_attachment(a) for a in attachments or []],
-    }
-
-
-def describe_profile(p: InvoiceProfile) -> dict[str, Any]:
-    return {"id": p.id, "invoice_type": p.invoice_type.value, "invoice_type_label": INVOICE_TYPE_LABELS[p.invoice_type],
-            "title": p.title, "tax_number": p.tax_number, "address": p.address, "phone": p.phone,
-            "bank_name": p.bank_name, "bank_account": p.bank_account, "email": p.email, "is_default": p.is_default}
-
-
-def describe_order(order: Order, items: list[tuple[OrderItem, Application]], invoice: Invoice | None,
-                   cashier_url: str | None) -> dict[str, Any]:
-    return {
-        "order_no": order.order_no,
-        "status": order.status.value,
-        "status_label": ORDER_STATUS_LABELS[order.status],
-        "amount_fen": order.amount_fen,
-        "payment_method": order.payment_method,
-        "payment_method_label": "在线支付",
-        "invoice": order.invoice_snapshot,
-        "created_at": order.created_at,
-        "paid_at": order.paid_at,
-        "cancelled_at": order.cancelled_at,
-        "transaction_id": order.transaction_id,
-        "items": [{"application_id": app.id, "kind": app.kind.value, "kind_label": APPLICATION_KIND_LABELS[app.kind],
-                   "certificate_kind_label": CERTIFICATE_KIND_LABELS[app.certificate_kind],
-                   "period_years": app.period_years, "amount_fen": item.amount_fen,
-                   "application_status": app.status.value,
-                   "application_status_label": APPLICATION_STATUS_LABELS[app.status]} for item, app in items],
-        "electronic_invoice": {"invoice_no": invoice.invoice_no, "amount_fen": invoice.amount_fen,
-                               "tax_fen": invoice.tax_fen, "issued_at": invoice.issued_at,
-                               "download_url": f"/api/v1/orders/{order.order_no}/invoice.pdf"} if invoice else None,
-        "cashier_url": cashier_url,
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from signer.accounts import access
 from signer.accounts.models import Account
 from signer.applications.enums import ApplicationStatus
 from signer.applications.models import Application
-from signer.applications.records import ORDER_VIEW, describe_order, order_items, with_view
+from signer.applications.records import ORDER_VIEW, order_items, with_view
 from signer.applications.transitions import move_application
 from signer.billing.enums import OrderStatus
 from signer.billing.models import Invoice, InvoiceProfile, Order, OrderItem
@@ -33,7 +34,15 @@ from signer.core.models import utcnow
 A = ApplicationStatus
 MAX_ITEMS = 50
 FREE_PROVIDER = "free"
-CASHIER_PATH = "/pay/sandbox"  # 收银台 (the sandbox provider's page)
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """An order with its items (and their applications) and its electronic invoice; api/presenters.py shows it."""
+
+    order: Order
+    items: list[tuple[OrderItem, Application]]
+    invoice: Invoice | None
 
 
 def new_order_no() -> str:
@@ -156,17 +165,13 @@ class OrderService:
             audit.record(s, who, AuditAction.ORDER_CANCEL, "order", order.id, {"order_no": order.order_no})
         return self.get(actor, order_no)
 
-    def view(self, order: Order) -> dict[str, Any]:
-        """The public view with its items and electronic invoice (loaded with the list, else here)."""
+    def view(self, order: Order) -> OrderFacts:
+        """The order with its items and electronic invoice (loaded with the list, else here)."""
         loaded = with_view(self.db, order)
-        return describe_order(order, order_items(loaded), loaded.invoice, self._cashier(order))
+        return OrderFacts(order, order_items(loaded), loaded.invoice)
 
-    @staticmethod
-    def _cashier(order: Order) -> str | None:
-        return f"{CASHIER_PATH}/{order.order_no}" if order.status == OrderStatus.PENDING_PAYMENT else None
-
-    def describe(self, order: Order, invoice: Invoice | None = None) -> dict[str, Any]:
-        return describe_order(order, self.items(order.id), invoice, self._cashier(order))
+    def facts(self, order: Order, invoice: Invoice | None = None) -> OrderFacts:
+        return OrderFacts(order, self.items(order.id), invoice)
 
     @staticmethod
     def require_payable(order: Order) -> None:

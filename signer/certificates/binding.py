@@ -21,7 +21,6 @@ from signer.ca.service import CertificateAuthority
 from signer.certificates.enums import CertificateKind, CertificateStatus
 from signer.certificates.models import Certificate
 from signer.certificates.retire import retire
-from signer.certificates.status import status_label
 from signer.core import audit
 from signer.core.audit import Actor
 from signer.core.audit_actions import AuditAction
@@ -131,11 +130,12 @@ class BindingService:
                 .where(Certificate.enterprise_id == enterprise_id, Certificate.kind == CertificateKind.MOBILE)
                 .order_by(Certificate.id)).all()]
 
-    def view(self, cert: Certificate) -> dict[str, object]:
+    def bound_account(self, cert: Certificate) -> Account | None:
+        """The account a certificate is bound to, if any."""
+        if cert.bound_account_id is None:
+            return None
         with self.db.read() as s:
-            bound = s.get(Account, cert.bound_account_id) if cert.bound_account_id else None
-        return {"id": cert.id, "status": cert.status.value, "status_label": status_label(cert, utcnow(), self.window),
-                "bound_account": bound.username if bound else None, "predecessor_id": cert.predecessor_id}
+            return s.get(Account, cert.bound_account_id)
 
     # -- B8 / H4 ---------------------------------------------------------------------------------
     def assignments(self, actor: Account, account_id: int) -> dict[SealKind, SealAssignment]:

@@ -10,19 +10,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from keystore import server as ks_server
-from signer.accounts.models import Account
 from signer.accounts.service import AppIdentity
 from signer.ca.models import IssuedSerial
 from signer.ca.service import CertificateAuthority
 from signer.certificates import issuance
 from signer.certificates.enums import (
-    CERTIFICATE_KIND_LABELS,
     CERTIFICATE_STATUS_LABELS,
     CertificateKind,
     CertificateStatus,
 )
 from signer.certificates.models import Certificate, UnlockChallenge
-from signer.certificates.status import status_label
 from signer.certificates.transitions import move_certificate
 from signer.core import audit
 from signer.core.audit_actions import AuditAction
@@ -288,30 +285,6 @@ class CertificateService:
             cert.keystore_share_enc = self.box.seal(share, "keystore-share", ctx)
             audit.record(s, who.actor(ip), AuditAction.KEYSTORE_CHANGE_PASSWORD, "certificate", cert.id, {})
         return old_share, share
-
-
-def describe(cert: Certificate, account: Account | None = None, window: timedelta = EXPIRING_WINDOW) -> dict:
-    """The public view of a certificate (APP and PC lists)."""
-    return {
-        "id": cert.id,
-        "kind": cert.kind.value,
-        "status": cert.status.value,
-        "status_label": status_label(cert, utcnow(), window),
-        "serial": cert.serial_hex,
-        "subject": cert.subject,
-        "not_before": cert.not_before,
-        "not_after": cert.not_after,
-        "usage_count": cert.usage_count,
-        "remaining": max(0, cert.usage_limit - cert.usage_count),
-        "bound_account": account.username if account else None,
-        "bound_name": account.display_name if account else None,
-        "kind_label": CERTIFICATE_KIND_LABELS[cert.kind],
-        "contact_phone": cert.contact_phone,
-        "predecessor_id": cert.predecessor_id,
-        # H2: how the APP gets a 待下载 certificate: a new key and CSR, or installing the one it holds.
-        "install": ("same_key" if cert.reuse_key else "download")
-        if cert.status == CertificateStatus.PENDING_DOWNLOAD else None,
-    }
 
 
 def certificate_from_der(der: bytes) -> x509.Certificate:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from api.schemas.certificates import BoundCertificateSchema, CertificateSchema, CertificateView, bound_view
 from signer.applications.enums import OPEN_APPLICATION_STATUSES
 from signer.certificates.enums import CertificateStatus
 from signer.certificates.listing import ListFilter
-from signer.certificates.service import describe
 from tests.lifecycle_helpers import account, certificate, lifecycle_services, new_form
 from tests.unit.test_lifecycle_flows import age, issue_new
 
@@ -31,8 +31,8 @@ def test_every_view_of_a_certificate_shows_the_same_label(services, days_left, l
     [row] = [r for r in lc.listing.page(admin, ListFilter()).items if r["certificate_id"] == cert_id]
     shown = {
         "list": row["status_label"],
-        "app": describe(cert, None, lc.settings.renewal_window)["status_label"],
-        "bind": lc.binding.view(cert)["status_label"],
+        "app": CertificateSchema().dump(CertificateView(cert, None, lc.settings.renewal_window))["status_label"],
+        "bind": BoundCertificateSchema().dump(bound_view(lc.binding, cert))["status_label"],
     }
     assert shown == {"list": label, "app": label, "bind": label}
 
