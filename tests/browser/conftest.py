@@ -15,6 +15,9 @@ from tests.needs import tool
 
 CHROMIUM = os.environ.get("SIGNER_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("SIGNER_ARTIFACTS", "artifacts")) / "screenshots"
+# How long an expectation waits for the page to get there. Not a speed target (those are in bench/): on a
+# loaded 2-core CI machine a review approval with its page reload can take longer than Playwright's 5 s.
+EXPECT_TIMEOUT_MS = 30_000
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -38,7 +41,9 @@ def login(page: Any, url: str, username: str = "admin", target: str = "/sign") -
 @pytest.fixture
 def browser_page(live_server: LiveServer) -> Iterator[Any]:
     tool(CHROMIUM)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
     own = urlsplit(live_server.url).netloc
     foreign: list[str] = []
