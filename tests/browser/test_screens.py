@@ -32,6 +32,16 @@ from .test_member_pages import LIVE_ENV, instance_services
 
 WIDE = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
+# the elements that stick out on the right, to name the culprit when a page is too wide
+WIDEST = """Array.from(document.querySelectorAll("body *"))
+  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .slice(0, 8)
+  .map((e) => e.tagName + "#" + e.id + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))"""
+# the form labels drawn on more than one line
+WRAPPED = """Array.from(document.querySelectorAll(".field > label"))
+  .filter((l) => l.getClientRects().length > 0
+          && l.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(l).fontSize))
+  .map((l) => l.textContent.trim())"""
 ENTERPRISE_ONLY = ("证书管理", "扫码签章", "订单管理", "发票信息")
 
 
@@ -208,6 +218,19 @@ def test_file_pickers_are_chinese(live_server, browser_page, seeded):
     assert page.locator("input[type=file]").count() == page.locator(".file-pick-button").count() > 0
 
 
+def test_form_labels_stay_on_one_line(live_server, browser_page, seeded):
+    """Issue 11 item 9: no form label wraps into 2–4 lines (every step of 新签, a certificate's 变更 form)."""
+    page, url = browser_page, live_server.url
+    sign_in(page, url, "admin")
+    for path in ("/member/certificates/new", f"/member/certificates/{seeded.cert_id}/change"):
+        page.goto(f"{url}{path}")
+        page.evaluate("document.querySelectorAll('.step').forEach((s) => { s.hidden = false; })")
+        labels = page.locator(".field > label")
+        assert labels.count() > 0
+        wrapped = page.evaluate(WRAPPED)
+        assert wrapped == [], (path, wrapped)
+
+
 def _signing_session(page: Any, url: str) -> tuple[str, str]:
     """A QR page of the admin's: upload a PDF, then start the draft with one seal (as the placement page does)."""
     page.goto(f"{url}/sign")
@@ -230,9 +253,10 @@ def _shoot(page: Any, url: str, role: str, name: str, path: str, status: int = 2
         response = page.goto(f"{url}{path}")
         assert response.status == status, (path, response.status)
         page.wait_for_load_state("networkidle")
+        screenshot(page, f"{role}-{name}-{label}.png")
         if label == "390":
             width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= 390, f"{path} is {width} px wide at 390 px"
+            assert width <= 390, f"{path} is {width} px wide at 390 px: {page.evaluate(WIDEST)}"
             toggle = page.locator("#menu-toggle")
             if toggle.count():
                 expect(page.locator("nav.side")).to_be_hidden()
@@ -243,7 +267,6 @@ def _shoot(page: Any, url: str, role: str, name: str, path: str, status: int = 2
         elif page.locator("#menu-toggle").count():
             expect(page.locator("nav.side")).to_be_visible()
             expect(page.locator("#menu-toggle")).to_be_hidden()
-        screenshot(page, f"{role}-{name}-{label}.png")
 
 
 def test_screenshots_of_every_main_page_at_1366_and_390(live_server, browser_page, seeded):
@@ -251,6 +274,12 @@ def test_screenshots_of_every_main_page_at_1366_and_390(live_server, browser_pag
     artifacts/screenshots/; at 390 px no page is wider than the screen and the menu toggle works."""
     page, url = browser_page, live_server.url
     _shoot(page, url, "visitor", "login", "/login")
+    for size in (WIDE, PHONE):  # the login inputs line up in one column
+        page.set_viewport_size(size)
+        page.goto(f"{url}/login")
+        user, password = (page.locator(f"#{i}").bounding_box() for i in ("username", "password"))
+        assert user is not None and password is not None
+        assert (user["x"], user["width"]) == (password["x"], password["width"])
     _shoot(page, url, "visitor", "verify", "/verify")
 
     sign_in(page, url, "admin")
