@@ -27,6 +27,8 @@ from signer.billing.enums import INVOICE_TYPE_LABELS, ORDER_STATUS_LABELS, Order
 from signer.billing.models import InvoiceProfile
 from signer.billing.orders import OrderFacts
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
+from signer.core.audit_actions import action_label
+from signer.core.models import AuditEvent
 from signer.seals.enums import SEAL_TYPE_LABELS, SealKind
 
 from .auth import client_ip, services
@@ -145,6 +147,13 @@ def order_view(facts: OrderFacts) -> dict[str, Any]:
         "cashier_url": url_for("cashier.cashier", order_no=order.order_no)
         if order.status == OrderStatus.PENDING_PAYMENT else None,
     }
+
+
+def record_view(e: AuditEvent) -> dict[str, Any]:
+    """One line of 办理记录 (E), its action in the manual's words."""
+    return {"seq": e.seq, "at": e.at, "actor": e.actor_label, "action": e.action,
+            "action_label": action_label(e.action),
+            "subject": f"{e.subject_type}:{e.subject_id}", "details": e.details, "hash": e.hash}
 
 
 def profile_view(p: InvoiceProfile) -> dict[str, Any]:

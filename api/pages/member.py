@@ -35,7 +35,7 @@ from signer.seals.enums import SEAL_KIND_LABELS, SEAL_TYPE_LABELS, SealKind, Sea
 
 from ..auth import csrf_token, current_account, services
 from ..errors import status_of
-from ..presenters import application_view, order_view, profile_view
+from ..presenters import application_view, order_view, profile_view, record_view
 from .frame import crumbs, menu, page_login_required
 
 bp = Blueprint("member_pages", __name__, url_prefix="/member")
@@ -205,14 +205,14 @@ def records(account: Account) -> Any:
     app_id = request.args.get("application", type=int)
     try:
         if cert_id:
-            items = lc.records.for_certificate(account, cert_id)
+            events = lc.records.for_certificate(account, cert_id)
         elif app_id:
-            items = lc.records.for_application(account, app_id)
+            events = lc.records.for_application(account, app_id)
         else:
             abort(404)
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
-    return _page("member/records.html", "member_pages.certificates", trail, items=items)
+    return _page("member/records.html", "member_pages.certificates", trail, items=[record_view(e) for e in events])
 
 
 @bp.get("/related-orders")

@@ -11,7 +11,7 @@ from signer.sms.enums import SmsPurpose
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import file_response, json_body
-from ..presenters import application_view, attachment_view, form_of, submitted
+from ..presenters import application_view, attachment_view, form_of, record_view, submitted
 from ..schemas.accounts import AccountChoiceListSchema, AccountChoiceQuerySchema
 from ..schemas.applications import (
     ApplicationListSchema,
@@ -124,7 +124,8 @@ def cancel(account: Account, app_id: int):
 @pc_login_required
 def application_records(account: Account, app_id: int):
     """办理记录 of an application (a 新签 before its certificate exists)."""
-    return RecordListSchema().dump({"items": services().lifecycle.records.for_application(account, app_id)})
+    events = services().lifecycle.records.for_application(account, app_id)
+    return RecordListSchema().dump({"items": [record_view(e) for e in events]})
 
 
 @bp.get("/templates/<name>.pdf")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -14,7 +14,6 @@ from signer.accounts.models import Account
 from signer.applications.models import Application, ApplicationAttachment
 from signer.billing.models import Order, OrderItem
 from signer.certificates.models import Certificate
-from signer.core.audit_actions import action_label
 from signer.core.db import Database
 from signer.core.models import AuditEvent
 
@@ -67,21 +66,21 @@ class Records:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def for_certificate(self, actor: Account, cert_id: int) -> list[dict[str, Any]]:
+    def for_certificate(self, actor: Account, cert_id: int) -> list[AuditEvent]:
         with self.db.read() as s:
             access.own(s.get(Certificate, cert_id), actor, "证书")
             app_ids = [str(i) for i in s.scalars(select(Application.id).where(
                 or_(Application.certificate_id == cert_id, Application.result_certificate_id == cert_id)))]
             return self._events(s, [str(cert_id)], app_ids)
 
-    def for_application(self, actor: Account, app_id: int) -> list[dict[str, Any]]:
+    def for_application(self, actor: Account, app_id: int) -> list[AuditEvent]:
         with self.db.read() as s:
             app = access.own(s.get(Application, app_id), actor, "申请")
             certs = [str(c) for c in {app.certificate_id, app.result_certificate_id} if c is not None]
             return self._events(s, certs, [str(app.id)])
 
     @staticmethod
-    def _events(s, cert_ids: list[str], app_ids: list[str]) -> list[dict[str, Any]]:
+    def _events(s, cert_ids: list[str], app_ids: list[str]) -> list[AuditEvent]:
         order_ids = [str(i) for i in s.scalars(select(OrderItem.order_id).where(
             OrderItem.application_id.in_([int(a) for a in app_ids])).distinct())]
         query = select(AuditEvent).where(or_(
@@ -89,6 +88,4 @@ class Records:
             (AuditEvent.subject_type == "application") & AuditEvent.subject_id.in_(app_ids or ["-"]),
             (AuditEvent.subject_type == "order") & AuditEvent.subject_id.in_(order_ids or ["-"]),
         )).order_by(AuditEvent.seq)
-        return [{"seq": e.seq, "at": e.at, "actor": e.actor_label, "action": e.action,
-                 "action_label": action_label(e.action), "subject": f"{e.subject_type}:{e.subject_id}",
-                 "details": e.details, "hash": e.hash} for e in s.scalars(query)]
+        return list(s.scalars(query))
