@@ -1,10 +1,14 @@
-"""The CJK font for seal appearances: prepared once per instance, parsed once per process.
+"""The CJK font for seal appearances: prepared once per machine, parsed once per process.
+
+Also the one lookup of installed fonts-noto-cjk faces (:func:`find_face`): the stamp source, the serif face
+seal images are cut in, and the face a demo handwriting starts from.
 
 pyHanko embeds OpenType fonts through ``GlyphAccumulator``, which re-reads and re-parses the font file
 for every signature and subsets it destructively; with a full CJK face that costs ~0.4 s a signature.
 Here instead:
 
-- :func:`prepare_fonts` runs once (``signer init`` or first use): it extracts one face from a ``.ttc``
+- :func:`prepare_fonts` runs once per machine (in a child process ``python -m pdfsign.fonts`` started in
+  the background by ``signer serve``, or ``signer init --prepare-fonts``): it extracts one face from a ``.ttc``
   collection (pyHanko reads ``.otf``/``.ttf`` only), rescales it to 1000 units per em if needed (pyHanko
   writes glyph widths unscaled), and writes two files: the whole face, and a *common* cut holding ASCII
   and the GB 2312 repertoire (about 7,500 glyphs, a fifth of the size). The common cut serves almost

@@ -20,9 +20,9 @@ from pdfsign.fonts import HANDWRITING_FILES, FontFace, find_face
 from signer.seals.handwriting import INK
 from signer.seals.seal_images import SIGNATURE_BOX, crop_to_ink, fit, to_png
 
-GLYPH = 260  # pixels per character before the signature is fitted into SIGNATURE_BOX
+GLYPH = 200  # pixels per character (the signature box holds 800 × 400)
 LEAN = 0.22  # horizontal shear: the top of a character leans right
-WOBBLE = 7.0  # how far (pixels) the random field moves a stroke
+WOBBLE = 5.5  # how far (pixels) the random field moves a stroke
 
 
 @lru_cache(maxsize=1)
@@ -39,7 +39,7 @@ def _font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def _character(ch: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, rng: random.Random) -> Image.Image:
     """One character's ink (mode L), leaning, squeezed and turned a little."""
-    pad = GLYPH // 2
+    pad = GLYPH * 3 // 10
     side = GLYPH + 2 * pad
     mask = Image.new("L", (side, side), 0)
     ImageDraw.Draw(mask).text((side / 2, side / 2), ch, font=font, fill=255, anchor="mm")
@@ -59,8 +59,8 @@ def _bend(mask: np.ndarray, rng: random.Random) -> np.ndarray:
     seeded = np.random.default_rng(rng.randrange(2**32))
     fields = []
     for _ in range(2):
-        noise = Image.fromarray((seeded.random((h // 24 + 2, w // 24 + 2)) * 255).astype(np.uint8), "L")
-        smooth = noise.resize((w, h), Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(12))
+        noise = Image.fromarray((seeded.random((h // 18 + 2, w // 18 + 2)) * 255).astype(np.uint8), "L")
+        smooth = noise.resize((w, h), Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(9))
         fields.append((np.asarray(smooth, dtype=np.float32) / 255.0 - 0.5) * 2 * WOBBLE)
     ys, xs = np.mgrid[0:h, 0:w]
     src_x = np.clip(np.rint(xs + fields[0]), 0, w - 1).astype(np.intp)
@@ -78,14 +78,14 @@ def handwriting_png(name: str) -> bytes:
     canvas = Image.new("L", (width, glyphs[0].height + GLYPH // 3), 0)
     x = GLYPH // 8
     for i, glyph in enumerate(glyphs):
-        drop = int(GLYPH * 0.06 * i + rng.uniform(-10, 10))  # the line drifts downhill
+        drop = int(GLYPH * 0.06 * i + rng.uniform(-8, 8))  # the line drifts downhill
         scale = rng.uniform(0.9, 1.08) if i else 1.08  # the surname a little larger
         sized = glyph.resize((int(glyph.width * scale), int(glyph.height * scale)), Image.Resampling.BICUBIC)
         shift = (sized.width - glyph.width) // 2  # scaled about the character's centre
         canvas.paste(Image.new("L", sized.size, 255), (x - shift, drop - shift), sized)
         x += int(step * rng.uniform(0.92, 1.02))
     # A round brush tip: thicken the thin strokes and soften the serif's sharp corners, then bend.
-    soft = canvas.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2))
+    soft = canvas.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(1.6))
     bent = _bend(np.asarray(soft.point(lambda v: 255 if v > 130 else v * 2 if v > 70 else 0)), rng)
     ink = Image.fromarray(bent, "L").filter(ImageFilter.GaussianBlur(1))
     image = Image.new("RGBA", ink.size, (*INK, 0))
