@@ -7,7 +7,7 @@ pyHanko embeds OpenType fonts through ``GlyphAccumulator``, which re-reads and r
 for every signature and subsets it destructively; with a full CJK face that costs ~0.4 s a signature.
 Here instead:
 
-- :func:`prepare_fonts` runs once per machine (in a child process ``python -m pdfsign.fonts`` started in
+- :func:`prepare_fonts` runs once per machine (in a child process, :mod:`pdfsign.prepare_fonts`, started in
   the background by ``signer serve``, or ``signer init --prepare-fonts``): it extracts one face from a ``.ttc``
   collection (pyHanko reads ``.otf``/``.ttf`` only), rescales it to 1000 units per em if needed (pyHanko
   writes glyph widths unscaled), and writes two files: the whole face, and a *common* cut holding ASCII
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable
@@ -329,19 +328,3 @@ def font_factory(paths: list[str], text: str) -> FontEngineFactory:
     raise ValueError("no stamp font has glyphs for: " + "".join(
         sorted({ch for ch in text if not any(loaded_font(p).covers(ch) for p in paths)})))
 
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m pdfsign.fonts SOURCE DEST_DIR``: prepare the stamp fonts, saying each step on stdout.
-
-    The server runs this as a child process, so the minute of CPU work never stalls its event loop.
-    """
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m pdfsign.fonts SOURCE DEST_DIR", file=sys.stderr)
-        return 2
-    prepare_fonts(Path(args[0]), Path(args[1]), progress=lambda text: print(f"… {text}", flush=True))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """The prepared CJK stamp fonts of this instance (DESIGN §5): made once per machine, then only looked up.
 
 Preparing them takes 15–75 s of CPU. ``signer serve`` does not wait for that: :class:`FontPreparation`
-runs it in a child process (``python -m pdfsign.fonts``, whose progress lines reach the console) while
+runs it in a child process (``python -m pdfsign.prepare_fonts``, whose progress lines reach the console) while
 pages are served, and the first signature that needs the fonts waits until they are ready. ``/readyz``
 reports the fonts as ``preparing`` meanwhile without failing: pages and the API serve normally.
 """
@@ -22,6 +22,7 @@ from signer.core.config import Config
 log = logging.getLogger(__name__)
 
 PREPARE_TIMEOUT = 900.0  # a child still busy after 15 minutes is stuck: stamps then fall back to ASCII text
+PREPARE_COMMAND = (sys.executable, "-m", "pdfsign.prepare_fonts")
 READY, PREPARING, NOT_PREPARED, FAILED, NO_SOURCE = "ready", "preparing", "not_prepared", "failed", "no_source"
 
 
@@ -56,7 +57,7 @@ class FontPreparation:
     Under gevent (``signer serve``) the thread is a greenlet and waiting for the child is cooperative.
     """
 
-    def __init__(self, config: Config, command: tuple[str, ...] = (sys.executable, "-m", "pdfsign.fonts")) -> None:
+    def __init__(self, config: Config, command: tuple[str, ...] = PREPARE_COMMAND) -> None:
         self.config = config
         self.command = command
         self._lock = threading.Lock()
