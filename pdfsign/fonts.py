@@ -1,10 +1,14 @@
-"""The CJK font for seal appearances: prepared once per instance, parsed once per process.
+"""The CJK font for seal appearances: prepared once per machine, parsed once per process.
+
+Also the one lookup of installed fonts-noto-cjk faces (:func:`find_face`): the stamp source, the serif face
+seal images are cut in, and the face a demo handwriting starts from.
 
 pyHanko embeds OpenType fonts through ``GlyphAccumulator``, which re-reads and re-parses the font file
 for every signature and subsets it destructively; with a full CJK face that costs ~0.4 s a signature.
 Here instead:
 
-- :func:`prepare_fonts` runs once (``signer init`` or first use): it extracts one face from a ``.ttc``
+- :func:`prepare_fonts` runs once per machine (in a child process, :mod:`pdfsign.prepare_fonts`, started in
+  the background by ``signer serve``, or ``signer init --prepare-fonts``): it extracts one face from a ``.ttc``
   collection (pyHanko reads ``.otf``/``.ttf`` only), rescales it to 1000 units per em if needed (pyHanko
   writes glyph widths unscaled), and writes two files: the whole face, and a *common* cut holding ASCII
   and the GB 2312 repertoire (about 7,500 glyphs, a fifth of the size). The common cut serves almost
@@ -19,9 +23,11 @@ Only CID-keyed CFF fonts (such as Noto Sans CJK) are supported by the cached eng
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
@@ -38,24 +44,32 @@ from pyhanko.pdf_utils.xref import ObjectStream
 
 __all__ = [
     "DEFAULT_FACE",
+    "HANDWRITING_FILES",
+    "SEAL_FILES",
     "SOURCE_CANDIDATES",
+    "FontFace",
     "StampFonts",
     "displayable",
+    "find_face",
     "find_source_font",
     "font_factory",
     "loaded_font",
     "prepare_fonts",
 ]
 
-# Where Debian's fonts-noto-cjk (installed by the project's set-up) puts the collection.
-SOURCE_CANDIDATES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-)
+# Where Debian's fonts-noto-cjk (installed by the project's set-up) puts its collections.
+NOTO_CJK_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/opentype/noto-cjk", "/usr/share/fonts/noto-cjk")
+SANS_REGULAR = "NotoSansCJK-Regular.ttc"
+SOURCE_CANDIDATES = tuple(f"{folder}/{SANS_REGULAR}" for folder in NOTO_CJK_DIRS)
+# Seals are cut in a heavy serif face, as real ones are (Black comes with fonts-noto-cjk-extra, Bold with
+# fonts-noto-cjk); Sans when no Serif is installed. A demo handwriting starts from the regular Serif.
+SEAL_FILES = ("NotoSerifCJK-Black.ttc", "NotoSerifCJK-Bold.ttc", "NotoSansCJK-Black.ttc", "NotoSansCJK-Bold.ttc",
+              SANS_REGULAR)
+HANDWRITING_FILES = ("NotoSerifCJK-Regular.ttc", "NotoSerifCJK-Bold.ttc", SANS_REGULAR)
 DEFAULT_FACE = "NotoSansCJKsc-Regular"
 COMMON_NAME = "stamp-common.otf"
 FULL_NAME = "stamp-full.otf"
+LOCK_NAME = ".prepare.lock"
 SUBSET_CACHE_SIZE = 64
 _ASCII = [chr(c) for c in range(0x20, 0x7F)]
 _EXTRA = "，。、：；（）【】《》“”‘’—…·￥％年月日时分秒"
@@ -72,11 +86,39 @@ class StampFonts:
         return [str(self.common), str(self.full)]
 
 
+@dataclass(frozen=True)
+class FontFace:
+    """One face of an installed font file: ``index`` inside a collection (what Pillow's ``truetype`` takes)."""
+
+    path: Path
+    index: int
+    name: str
+
+
 def find_source_font(configured: str | None = None) -> Path | None:
     for candidate in ([configured] if configured else []) + list(SOURCE_CANDIDATES):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
     return None
+
+
+def find_face(files: tuple[str, ...], script: str = "sc") -> FontFace | None:
+    """The first of ``files`` installed in a fonts-noto-cjk folder, at its face for ``script`` (简体: sc)."""
+    for name in files:
+        for folder in NOTO_CJK_DIRS:
+            path = Path(folder) / name
+            if path.is_file():
+                return _face_of(path, script)
+    return None
+
+
+def _face_of(path: Path, script: str) -> FontFace:
+    if path.suffix.lower() not in (".ttc", ".otc"):
+        return FontFace(path, 0, str(ttLib.TTFont(str(path), lazy=True)["name"].getDebugName(6)))
+    names = [str(f["name"].getDebugName(6)) for f in ttLib.TTCollection(str(path), lazy=True).fonts]
+    marker = f"CJK{script}-"
+    index = next((i for i, n in enumerate(names) if marker in n), 0)
+    return FontFace(path, index, names[index])
 
 
 def _gb2312_repertoire() -> set[str]:
@@ -118,27 +160,45 @@ def _save_atomically(font: ttLib.TTFont | bytes, dest: Path) -> None:
             os.unlink(tmp)
 
 
-def prepare_fonts(source: Path, dest_dir: Path, face: str = DEFAULT_FACE) -> StampFonts:
-    """Write the two prepared fonts into ``dest_dir`` unless they are there already (~15 s once)."""
+def prepare_fonts(source: Path, dest_dir: Path, face: str = DEFAULT_FACE,
+                  progress: Callable[[str], None] | None = None) -> StampFonts:
+    """Write the two prepared fonts into ``dest_dir`` unless they are there already (15–75 s once).
+
+    Processes preparing the same folder take turns (a lock file), so the second finds the work done.
+    ``progress`` hears what is happening, step by step.
+    """
+    say = progress or (lambda _text: None)
     dest_dir.mkdir(parents=True, exist_ok=True)
     fonts = StampFonts(dest_dir / COMMON_NAME, dest_dir / FULL_NAME)
     if fonts.common.is_file() and fonts.full.is_file():
         return fonts
-    font = _extract_face(Path(source), face)
-    if "CFF " not in font or not hasattr(font["CFF "].cff[0], "ROS"):
-        raise ValueError("the stamp font must be a CID-keyed CFF OpenType font (e.g. Noto Sans CJK)")
-    buffer = BytesIO()
-    font.save(buffer)
-    full_bytes = buffer.getvalue()
-    common = ttLib.TTFont(BytesIO(full_bytes))
-    options = subset.Options()  # default layout features (kern, liga, …): enough for horizontal text
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[ord(c) for c in _gb2312_repertoire()])
-    subsetter.subset(common)
-    _save_atomically(common, fonts.common)
-    _save_atomically(full_bytes, fonts.full)
+    with open(dest_dir / LOCK_NAME, "a+b") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"waiting for another process preparing the stamp fonts in {dest_dir}")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if fonts.common.is_file() and fonts.full.is_file():
+            return fonts
+        say(f"stamp fonts 1/3: reading {face} from {source}")
+        font = _extract_face(Path(source), face)
+        if "CFF " not in font or not hasattr(font["CFF "].cff[0], "ROS"):
+            raise ValueError("the stamp font must be a CID-keyed CFF OpenType font (e.g. Noto Sans CJK)")
+        say("stamp fonts 2/3: writing the whole face (about 65,000 glyphs)")
+        buffer = BytesIO()
+        font.save(buffer)
+        full_bytes = buffer.getvalue()
+        say("stamp fonts 3/3: cutting the common characters (ASCII and GB 2312)")
+        common = ttLib.TTFont(BytesIO(full_bytes))
+        options = subset.Options()  # default layout features (kern, liga, …): enough for horizontal text
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[ord(c) for c in _gb2312_repertoire()])
+        subsetter.subset(common)
+        _save_atomically(common, fonts.common)
+        _save_atomically(full_bytes, fonts.full)
+    say(f"stamp fonts ready in {dest_dir}")
     return fonts
 
 
@@ -267,3 +327,4 @@ def font_factory(paths: list[str], text: str) -> FontEngineFactory:
             return _CachedFactory(path)
     raise ValueError("no stamp font has glyphs for: " + "".join(
         sorted({ch for ch in text if not any(loaded_font(p).covers(ch) for p in paths)})))
+

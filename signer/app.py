@@ -164,5 +164,6 @@ def create_app(config: Config | None = None) -> Flask:
 
 def start_background_tasks(app: Flask) -> None:
     app.extensions["signer"].pool.start()
+    app.extensions["signer"].signing.fonts.start()  # pages serve at once; the first signature waits
     socketio: SocketIO = app.extensions["socketio_server"]
     socketio.start_background_task(jobs.run_forever, app.extensions["signer"], socketio.sleep)

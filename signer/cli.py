@@ -28,8 +28,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     from signer.core.config import Config, load_secret
     from signer.core.events import NullNotifier
     from signer.demo.seed import DEMO_CREDIT_CODE, DemoAccounts, seed_demo
-    from signer.seals.seed_seals import seed_demo_seals
-    from signer.signing.stamp_fonts import ensure_stamp_fonts, prepared_paths
+    from signer.seals.seed_seals import seal_face, seed_demo_seals
+    from signer.signing.stamp_fonts import NO_SOURCE, READY, ensure_stamp_fonts
 
     config = Config()
     print(f"instance: {config.instance_path}")
@@ -54,16 +54,23 @@ def cmd_init(args: argparse.Namespace) -> int:
             print(f"demo accounts: {accounts}, password: {password}")
         else:
             print(f"demo data: already present ({accounts}; the password is in {kept})")
-    if prepared_paths(config):
-        fonts = prepared_paths(config)
+    fonts_state, _ = services.signing.fonts.state()
+    if fonts_state == READY:
+        print(f"stamp fonts: {config.font_dir}")
+    elif fonts_state == NO_SOURCE:
+        print("stamp fonts: none (install fonts-noto-cjk): stamps show ASCII text")
+    elif args.prepare_fonts:
+        _step(f"preparing the seal fonts into {config.font_dir} (once per machine, up to a minute or two)")
+        fonts = ensure_stamp_fonts(config, progress=_step)
+        print("stamp fonts: " + (str(config.font_dir) if fonts else "none (install fonts-noto-cjk)"))
     else:
-        _step(f"preparing the seal fonts into {config.font_dir} (once per machine, about a minute)")
-        fonts = ensure_stamp_fonts(config)
-    print("stamp fonts: " + (str(config.font_dir) if fonts else "none (install fonts-noto-cjk)"))
+        print("stamp fonts: not prepared yet; `signer serve` prepares them in the background (once per machine)")
     if demo:
-        _step("demo seals")
-        if seed_demo_seals(services.seals, DEMO_CREDIT_CODE, DemoAccounts().operator, fonts[0] if fonts else None):
-            print("demo seals: company seal, legal-representative seal, handwritten signature")
+        _step("demo seals (cut in the serif seal face) and the operator's handwritten signature")
+        if seed_demo_seals(services.seals, DEMO_CREDIT_CODE, DemoAccounts().operator):
+            face = seal_face()
+            print("demo seals: company seal, legal-representative seal (font: "
+                  f"{face.path if face else 'none, install fonts-noto-cjk'}), handwritten signature")
         else:
             print("demo seals: already present")
     services.db.dispose()
@@ -78,6 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from signer.core.config import Config
     from signer.core.errors import NotFound
     from signer.production import ProductionRefused
+    from signer.signing.stamp_fonts import PREPARING
 
     config = Config()
     try:
@@ -93,6 +101,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"no CA in {config.instance_path}: run `signer init` first", file=sys.stderr)
         return 2
     start_background_tasks(app)
+    state, _ = services.signing.fonts.state()
+    if state == PREPARING:
+        _step(f"preparing the seal fonts into {config.font_dir} in the background (once per machine, up to a "
+              "minute or two); pages are served meanwhile and the first signature waits for them")
     from signer.serving import serve
 
     logging.getLogger("signer.serve").info("serving on http://%s:%s", args.host, args.port)
@@ -173,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("init", help="create the instance folder, secrets, schema, CA and demo data")
     p.add_argument("--no-demo", action="store_true", help="do not seed the demo enterprise")
+    p.add_argument("--prepare-fonts", action="store_true",
+                   help="prepare the seal fonts now (else `signer serve` does it in the background)")
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("serve", help="run the server (gevent, Socket.IO)")
     p.add_argument("--host", default=os.environ.get("SIGNER_HOST", "127.0.0.1"))

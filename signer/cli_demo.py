@@ -24,13 +24,14 @@ from typing import Any
 import requests
 import socketio
 
-from signer.demo.samples import sample_pdf
+from signer.demo.samples import CONTRACT_NO, purchase_contract, sample_pdf
 
 DEMO_PASSWORD = "Demo-Pass-2026"  # noqa: S105 - a throwaway instance's demo login, printed to the user
 SIGNING_PASSWORD = "Qm7#signing"  # noqa: S105 - the demo phone's signing password
 
 
-# The demo signs with all three seals of the demo operator, at the long-term level.
+# The demo signs its 采购合同 with all three seals of the demo operator, at the long-term level, in a row
+# under the contract's signature block: 公章, 法定代表人章, and the operator's 手写签名.
 DEMO_SEALS = [{"seal": "company", "page": 1, "x": 60, "y": 60, "width": 150, "height": 110},
               {"seal": "legal_rep", "page": 1, "x": 225, "y": 60, "width": 150, "height": 110},
               {"seal": "handwritten", "page": 1, "x": 390, "y": 60, "width": 150, "height": 110}]
@@ -43,16 +44,23 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``signer init`` + ``signer serve`` in a subprocess with its own instance folder."""
+    """``signer init`` + ``signer serve`` in a subprocess with its own instance folder.
+
+    ``fonts``: init prepares the stamp fonts before serving (``--prepare-fonts``), so a signature never
+    waits for them; False leaves them to ``serve``'s background preparation, as ``make run`` does.
+    ``echo``: init's progress lines reach this console (the demo) instead of being captured.
+    """
 
     def __init__(self, instance: Path, env: dict[str, str] | None = None, port: int | None = None,
-                 init: bool = True) -> None:
+                 init: bool = True, fonts: bool = True, echo: bool = False) -> None:
         self.instance = instance
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "SIGNER_INSTANCE": str(instance), "SIGNER_BASE_URL": self.url,
                     "SIGNER_DEMO_PASSWORD": DEMO_PASSWORD, **(env or {})}
         self.init = init
+        self.fonts = fonts
+        self.echo = echo
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = instance / f"server-{self.port}.log"
 
@@ -60,7 +68,8 @@ class LiveServer:
         self.instance.mkdir(parents=True, exist_ok=True)
         cli = [sys.executable, "-m", "signer.cli"]
         if self.init:
-            subprocess.run([*cli, "init"], env=self.env, check=True, capture_output=True)  # noqa: S603
+            subprocess.run([*cli, "init", *(["--prepare-fonts"] if self.fonts else [])], env=self.env,  # noqa: S603
+                           check=True, capture_output=not self.echo)
         log = self.log_path.open("wb")
         self.proc = subprocess.Popen(  # noqa: S603
             [*cli, "serve", "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT)
@@ -174,6 +183,21 @@ def png_from_frame(frame: dict[str, Any]) -> bytes:
     return base64.b64decode(frame["image"].split(",", 1)[1])
 
 
+def demo_document() -> tuple[bytes, str]:
+    """The demo's 采购合同 in the prepared stamp font (shared by every instance on this machine).
+
+    Without fonts-noto-cjk there is no Chinese font: the demo then signs the small English sample.
+    """
+    from signer.core.config import Config
+    from signer.signing.stamp_fonts import prepared_paths
+
+    fonts = prepared_paths(Config())
+    if not fonts:
+        print("no CJK font (install fonts-noto-cjk): the demo signs an English sample instead", flush=True)
+        return sample_pdf(f"Purchase contract {CONTRACT_NO}"), f"Purchase contract {CONTRACT_NO}"
+    return purchase_contract(fonts), f"采购合同 {CONTRACT_NO}"
+
+
 def run_demo(out: Path, keep_server: bool = False) -> int:
     from mobile import AppClient
     from mobile.client import decode_qr_image
@@ -189,14 +213,16 @@ def run_demo(out: Path, keep_server: bool = False) -> int:
         phases[name] = round((now - since) * 1000, 1)
         return now
 
-    server = LiveServer(workdir / "instance")
+    print("… a fresh server: signer init (demo data, seal fonts once per machine), then signer serve", flush=True)
+    server = LiveServer(workdir / "instance", echo=True)
     try:
         server.start()
         t = mark("server_start_ms", t0)
+        contract, title = demo_document()
+        (out / "contract.pdf").write_bytes(contract)
         pc = PcClient(server.url)
         pc.login("admin", DEMO_PASSWORD)
-        created = pc.create_session(sample_pdf("Purchase quotation 2026-001"), "报价单 2026-001", DEMO_SEALS,
-                                    pades_level="B-LTA")
+        created = pc.create_session(contract, title, DEMO_SEALS, pades_level="B-LTA")
         created.raise_for_status()
         session_id = created.json()["id"]
         pc.join(session_id)
@@ -234,6 +260,7 @@ def run_demo(out: Path, keep_server: bool = False) -> int:
         mark("validate_ms", t)
         phases["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         summary = {
+            "document": title,
             "session_id": session_id,
             "status": state["status"],
             "signer_dn": scan["certificate"]["subject"],

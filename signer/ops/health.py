@@ -1,4 +1,7 @@
-"""Readiness checks for a load balancer (``GET /readyz``): each cheap, each reporting why it failed."""
+"""Readiness checks for a load balancer (``GET /readyz``): each cheap, each reporting why it failed.
+
+A probe raises to fail; it may return ``(state, text)`` to pass with a note (fonts still preparing).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from signer.signing.stamp_fonts import prepared_paths
+from signer.signing.stamp_fonts import PREPARING, READY
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +22,11 @@ class Check:
     name: str
     ok: bool
     reason: str = ""
+    state: str = ""  # a passing check that is still settling says so (stamp fonts: "preparing")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, **({"reason": self.reason} if self.reason else {})}
+        return {"ok": self.ok, **({"state": self.state} if self.state else {}),
+                **({"reason": self.reason} if self.reason else {})}
 
 
 def _database(services: Any) -> None:
@@ -51,22 +56,29 @@ def _ca_keys(services: Any) -> None:
             raise RuntimeError(f"{name} 私钥与证书不匹配")
 
 
-def _fonts(services: Any) -> None:
-    if not prepared_paths(services.config):
-        raise RuntimeError(f"印章字体未准备（{services.config.font_dir}）：运行 signer init")
+def _fonts(services: Any) -> tuple[str, str] | None:
+    """Ready, or being prepared in the background: pages and the API serve meanwhile (a signature
+    waits for the fonts), so ``preparing`` passes and says so. Missing or failed fonts fail."""
+    state, text = services.signing.fonts.state()
+    if state == READY:
+        return None
+    if state == PREPARING:
+        return state, text
+    raise RuntimeError(text)
 
 
 def readiness(services: Any) -> list[Check]:
     """Database round trip, Redis when configured, PDF workers answer, CA keys decrypt, fonts prepared."""
-    checks: list[tuple[str, Callable[[Any], None]]] = [("database", _database)]
+    checks: list[tuple[str, Callable[[Any], tuple[str, str] | None]]] = [("database", _database)]
     if services.config.redis_url:
         checks.append(("redis", _redis))
     checks += [("pdf_workers", _pdf_workers), ("ca_keys", _ca_keys), ("stamp_fonts", _fonts)]
     results = []
     for name, probe in checks:
         try:
-            probe(services)
-            results.append(Check(name, True))
+            note = probe(services)
+            state, text = note or ("", "")
+            results.append(Check(name, True, reason=text, state=state))
         except Exception as exc:  # a probe reports, it never raises
             reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             log.warning("readiness check %s failed: %s", name, reason, extra={"check": name})

@@ -1,18 +1,22 @@
 """Generated seal images for the demo enterprise, so ``make run`` and ``signer demo`` show real seals.
 
 A red round company seal (the enterprise's name along the rim, a star in the middle, 电子签章专用 below)
-and a square legal-representative seal (the name plus 印, read right column first), drawn with the
-project's CJK font; and a handwritten signature for the demo operator rendered from pen strokes.
+and a square legal-representative seal (the name plus 印, read right column first), cut in a bold serif
+face as real seals are (:func:`seal_face`); and the demo operator's handwritten signature, the person's
+name in Chinese characters (:mod:`.demo_handwriting`).
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
+from pdfsign.fonts import SEAL_FILES, FontFace, find_face
 from signer.accounts.models import Account, Enterprise
+from signer.seals.demo_handwriting import handwriting_png
 from signer.seals.enums import SealKind
 from signer.seals.seal_images import to_png
 from signer.seals.service import SealService
@@ -21,11 +25,23 @@ RED = (206, 28, 36, 255)
 SIDE = 600
 
 
+@lru_cache(maxsize=1)
+def seal_face() -> FontFace | None:
+    """The face seals are cut in: Noto Serif CJK Black/Bold, else Sans (None: no CJK font installed)."""
+    return find_face(SEAL_FILES)
+
+
 def _font(path: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
+    """``path`` when given, else the seal face, else Pillow's own (Latin) font."""
+    if path:
+        return ImageFont.truetype(path, size)
+    face = seal_face()
+    if face is not None:
+        return ImageFont.truetype(str(face.path), size, index=face.index)
+    return ImageFont.load_default(size)
 
 
-def company_seal(name: str, font_path: str | None) -> bytes:
+def company_seal(name: str, font_path: str | None = None) -> bytes:
     image = Image.new("RGBA", (SIDE, SIDE), (RED[0], RED[1], RED[2], 0))
     draw = ImageDraw.Draw(image)
     c = SIDE / 2
@@ -49,7 +65,7 @@ def company_seal(name: str, font_path: str | None) -> bytes:
     return to_png(image)
 
 
-def legal_rep_seal(person: str, font_path: str | None) -> bytes:
+def legal_rep_seal(person: str, font_path: str | None = None) -> bytes:
     side = 300
     image = Image.new("RGBA", (side, side), (RED[0], RED[1], RED[2], 0))
     draw = ImageDraw.Draw(image)
@@ -63,7 +79,7 @@ def legal_rep_seal(person: str, font_path: str | None) -> bytes:
 
 
 def signature_strokes() -> list[list[dict[str, float]]]:
-    """A flowing demo signature: cursive loops, a second word, an underline; pressure varies along each."""
+    """Pen strokes as the APP sends them (cursive loops, a second word, an underline; varying pressure)."""
     first = []
     for i in range(260):
         t = i / 259 * 6.2 * math.pi
@@ -81,8 +97,11 @@ def signature_strokes() -> list[list[dict[str, float]]]:
 
 
 def seed_demo_seals(seals: SealService, enterprise_credit_code: str, operator: str,
-                    font_path: str | None) -> bool:
-    """Give the demo enterprise its seal images and the operator a handwriting; once (False after)."""
+                    font_path: str | None = None) -> bool:
+    """Give the demo enterprise its seal images and the operator a handwriting; once (False after).
+
+    ``font_path`` replaces the seal face (tests); the handwriting is the operator's own name.
+    """
     with seals.db.read() as s:
         enterprise = s.scalar(select(Enterprise).where(Enterprise.credit_code == enterprise_credit_code))
         account = s.scalar(select(Account).where(Account.username == operator))
@@ -91,5 +110,5 @@ def seed_demo_seals(seals: SealService, enterprise_credit_code: str, operator: s
     seals.store_image(enterprise.id, SealKind.COMPANY, company_seal(enterprise.name, font_path), "generated")
     rep = enterprise.legal_representative or "法人"
     seals.store_image(enterprise.id, SealKind.LEGAL_REP, legal_rep_seal(rep, font_path), "generated")
-    seals.set_handwriting(account, strokes=signature_strokes(), source="generated")
+    seals.set_handwriting(account, png=handwriting_png(account.display_name), source="generated")
     return True

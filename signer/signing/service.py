@@ -42,7 +42,7 @@ from signer.signing import qr
 from signer.signing.enums import SESSION_STATUS_LABELS, TERMINAL_SESSION_STATUSES, PadesLevel, SessionStatus
 from signer.signing.models import SealPlacementRow, SigningRound, SigningSession
 from signer.signing.signing_pool import SigningPool
-from signer.signing.stamp_fonts import ensure_stamp_fonts
+from signer.signing.stamp_fonts import FontPreparation
 from signer.signing.transitions import move_session
 
 S = SessionStatus
@@ -83,6 +83,7 @@ class SigningService:
         self.notifier = notifier
         self.config = config
         self.seals = seals or SealService(db, store)
+        self.fonts = FontPreparation(config)
         self._font_paths: list[str] | None = None
 
     # -- K1: create ----------------------------------------------------------------------------
@@ -391,12 +392,12 @@ class SigningService:
         }
 
     def font_paths(self) -> list[str]:
-        """The prepared CJK stamp fonts (made by ``signer init``; else once, in a worker)."""
+        """The prepared CJK stamp fonts; while ``serve`` prepares them in the background, this waits."""
         if self._font_paths is None:
-            def in_worker(source, dest):
-                return self.pool.request("prepare_fonts", source=str(source), dest=str(dest))["font_paths"]
-
-            self._font_paths = ensure_stamp_fonts(self.config, in_worker)
+            paths = self.fonts.wait()
+            if not paths:
+                return []  # no CJK font (or the preparation failed): ASCII stamps, and ask again next time
+            self._font_paths = paths
         return self._font_paths
 
     @staticmethod

@@ -5,20 +5,27 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from PIL import Image
 
 from mobile import AppClient, AppError
 from mobile.client import decode_qr_image
+from pdfsign.fonts import find_source_font
+from pdfsign.stamps import MAX_IMAGE_SIDE
 from pdfsign.validate import all_valid, validate_pdf
 from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient, png_from_frame
 from signer.demo.samples import sample_pdf
+from signer.seals.demo_handwriting import handwriting_png
+from signer.seals.seal_images import SIGNATURE_BOX, normalize_transparent
 from tests.integration.conftest import nss_trusting, pdfsig_report
-from tests.needs import tool
+from tests.needs import missing, tool
+from tests.pdf_appearances import appearances
 
 
 def root_der(url: str) -> bytes:
@@ -171,7 +178,18 @@ def test_revoked_serial_and_unknown_serial_over_ocsp_and_crl(live_server, tmp_pa
     assert text.returncode == 0 and "Next Update" in text.stdout
 
 
+def _stored_handwriting_alpha(name: str) -> bytes:
+    """The transparency of ``name``'s demo handwriting as the server stores it and a stamp embeds it."""
+    stored = normalize_transparent(handwriting_png(name), *SIGNATURE_BOX)
+    image = Image.open(BytesIO(stored)).convert("RGBA")
+    image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
+    return image.getchannel("A").tobytes()
+
+
 def test_signer_demo_writes_a_signed_pdf_both_validators_accept(tmp_path):
+    """Also issue 11 item 10: the demo signs a Chinese 采购合同 with the operator's Chinese handwriting."""
+    if find_source_font() is None:
+        missing("the CJK font (Debian package fonts-noto-cjk)")
     out = tmp_path / "demo"
     run = subprocess.run([sys.executable, "-m", "signer.cli", "demo", "--out", str(out)], capture_output=True,
                          text=True, timeout=300)
@@ -187,6 +205,14 @@ def test_signer_demo_writes_a_signed_pdf_both_validators_accept(tmp_path):
     report = pdfsig_report(out / "signed.pdf", nss, ocsp=False)  # the demo's server has stopped
     assert "Signature is Valid." in report and "Certificate is Trusted." in report, report
     assert decode_qr_image(out / "qr.png").startswith("ygqc://sign?s=" + summary["session_id"])
+    assert summary["document"] == "采购合同 HT-2026-0618"
+    text = subprocess.run([tool("pdftotext"), "-layout", str(out / "signed.pdf"), "-"], capture_output=True,
+                          text=True, timeout=60, check=True).stdout
+    for shown in ("采 购 合 同", "乙方（供货方）：龙口市恒通汽车贸易有限公司", "轻型厢式货车",
+                  "人民币肆拾贰万贰仟零肆拾元整", "￥422,040.00", "法定代表人（签章）"):
+        assert shown in text, text
+    _, images = appearances((out / "signed.pdf").read_bytes())
+    assert _stored_handwriting_alpha("李经办") in [i.alpha for i in images]  # operator1 李经办's 手写签名
 
 
 def test_postgresql_live_server_completes_a_signature(postgres_url, tmp_path):

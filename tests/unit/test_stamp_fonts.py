@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from io import BytesIO
 from typing import cast
 
@@ -13,7 +14,7 @@ from pyhanko.pdf_utils.writer import PdfFileWriter
 
 from pdfsign import fonts
 from signer.core.config import Config
-from signer.signing.stamp_fonts import ensure_stamp_fonts
+from signer.signing.stamp_fonts import FAILED, NOT_PREPARED, FontPreparation, ensure_stamp_fonts
 from tests.needs import missing
 
 
@@ -67,3 +68,17 @@ def test_rare_characters_use_the_full_face_and_unknown_ones_are_replaced(prepare
     assert fonts.font_factory(prepared, "王喆").path == prepared[1]
     assert fonts.font_factory(prepared, "王哲").path == prepared[0]
     assert fonts.displayable(prepared, "张\ue000三") == "张?三"
+
+
+def test_a_failed_background_preparation_is_reported_and_stamps_fall_back_to_ascii(tmp_path):
+    """Issue 11 item 11: a signature waiting for fonts whose preparation failed is not left hanging."""
+    if fonts.find_source_font() is None:
+        missing("the CJK stamp font (Debian package fonts-noto-cjk)")
+    config = Config()
+    config.font_dir_override = str(tmp_path / "fonts")
+    failing = FontPreparation(config, command=(sys.executable, "-c", "import sys; sys.exit(3)"))
+    assert failing.state()[0] == NOT_PREPARED
+    assert failing.wait() == []  # started by the first use, waited for, failed: ASCII stamps
+    state, reason = failing.state()
+    assert state == FAILED and "exit status 3" in reason
+    assert failing.start() is False  # not retried in this process
