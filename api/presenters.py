@@ -8,6 +8,7 @@ from typing import Any
 from flask import url_for
 
 from signer.accounts.models import Account
+from signer.applications.delivery import Delivery
 from signer.applications.enums import APPLICATION_KIND_LABELS, APPLICATION_STATUS_LABELS, AttachmentKind
 from signer.applications.service import ApplicationForm, Handler
 from signer.billing.enums import INVOICE_TYPE_LABELS, ORDER_STATUS_LABELS, OrderStatus
@@ -23,6 +24,7 @@ from .schemas.applications import SubmittedSchema
 def form_of(data: dict[str, Any]) -> ApplicationForm:
     """Schema output → the domain's form (the domain checks meaning, the schema checked types)."""
     handler = data.get("handler")
+    delivery = data.get("delivery")
     return ApplicationForm(
         sms_code=data["sms_code"],
         handler=Handler(handler["name"], handler["contact"], handler["id_type"], handler["id_number"])
@@ -34,6 +36,7 @@ def form_of(data: dict[str, Any]) -> ApplicationForm:
         period_years=data.get("period_years"),
         bind_account_id=data.get("bind_account_id"),
         bind_phone=data.get("bind_phone"),
+        delivery=Delivery(delivery["recipient"], delivery["phone"], delivery["address"]) if delivery else None,
         reason=data.get("reason"),
         new_phone=data.get("new_phone"),
     )
