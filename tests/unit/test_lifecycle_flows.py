@@ -20,6 +20,7 @@ from signer.billing.enums import OrderStatus
 from signer.ca.models import IssuedSerial
 from signer.certificates.enums import CertificateKind, CertificateStatus
 from signer.certificates.models import Certificate
+from signer.certificates.service import CertificateUnusable
 from signer.core.errors import Conflict
 from signer.core.models import utcnow
 from signer.seals.enums import SealKind, SealType
@@ -273,7 +274,8 @@ def test_b6_reject_view_and_reapply(services):
     assert approve(services, app.id).status == A.APPROVED
 
 
-def test_i_key_certificate_is_produced_shipped_and_locks_after_five_wrong_pins(services):
+def test_i_key_certificate_is_produced_shipped_and_locks_after_five_wrong_pins(softhsm_token, services):
+    """I (and issue 11 item 7): the KEY is made on the token, 邮寄中 until received, then 已生效."""
     admin = account(services, "admin")
     operator2 = account(services, "operator2")
     app = services.lifecycle.applications.apply_new(
@@ -283,22 +285,18 @@ def test_i_key_certificate_is_produced_shipped_and_locks_after_five_wrong_pins(s
     cert_id = approved.result_certificate_id
     assert certificate(services, cert_id).status == CertificateStatus.IN_PRODUCTION
     assert approved.shipping_status == ShippingStatus.PENDING
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    token_key = ec.generate_private_key(ec.SECP256R1())  # made inside the KEY at the production desk
-    csr = (x509.CertificateSigningRequestBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
-                                                                                               "KEY")]))
-           .sign(token_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    assert (approved.recipient_name, approved.mailing_address) == ("李收件", "山东省烟台市龙口市东莱街道港城大道100号")
     pin = ks_device.enroll("Key#Pin2026")
     reviewer = account(services, "reviewer")
-    shipped = services.lifecycle.review.ship(reviewer, app.id, "顺丰速运", "SF1234567890", csr, pin.verifier, IP)
+    shipped = services.lifecycle.shipping.ship(reviewer, app.id, "顺丰速运", "SF1234567890", pin.verifier, IP)
     assert (shipped.shipping_status, shipped.tracking_number) == (ShippingStatus.SHIPPED, "SF1234567890")
+    assert certificate(services, cert_id).status == CertificateStatus.IN_TRANSIT  # not 已生效 while mailed
+    with pytest.raises(CertificateUnusable, match="尚未生效（邮寄中）"):
+        services.lifecycle.keypin.challenge(operator2, cert_id)
+    services.lifecycle.shipping.delivered(reviewer, app.id, IP)
     assert certificate(services, cert_id).status == CertificateStatus.EFFECTIVE
-    services.lifecycle.review.delivered(reviewer, app.id, IP)
     with pytest.raises(Conflict):
-        services.lifecycle.review.delivered(reviewer, app.id, IP)
+        services.lifecycle.shipping.delivered(reviewer, app.id, IP)
 
     _, wrong = ks_device.verifier_from_password("wrong-pin", pin.params)
     for attempt in range(5):
