@@ -50,6 +50,7 @@ def made_key(services) -> tuple[int, int]:
         admin, new_form(services, admin, certificate_kind=CertificateKind.KEY, seal_type=SealType.COMPANY), IP)
     pay(services, admin, [app.id])
     cert_id = approve(services, app.id).result_certificate_id
+    assert cert_id is not None  # approving a 新签 creates the certificate
     shipped = services.lifecycle.shipping.ship(account(services, "reviewer"), app.id, "顺丰速运", "SF2026112900",
                                                None, IP)
     assert shipped.shipping_status == ShippingStatus.SHIPPED
