@@ -54,7 +54,7 @@ C = CertificateStatus
 # before (待生成订单 … 已驳回) is the status of its application (signer/applications/transitions.py), which the
 # certificate list shows instead. 已收回 (WITHDRAWN): replaced by a successor, revoked on the CRL too.
 CERTIFICATE_TRANSITIONS: dict[CertificateStatus, frozenset[CertificateStatus]] = {
-    C.IN_PRODUCTION: frozenset({C.IN_TRANSIT, C.EFFECTIVE, C.REVOKED, C.WITHDRAWN}),
+    C.IN_PRODUCTION: frozenset({C.IN_TRANSIT, C.REVOKED, C.WITHDRAWN}),
     C.IN_TRANSIT: frozenset({C.EFFECTIVE, C.REVOKED, C.WITHDRAWN}),
     C.PENDING_DOWNLOAD: frozenset({C.EFFECTIVE, C.REVOKED, C.WITHDRAWN}),
     C.EFFECTIVE: frozenset({C.FROZEN, C.REVOKED, C.EXPIRED, C.WITHDRAWN}),
