@@ -15,13 +15,14 @@ from sqlalchemy import select, update
 from keystore import device as ks_device
 from pdfsign.validate import all_valid, validate_pdf
 from signer.accounts.models import Enterprise
+from signer.applications.delivery import Delivery
 from signer.applications.enums import ApplicationKind, ApplicationStatus, ShippingStatus
 from signer.billing.enums import OrderStatus
 from signer.ca.models import IssuedSerial
 from signer.certificates.enums import CertificateKind, CertificateStatus
 from signer.certificates.models import Certificate
 from signer.certificates.service import CertificateUnusable
-from signer.core.errors import Conflict
+from signer.core.errors import Conflict, ValidationFailed
 from signer.core.models import utcnow
 from signer.seals.enums import SealKind, SealType
 from signer.seals.models import SealImage
@@ -272,6 +273,23 @@ def test_b6_reject_view_and_reapply(services):
     assert [a.id for a in current if a.kind == AttachmentKind.BUSINESS_LICENSE] == \
         again.attachments[AttachmentKind.BUSINESS_LICENSE]
     assert approve(services, app.id).status == A.APPROVED
+
+
+def test_i_key_application_asks_where_to_mail_it(services):
+    """Issue 11 item 7: a KEY's 新签 needs 收件人, 联系电话 and 邮寄地址, checked by the server in Chinese."""
+    admin = account(services, "admin")
+    with pytest.raises(ValidationFailed) as err:
+        services.lifecycle.applications.apply_new(admin, new_form(
+            services, admin, certificate_kind=CertificateKind.KEY, seal_type=SealType.COMPANY,
+            delivery=Delivery(" ", "12345", "烟台")), IP)
+    assert err.value.details == {"delivery.recipient": ["请填写收件人（50字以内）"],
+                                 "delivery.phone": ["请填写正确的收件人联系电话（手机号或固定电话）"],
+                                 "delivery.address": ["请填写详细的邮寄地址（5至200字）"]}
+    app = services.lifecycle.applications.apply_new(admin, new_form(
+        services, admin, certificate_kind=CertificateKind.KEY, seal_type=SealType.COMPANY,
+        delivery=Delivery(" 李收件 ", "0535-8888888", "山东省烟台市  龙口市港城大道100号")), IP)
+    assert (app.recipient_name, app.recipient_phone, app.mailing_address) == (
+        "李收件", "0535-8888888", "山东省烟台市 龙口市港城大道100号")
 
 
 def test_i_key_certificate_is_produced_shipped_and_locks_after_five_wrong_pins(softhsm_token, services):
