@@ -242,6 +242,11 @@ class ReviewService:
             setattr(row, key, value)
         if cert.kind == CertificateKind.KEY:
             row.shipping_status = ShippingStatus.PENDING
+            if row.mailing_address is None and app.certificate_id is not None:  # 续签/补办…: mailed where the last was
+                last = s.scalar(select(Application).where(Application.result_certificate_id == app.certificate_id))
+                if last is not None:
+                    row.recipient_name, row.recipient_phone, row.mailing_address = (
+                        last.recipient_name, last.recipient_phone, last.mailing_address)
 
     def reject(self, reviewer: Account, app_id: int, opinion: str, ip: str) -> Application:
         """驳回 with an opinion the enterprise reads in 查看驳回."""

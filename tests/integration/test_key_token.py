@@ -22,7 +22,7 @@ from pyhanko.sign import signers
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
 from pdfsign.validate import all_valid, validate_pdf
-from signer.applications.enums import ShippingStatus
+from signer.applications.enums import ApplicationKind, ShippingStatus
 from signer.applications.keyshipping import token_label
 from signer.certificates.enums import CertificateKind, CertificateStatus
 from signer.certificates.keytoken import key_id
@@ -30,7 +30,7 @@ from signer.certificates.token_config import TokenConfig
 from signer.demo.samples import sample_pdf
 from signer.seals.enums import SealType
 from tests.integration.conftest import nss_trusting, pdfsig_report
-from tests.lifecycle_helpers import account, approve, certificate, lifecycle_services, new_form, pay
+from tests.lifecycle_helpers import account, approve, cert_form, certificate, lifecycle_services, new_form, pay
 from tests.needs import tool
 
 IP = "127.0.0.1"
@@ -131,3 +131,34 @@ def test_pdf_signed_with_the_token_validates_against_the_platform_root(services,
     (tmp_path / "root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
     report = pdfsig_report(tmp_path / "signed.pdf", nss_trusting(tmp_path / "root.pem", tmp_path), ocsp=False)
     assert "Signature is Valid." in report and "Certificate is Trusted." in report, report
+
+
+def test_key_change_recertifies_the_key_on_the_token_and_replaces_the_old_one_on_receipt(services, softhsm_token):
+    """Issue 11 item 7: a 变更 of a KEY keeps its key (re-certified, the new certificate written next to it on
+    the token), is mailed where the first KEY went, and withdraws the old certificate only once it is received."""
+    app_id, old_id = made_key(services)
+    admin = account(services, "admin")
+    services.lifecycle.shipping.received(admin, app_id, IP)
+    change = services.lifecycle.applications.apply_for(
+        admin, old_id, ApplicationKind.CHANGE, cert_form(services, admin, ApplicationKind.CHANGE,
+                                                          certificate(services, old_id)), IP)
+    pay(services, admin, [change.id])
+    approved = approve(services, change.id)
+    assert (approved.recipient_name, approved.mailing_address) == ("李收件", "山东省烟台市龙口市东莱街道港城大道100号")
+    new_id = approved.result_certificate_id
+    services.lifecycle.shipping.ship(account(services, "reviewer"), change.id, "中国邮政", "EMS20261129", None, IP)
+    assert certificate(services, old_id).status == CertificateStatus.EFFECTIVE  # the old KEY works meanwhile
+    assert certificate(services, new_id).status == CertificateStatus.IN_TRANSIT
+    old = x509.load_der_x509_certificate(certificate(services, old_id).certificate_der)
+    new = x509.load_der_x509_certificate(certificate(services, new_id).certificate_der)
+    assert new.public_key() == old.public_key()
+    public_key = new.public_key()
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    token = pkcs11.lib(softhsm_token.module).get_token(token_label=softhsm_token.token_label)
+    with token.open(user_pin=softhsm_token.user_pin) as session:
+        stored = {c[Attribute.VALUE] for c in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE,
+                                                                   Attribute.ID: key_id(public_key)})}
+    assert new.public_bytes(serialization.Encoding.DER) in stored
+    services.lifecycle.shipping.received(admin, change.id, IP)
+    assert certificate(services, new_id).status == CertificateStatus.EFFECTIVE
+    assert certificate(services, old_id).status == CertificateStatus.WITHDRAWN
