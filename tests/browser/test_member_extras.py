@@ -14,11 +14,22 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from playwright.sync_api import expect
 
+from signer.applications.enums import AttachmentKind
+from signer.applications.service import ApplicationForm
 from signer.certificates.enums import CertificateKind
 from signer.cli_demo import LiveServer
 from signer.demo.samples import sample_pdf
 from signer.seals.enums import SealType
-from tests.lifecycle_helpers import RESIDENT_ID, account, new_form, pay, scan_jpeg, seal_png
+from tests.lifecycle_helpers import (
+    RESIDENT_ID,
+    account,
+    new_form,
+    pay,
+    scan_jpeg,
+    seal_png,
+    sms_code,
+    upload_all,
+)
 
 from .conftest import login, screenshot
 from .test_member_pages import ADMIN_PHONE, LIVE_ENV, instance_services, outbox_code, upload
@@ -55,6 +66,10 @@ def test_key_made_shipped_and_received_as_the_customer_sees_it(softhsm_token, li
     form = new_form(services, admin, certificate_kind=CertificateKind.KEY, seal_type=SealType.COMPANY)
     app = services.lifecycle.applications.apply_new(admin, form, "127.0.0.1")
     pay(services, admin, [app.id])
+    services.lifecycle.review.reject(account(services, "reviewer"), app.id, "营业执照不清晰", "127.0.0.1")
+    again = ApplicationForm(sms_code=sms_code(services, admin.phone),
+                            attachments=upload_all(services, admin, {AttachmentKind.BUSINESS_LICENSE}))
+    services.lifecycle.applications.reapply(admin, app.id, again, "127.0.0.1")
     services.db.dispose()
     services.pool.close()
 
@@ -102,7 +117,7 @@ def test_key_made_shipped_and_received_as_the_customer_sees_it(softhsm_token, li
     page.goto(f"{url}/member/applications/{app.id}")
     expect(page.locator("#parcel-status")).to_have_text("已发货")
     expect(page.locator("#parcel-tracking")).to_have_text("SF1234567890")
-    expect(page.locator("#rejection")).to_have_count(0)  # approved: no 驳回意见 banner
+    expect(page.locator("#rejection")).to_have_count(0)  # rejected once, approved now: no red 驳回意见 banner
     page.goto(f"{url}/member/certificates")
     page.once("dialog", lambda dialog: dialog.accept())
     key_row(page).locator("[data-op=confirm_receipt]").click()
