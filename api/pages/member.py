@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request, url_for
 
-from signer.accounts import access
 from signer.accounts.enums import Role
 from signer.accounts.models import Account
 from signer.applications import rules
@@ -29,7 +28,6 @@ from signer.applications.enums import (
 from signer.applications.settings import ORDERED_KINDS
 from signer.billing.enums import INVOICE_TYPE_LABELS
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
-from signer.certificates.models import Certificate
 from signer.certificates.status import status_label
 from signer.core.errors import DomainError, ErrorCode
 from signer.core.models import utcnow
@@ -37,7 +35,7 @@ from signer.seals.enums import SEAL_KIND_LABELS, SEAL_TYPE_LABELS, SealKind, Sea
 
 from ..auth import csrf_token, current_account, services
 from ..errors import status_of
-from ..presenters import order_view, profile_view
+from ..presenters import application_view, order_view, profile_view, record_view
 from .frame import crumbs, menu, page_login_required
 
 bp = Blueprint("member_pages", __name__, url_prefix="/member")
@@ -154,20 +152,18 @@ def apply_for(account: Account, cert_id: int, kind: str) -> Any:
     if kind not in {k.value for k in TOOLBAR}:
         abort(404)
     app_kind = ApplicationKind(kind)
-    svc = services()
-    lc = svc.lifecycle
+    lc = services().lifecycle
     label = APPLICATION_KIND_LABELS[app_kind]
     trail = [*CERT_TRAIL, label]
     try:
-        with svc.db.read() as s:
-            cert = access.own(s.get(Certificate, cert_id), account, "证书")
-            facts: dict[str, Any] = {
-                "kind": cert.kind, "kind_label": CERTIFICATE_KIND_LABELS[cert.kind], "subject": cert.subject,
-                "not_before": cert.not_before, "not_after": cert.not_after,
-                "state_label": status_label(cert, utcnow(), lc.settings.renewal_window),
-                "phone": cert.contact_phone}
+        cert = lc.applications.certificate(account, cert_id)
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
+    facts: dict[str, Any] = {
+        "kind": cert.kind, "kind_label": CERTIFICATE_KIND_LABELS[cert.kind], "subject": cert.subject,
+        "not_before": cert.not_before, "not_after": cert.not_after,
+        "state_label": status_label(cert, utcnow(), lc.settings.renewal_window),
+        "phone": cert.contact_phone}
     required = rules.required_attachments(app_kind, facts["kind"])
     uploads = [{"kind": k.value, "label": ATTACHMENT_KIND_LABELS[k], "pdf": pdf, "template": template}
                for k, pdf, template in UPLOADS if k in required]
@@ -189,7 +185,7 @@ def application(account: Account, app_id: int) -> Any:
     lc = services().lifecycle
     trail = [*CERT_TRAIL, "查看驳回" if request.args.get("view") == "rejection" else "查看申请"]
     try:
-        app = lc.applications.describe(lc.applications.get(account, app_id))
+        app = application_view(lc.applications.view(lc.applications.get(account, app_id)))
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
     present = {a["kind"] for a in app["attachments"] if not a.get("replaced")}
@@ -210,14 +206,14 @@ def records(account: Account) -> Any:
     app_id = request.args.get("application", type=int)
     try:
         if cert_id:
-            items = lc.records.for_certificate(account, cert_id)
+            events = lc.records.for_certificate(account, cert_id)
         elif app_id:
-            items = lc.records.for_application(account, app_id)
+            events = lc.records.for_application(account, app_id)
         else:
             abort(404)
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
-    return _page("member/records.html", "member_pages.certificates", trail, items=items)
+    return _page("member/records.html", "member_pages.certificates", trail, items=[record_view(e) for e in events])
 
 
 @bp.get("/related-orders")
@@ -228,8 +224,8 @@ def related_orders(account: Account) -> Any:
     trail = [*CERT_TRAIL, "关联订单"]
     try:
         if app_id := request.args.get("application", type=int):
-            order_no = lc.applications.describe(lc.applications.get(account, app_id)).get("order_no")
-            orders = [lc.orders.get(account, order_no)] if order_no else []
+            latest = lc.applications.view(lc.applications.get(account, app_id)).order
+            orders = [latest] if latest else []
         elif cert_id := request.args.get("certificate", type=int):
             orders = lc.orders.for_certificate(account, cert_id)
         else:
@@ -260,7 +256,7 @@ def new_order(account: Account) -> Any:
     except ValueError:
         abort(404)
     try:
-        apps = [lc.applications.describe(lc.applications.get(account, i)) for i in ids]
+        apps = [application_view(lc.applications.view(a)) for a in lc.applications.get_many(account, ids)]
     except DomainError as exc:
         return _error(exc, "member_pages.orders", trail)
     if not apps:
@@ -307,7 +303,7 @@ def review_queue(account: Account) -> Any:
     if wanted not in {st.value for st in REVIEW_STATUSES}:
         wanted = ApplicationStatus.PENDING_REVIEW.value
     try:
-        items = [lc.applications.describe(a) for a in lc.review.queue(account, ApplicationStatus(wanted))]
+        items = [application_view(lc.applications.view(a)) for a in lc.review.queue(account, ApplicationStatus(wanted))]
     except DomainError as exc:
         return _error(exc, "member_pages.review_queue", trail)
     statuses = [(st.value, APPLICATION_STATUS_LABELS[st]) for st in REVIEW_STATUSES]
@@ -322,7 +318,7 @@ def review(account: Account, app_id: int) -> Any:
     lc = services().lifecycle
     trail = [*REVIEW_TRAIL, "审核"]
     try:
-        app = lc.applications.describe(lc.review.get(account, app_id))
+        app = application_view(lc.applications.view(lc.review.get(account, app_id)))
     except DomainError as exc:
         return _error(exc, "member_pages.review_queue", trail)
     current = [a for a in app["attachments"] if not a.get("replaced")]

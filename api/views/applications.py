@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from signer.accounts.models import Account
-from signer.applications.records import describe_attachment
 from signer.core.errors import ValidationFailed
 from signer.sms.enums import SmsPurpose
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import file_response, json_body
-from ..presenters import form_of, submitted
+from ..presenters import application_view, attachment_view, form_of, record_view, submitted
 from ..schemas.accounts import AccountChoiceListSchema, AccountChoiceQuerySchema
 from ..schemas.applications import (
     ApplicationListSchema,
@@ -46,7 +45,7 @@ def upload(account: Account):
     limit = services().lifecycle.settings.max_upload_bytes
     content = upload.stream.read(limit + 1)
     row = services().lifecycle.applications.upload(account, data["kind"], upload.filename, content, client_ip())
-    return AttachmentSchema().dump(describe_attachment(row)), 201
+    return AttachmentSchema().dump(attachment_view(row)), 201
 
 
 @bp.get("/uploads/<int:attachment_id>")
@@ -76,7 +75,8 @@ def applications(account: Account):
     """The enterprise's applications (newest first)."""
     query = ApplicationQuerySchema().load(request.args.to_dict())
     lc = services().lifecycle
-    items = [lc.applications.describe(a) for a in lc.applications.list(account, query["status"], query["kind"])]
+    rows = lc.applications.list(account, query["status"], query["kind"])
+    items = [application_view(lc.applications.view(a)) for a in rows]
     return ApplicationListSchema().dump({"items": items})
 
 
@@ -86,7 +86,7 @@ def applications(account: Account):
 def application(account: Account, app_id: int):
     """查看 an application."""
     lc = services().lifecycle
-    return ApplicationSchema().dump(lc.applications.describe(lc.applications.get(account, app_id)))
+    return ApplicationSchema().dump(application_view(lc.applications.view(lc.applications.get(account, app_id))))
 
 
 @bp.get("/applications/<int:app_id>/rejection")
@@ -95,7 +95,7 @@ def application(account: Account, app_id: int):
 def rejection(account: Account, app_id: int):
     """查看驳回: the rejected application with the reviewer's opinion."""
     lc = services().lifecycle
-    return ApplicationSchema().dump(lc.applications.describe(lc.applications.rejection(account, app_id)))
+    return ApplicationSchema().dump(application_view(lc.applications.view(lc.applications.rejection(account, app_id))))
 
 
 @bp.post("/applications/<int:app_id>/reapply")
@@ -106,7 +106,7 @@ def reapply(account: Account, app_id: int):
     data = ReapplySchema().load(json_body())
     lc = services().lifecycle
     app = lc.applications.reapply(account, app_id, form_of(data), client_ip())
-    return ApplicationSchema().dump(lc.applications.describe(app))
+    return ApplicationSchema().dump(application_view(lc.applications.view(app)))
 
 
 @bp.post("/applications/<int:app_id>/cancel")
@@ -115,7 +115,8 @@ def reapply(account: Account, app_id: int):
 def cancel(account: Account, app_id: int):
     """撤销 an application that is 待生成订单 or 已驳回."""
     lc = services().lifecycle
-    return ApplicationSchema().dump(lc.applications.describe(lc.applications.cancel(account, app_id, client_ip())))
+    app = lc.applications.cancel(account, app_id, client_ip())
+    return ApplicationSchema().dump(application_view(lc.applications.view(app)))
 
 
 @bp.post("/applications/<int:app_id>/received")
@@ -124,7 +125,8 @@ def cancel(account: Account, app_id: int):
 def received(account: Account, app_id: int):
     """I 确认收货: the physical KEY arrived (已签收); its certificate takes effect (已生效)."""
     lc = services().lifecycle
-    return ApplicationSchema().dump(lc.applications.describe(lc.shipping.received(account, app_id, client_ip())))
+    app = lc.shipping.received(account, app_id, client_ip())
+    return ApplicationSchema().dump(application_view(lc.applications.view(app)))
 
 
 @bp.get("/applications/<int:app_id>/records")
@@ -132,7 +134,8 @@ def received(account: Account, app_id: int):
 @pc_login_required
 def application_records(account: Account, app_id: int):
     """办理记录 of an application (a 新签 before its certificate exists)."""
-    return RecordListSchema().dump({"items": services().lifecycle.records.for_application(account, app_id)})
+    events = services().lifecycle.records.for_application(account, app_id)
+    return RecordListSchema().dump({"items": [record_view(e) for e in events]})
 
 
 @bp.get("/templates/<name>.pdf")

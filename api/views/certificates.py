@@ -12,7 +12,7 @@ from signer.seals.enums import SealKind
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import json_body
-from ..presenters import assignments_view, form_of, order_view, submitted
+from ..presenters import assignments_view, form_of, order_view, record_view, submitted
 from ..schemas.applications import CertificateApplicationSchema, SubmittedSchema
 from ..schemas.billing import OrderListSchema
 from ..schemas.certificates import (
@@ -62,7 +62,8 @@ def certificates(account: Account):
 @pc_login_required
 def records(account: Account, cert_id: int):
     """E 办理记录: every action on the certificate and its applications, from the hash-chained audit."""
-    return RecordListSchema().dump({"items": services().lifecycle.records.for_certificate(account, cert_id)})
+    events = services().lifecycle.records.for_certificate(account, cert_id)
+    return RecordListSchema().dump({"items": [record_view(e) for e in events]})
 
 
 @bp.get("/certificates/<int:cert_id>/orders")

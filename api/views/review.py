@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from signer.accounts.models import Account
+from signer.applications.models import Application
 from signer.applications.review import SealChoice
 from signer.seals.enums import SealKind
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import file_response, json_body
+from ..presenters import application_view
 from ..schemas.applications import (
     ApplicationListSchema,
     ApplicationSchema,
@@ -25,8 +27,8 @@ from ..schemas.billing import ElectronicInvoiceSchema
 bp = Blueprint("review_api", __name__, url_prefix="/api/v1/review")
 
 
-def _view(app) -> dict:
-    return services().lifecycle.applications.describe(app)
+def _view(app: Application) -> dict:
+    return application_view(services().lifecycle.applications.view(app))
 
 
 @bp.get("/applications")

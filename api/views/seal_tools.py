@@ -13,13 +13,13 @@ from flask import Blueprint, request
 
 from signer.accounts.models import Account
 from signer.applications.enums import AttachmentKind
-from signer.applications.records import describe_attachment
 from signer.core.errors import ErrorCode, ValidationFailed
 from signer.seals import seal_images
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import file_response
+from ..presenters import attachment_view
 from ..schemas.applications import AttachmentSchema, UploadFormSchema
 from ..schemas.forms import SealToolFormSchema
 
@@ -65,7 +65,7 @@ def process(account: Account, tool: str):
     png = maker(kind)(content)  # refuses more than ``limit`` bytes (TooLarge), other types, broken images
     stem = PurePath(upload.filename or "image").stem[:60] or "image"
     row = services().lifecycle.applications.upload(account, kind, f"{stem}-{label}.png", png, client_ip())
-    return AttachmentSchema().dump(describe_attachment(row)), 201
+    return AttachmentSchema().dump(attachment_view(row)), 201
 
 
 @bp.get("/uploads/<int:attachment_id>/preview.png")

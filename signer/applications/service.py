@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +31,7 @@ from signer.applications.enums import (
     ReissueReason,
 )
 from signer.applications.models import Application, ApplicationAttachment
-from signer.applications.records import APPLICATION_VIEW, application_view, with_view
+from signer.applications.records import APPLICATION_VIEW, ApplicationFacts, application_facts, with_view
 from signer.applications.settings import ORDERED_KINDS, LifecycleSettings
 from signer.applications.transitions import move_application
 from signer.ca.service import CertificateAuthority
@@ -132,6 +131,18 @@ class ApplicationService:
     def get(self, actor: Account, app_id: int) -> Application:
         with self.db.read() as s:
             return access.own(s.get(Application, app_id), actor, "申请")
+
+    def get_many(self, actor: Account, app_ids: builtins.list[int]) -> builtins.list[Application]:
+        """The caller's applications ``app_ids`` in that order, loaded for their views in one statement."""
+        with self.db.read() as s:
+            found = {a.id: a for a in s.scalars(select(Application).where(Application.id.in_(app_ids))
+                                                .options(*APPLICATION_VIEW)).unique()}
+        return [access.own(found.get(i), actor, "申请") for i in app_ids]
+
+    def certificate(self, actor: Account, cert_id: int) -> Certificate:
+        """The caller's certificate that an application (续签, 变更, 吊销 …) would be about."""
+        with self.db.read() as s:
+            return access.own(s.get(Certificate, cert_id), actor, "证书")
 
     def list(self, actor: Account, status: ApplicationStatus | None = None,
              kind: ApplicationKind | None = None) -> list[Application]:
@@ -416,9 +427,9 @@ class ApplicationService:
             raise Conflict("该申请未被驳回", code=ErrorCode.NOT_REJECTED)
         return app
 
-    def describe(self, app: Application) -> dict[str, Any]:
-        """The public view of an application: with its attachments, latest order and bound account."""
-        return application_view(app, with_view(self.db, app))
+    def view(self, app: Application) -> ApplicationFacts:
+        """The application with its attachments, latest order and bound account (loaded with the list, else here)."""
+        return application_facts(app, with_view(self.db, app))
 
     def attachments_of(self, app_id: int, include_replaced: bool = False) -> builtins.list[ApplicationAttachment]:
         with self.db.read() as s:

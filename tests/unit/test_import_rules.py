@@ -140,3 +140,10 @@ def test_billing_never_imports_signing_and_core_no_domain_package():
 
 def test_the_lifecycle_catch_all_is_gone():
     assert not list((ROOT / "signer" / "lifecycle").glob("*.py"))  # a stale __pycache__ may stay behind
+
+
+def test_pages_and_views_never_open_the_database():
+    """Issue 10: api/ calls the domain services; only they open read or write transactions."""
+    openers = [str(path.relative_to(ROOT)) for path in (ROOT / "api").rglob("*.py")
+               if "db.read(" in path.read_text() or "db.write(" in path.read_text()]
+    assert openers == []

@@ -21,6 +21,7 @@ from signer.certificates.enums import CertificateStatus
 from signer.certificates.listing import ListFilter
 from signer.certificates.models import Certificate
 from signer.core.audit import verify_chain
+from signer.core.audit_actions import action_label
 from signer.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from signer.core.models import AuditEvent, utcnow
 from signer.core.passwords import hash_password
@@ -326,17 +327,17 @@ def test_e_processing_records_show_every_step_and_tampering_is_detected(services
     admin = account(services, "admin")
     _, cert_id = issue_new(services)
     records = services.lifecycle.records.for_certificate(admin, cert_id)
-    steps = [r["action_label"] for r in records]
+    steps = [action_label(r.action) for r in records]
     for expected in ("提交申请", "生成订单", "支付成功", "审核通过", "生成证书记录", "签发证书", "APP下载证书"):
         assert expected in steps
     assert steps.index("提交申请") < steps.index("审核通过") < steps.index("APP下载证书")
     with services.db.read() as s:
         assert verify_chain(s).ok
     with services.db.write() as s:
-        s.execute(update(AuditEvent).where(AuditEvent.seq == records[0]["seq"]).values(details={"forged": True}))
+        s.execute(update(AuditEvent).where(AuditEvent.seq == records[0].seq).values(details={"forged": True}))
     with services.db.read() as s:
         report = verify_chain(s)
-    assert not report.ok and report.first_bad_seq == records[0]["seq"]
+    assert not report.ok and report.first_bad_seq == records[0].seq
 
 
 def test_every_state_change_writes_one_audit_event_in_its_transaction(services):

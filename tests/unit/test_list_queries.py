@@ -43,14 +43,20 @@ def statements(services) -> Iterator[list[str]]:
             event.remove(engine, "before_cursor_execute", count)
 
 
-def paid_application(services, bind: str) -> None:
-    """A 新签 for a new operator of the demo enterprise, ordered and paid (待审核)."""
+def pending_application(services, bind: str) -> int:
+    """A 新签 for a new operator of the demo enterprise (待生成订单); its id."""
     admin = account(services, "admin")
     with services.db.write() as s:
         s.add(Account(enterprise_id=admin.enterprise_id, username=bind, display_name=bind, role=Role.OPERATOR,
                       password_hash=hash_password(PASSWORD)))
-    app = services.lifecycle.applications.apply_new(admin, new_form(services, admin, bind), IP)
-    order = services.lifecycle.orders.create(admin, [app.id], None, IP)
+    return services.lifecycle.applications.apply_new(admin, new_form(services, admin, bind), IP).id
+
+
+def paid_application(services, bind: str) -> None:
+    """A 新签 for a new operator of the demo enterprise, ordered and paid (待审核)."""
+    app_id = pending_application(services, bind)
+    admin = account(services, "admin")
+    order = services.lifecycle.orders.create(admin, [app_id], None, IP)
     services.lifecycle.payments.sandbox_pay(admin, order.order_no, IP)
 
 
@@ -76,3 +82,22 @@ def test_lists_cost_the_same_with_two_more_rows(api):
     three = cost(users, services)
     assert {path: three[path][0] - rows for path, (rows, _) in one.items()} == dict.fromkeys(one, 2)
     assert {path: n for path, (_, n) in three.items()} == {path: n for path, (_, n) in one.items()}
+
+
+def test_order_page_of_several_applications_costs_the_same_as_of_one(api):
+    """Issue 10 (list queries): 批量生成订单 of ``?applications=1,2,3`` loads them in one statement, not one per id."""
+    app, services = api
+    admin = ApiUser(app, "admin")
+    ids = [pending_application(services, f"batch{n}") for n in range(3)]
+
+    def page(chosen: list[int]) -> tuple[str, int]:
+        with statements(services) as seen:
+            resp = admin.get("/member/orders/new?applications=" + ",".join(map(str, chosen)))
+        assert resp.status_code == 200
+        return resp.get_data(as_text=True), len(seen)
+
+    one, one_cost = page(ids[:1])
+    three, three_cost = page(ids)
+    assert all(f'data-application-id="{i}"' in three for i in ids)
+    assert f'data-application-id="{ids[1]}"' not in one
+    assert three_cost == one_cost
