@@ -88,8 +88,6 @@ class KeyShipping:
             if not isinstance(old_key, ec.EllipticCurvePublicKey):
                 raise Conflict("原证书的密钥类型不支持续用", code=ErrorCode.KEY_TYPE)
             kept = old_key
-        fresh = self.token.generate(label) if kept is None else None
-        csr = self.token.csr(fresh, label) if fresh is not None else None
         actor = Actor(reviewer.id, reviewer.username, ip)
         now = utcnow()
 
@@ -106,7 +104,12 @@ class KeyShipping:
             move_shipping(s, app.id, ShippingStatus.PENDING, ShippingStatus.SHIPPED, shipping_carrier=carrier,
                           tracking_number=tracking_number, shipped_at=now)
 
+        fresh: ec.EllipticCurvePublicKey | None = None
         try:
+            csr = None
+            if kept is None:
+                fresh = self.token.generate(label)
+                csr = self.token.csr(fresh, label)
             issued = issuance.issue(
                 self.db, self.ca, cert.id, CertificateStatus.IN_PRODUCTION, actor, AuditAction.CERTIFICATE_SHIP,
                 {"application": app.id, "carrier": carrier, "tracking_number": tracking_number,
