@@ -44,7 +44,8 @@ ORDER_TRAIL: list[Any] = ["采购订单", ("订单管理", "member_pages.orders"
 REVIEW_TRAIL: list[Any] = ["平台审核", ("审核管理", "member_pages.review_queue")]
 # The list's filter 状态 (A5), in the manual's order.
 STATES = (("pending_order", "待生成订单"), ("pending_payment", "待支付"), ("pending_review", "待审核"),
-          ("rejected", "已驳回"), ("in_production", "待制作"), ("pending_download", "待下载"),
+          ("rejected", "已驳回"), ("in_production", "待制作"), ("in_transit", "邮寄中"),
+          ("pending_download", "待下载"),
           ("effective", "已生效"), ("expiring", "即将失效"), ("expired", "已失效"), ("frozen", "已冻结"),
           ("revoked", "已吊销"), ("withdrawn", "已收回"))
 KINDS = (("mobile", "移动端证书"), ("key", "实体KEY证书"), ("anxinqian", "安心签"))

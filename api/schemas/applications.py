@@ -24,6 +24,14 @@ class HandlerSchema(Schema):
     id_number = fields.Str(required=True, validate=validate.Length(min=5, max=32))
 
 
+class DeliverySchema(Schema):
+    """I 实体KEY: 收件人, 联系电话, 邮寄地址 (the service checks what they must look like)."""
+
+    recipient = fields.Str(load_default="", validate=validate.Length(max=50, error="收件人不超过50字"))
+    phone = fields.Str(load_default="", validate=validate.Length(max=20, error="联系电话不超过20位"))
+    address = fields.Str(load_default="", validate=validate.Length(max=200, error="邮寄地址不超过200字"))
+
+
 class AttachmentsField(fields.Dict):
     """{attachment kind: [upload ids]} (ids from POST /uploads)."""
 
@@ -51,6 +59,8 @@ class NewApplicationSchema(OrderChoiceMixin):
     bind_account_id = id_field(required=True)
     bind_phone = fields.Str(load_default=None, allow_none=True, validate=PHONE)
     handler = fields.Nested(HandlerSchema, required=True)
+    delivery = fields.Nested(DeliverySchema, load_default=None, allow_none=True,
+                             metadata={"description": "实体KEY证书: where the KEY is mailed (required for a KEY)"})
     attachments = AttachmentsField()
     sms_code = sms_code_field()
 
@@ -116,6 +126,9 @@ class ApplicationSchema(Schema):
     reason_label = fields.Str(allow_none=True)
     rejection_opinion = fields.Str(allow_none=True)
     reviewed_at = fields.DateTime(allow_none=True)
+    recipient_name = fields.Str(allow_none=True)
+    recipient_phone = fields.Str(allow_none=True)
+    mailing_address = fields.Str(allow_none=True)
     shipping_status = fields.Str(allow_none=True)
     shipping_status_label = fields.Str(allow_none=True)
     shipping_carrier = fields.Str(allow_none=True)
@@ -198,9 +211,12 @@ class RejectSchema(Schema):
 
 
 class ShipSchema(Schema):
-    carrier = fields.Str(required=True, validate=validate.Length(min=1, max=50))
-    tracking_number = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z0-9-]{6,40}$"))
-    csr = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=8192),
-                     metadata={"description": "PEM PKCS#10 made by the KEY (not needed when it keeps its key)"})
+    """I 制作并邮寄: the key is made on the KEY at the production desk; the reviewer gives the parcel."""
+
+    carrier = fields.Str(required=True, validate=validate.Length(min=1, max=50, error="请填写快递公司（50字以内）"),
+                         error_messages={"required": "请填写快递公司"})
+    tracking_number = fields.Str(required=True, error_messages={"required": "请填写运单号"},
+                                 validate=validate.Regexp(r"^[A-Za-z0-9-]{6,40}$",
+                                                          error="运单号应为6至40位字母、数字或连字符"))
     pin_verifier = Base64Bytes(load_default=None, allow_none=True, max_bytes=64,
                                metadata={"description": "keystore verifier of the KEY's initial PIN"})

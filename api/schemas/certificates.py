@@ -132,6 +132,11 @@ class CertificateRowSchema(Schema):
     remaining = fields.Int(allow_none=True)
     status = fields.Str()
     status_label = fields.Str()
+    shipping_application_id = fields.Int(allow_none=True, metadata={"description": "I: the KEY's parcel"})
+    shipping_status = fields.Str(allow_none=True, metadata={"description": "pending / shipped / delivered"})
+    shipping_status_label = fields.Str(allow_none=True, metadata={"description": "邮寄状态"})
+    shipping_carrier = fields.Str(allow_none=True, metadata={"description": "快递公司"})
+    tracking_number = fields.Str(allow_none=True, metadata={"description": "运单号"})
     operations = fields.List(fields.Str())
 
 

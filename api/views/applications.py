@@ -1,4 +1,4 @@
-"""Applications on the PC (B1–B3, B6, E, J): uploads, 新签, 查看驳回, 重新申请, templates, SMS, prices."""
+"""Applications on the PC (B1–B3, B6, E, I, J): uploads, 新签, 查看驳回, 重新申请, 确认收货, templates, SMS, prices."""
 
 from __future__ import annotations
 
@@ -116,6 +116,16 @@ def cancel(account: Account, app_id: int):
     """撤销 an application that is 待生成订单 or 已驳回."""
     lc = services().lifecycle
     app = lc.applications.cancel(account, app_id, client_ip())
+    return ApplicationSchema().dump(application_view(lc.applications.view(app)))
+
+
+@bp.post("/applications/<int:app_id>/received")
+@doc(tag="Applications", response=ApplicationSchema, errors=(409,))
+@pc_login_required
+def received(account: Account, app_id: int):
+    """I 确认收货: the physical KEY arrived (已签收); its certificate takes effect (已生效)."""
+    lc = services().lifecycle
+    app = lc.shipping.received(account, app_id, client_ip())
     return ApplicationSchema().dump(application_view(lc.applications.view(app)))
 
 

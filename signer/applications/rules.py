@@ -40,9 +40,10 @@ ELIGIBLE_STATES: dict[ApplicationKind, frozenset[str]] = {
     K.CHANGE: frozenset({"effective", EXPIRING}),
     K.EXTEND: frozenset({"effective", EXPIRING}),
     K.REISSUE: frozenset({"effective", EXPIRING, "frozen"}),
-    K.REVOKE: frozenset({"pending_download", "in_production", "effective", EXPIRING, "frozen"}),
+    K.REVOKE: frozenset({"pending_download", "in_production", "in_transit", "effective", EXPIRING, "frozen"}),
     K.UNFREEZE: frozenset({"frozen"}),
-    K.PHONE_CHANGE: frozenset({"pending_download", "in_production", "effective", EXPIRING, "frozen"}),
+    K.PHONE_CHANGE: frozenset({"pending_download", "in_production", "in_transit", "effective", EXPIRING,
+                               "frozen"}),
 }
 ELIGIBLE_KINDS: dict[ApplicationKind, frozenset[CertificateKind]] = {
     K.NEW: frozenset({C.MOBILE, C.KEY}),

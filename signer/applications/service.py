@@ -19,6 +19,7 @@ from signer.accounts import access
 from signer.accounts.enums import Role
 from signer.accounts.models import Account, Enterprise
 from signer.applications import idnumbers, rules, uploads
+from signer.applications.delivery import Delivery, check_delivery, delivery_columns
 from signer.applications.enums import (
     ATTACHMENT_KIND_LABELS,
     INITIAL_STATUS,
@@ -50,8 +51,9 @@ from signer.sms.service import SmsService
 
 K = ApplicationKind
 A = ApplicationStatus
-ACTIVE_CERTIFICATE = frozenset({CertificateStatus.IN_PRODUCTION, CertificateStatus.PENDING_DOWNLOAD,
-                                CertificateStatus.EFFECTIVE, CertificateStatus.FROZEN})
+ACTIVE_CERTIFICATE = frozenset({CertificateStatus.IN_PRODUCTION, CertificateStatus.IN_TRANSIT,
+                                CertificateStatus.PENDING_DOWNLOAD, CertificateStatus.EFFECTIVE,
+                                CertificateStatus.FROZEN})
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class ApplicationForm:
     period_years: int | None = None
     bind_account_id: int | None = None
     bind_phone: str | None = None
+    delivery: Delivery | None = None  # 实体KEY: 收件人, 联系电话, 邮寄地址
     # 吊销 (reason of RFC 5280) / 补办 (ReissueReason)
     reason: str | None = None
     # 变更手机号
@@ -175,7 +178,7 @@ class ApplicationService:
         number = idnumbers.normalize(handler.id_number)
         if not 1 <= len(name) <= 50:
             errors["handler.name"] = ["请填写办理人姓名（50字以内）"]
-        if not (idnumbers.is_mobile(contact) or (7 <= len(contact) <= 20 and all(c in "0123456789-" for c in contact))):
+        if not idnumbers.is_phone_number(contact):
             errors["handler.contact"] = ["请填写正确的办理人联系方式"]
         problem = idnumbers.id_number_problem(handler.id_type, number)
         if problem:
@@ -240,6 +243,8 @@ class ApplicationService:
             errors.update(exc.details or {"period_years": [exc.message]})
             years, price = 0, 0
         handler = self._check_handler(form.handler, errors)
+        delivery = (check_delivery(form.delivery, errors) if form.certificate_kind == CertificateKind.KEY
+                    else None)
         bind_phone = "".join((form.bind_phone or "").split())
         if bind_phone and not idnumbers.is_mobile(bind_phone):
             errors["bind_phone"] = ["绑定人电话应为11位手机号"]
@@ -267,7 +272,7 @@ class ApplicationService:
                 "bind_account_id": account.id, "bind_phone": bind_phone or account.phone or None,
                 "seal_type": form.seal_type, "period_years": years, "price_fen": price,
                 "agreements": list(rules.AGREEMENTS), "agreements_accepted_at": now,
-                **self._handler_values(handler),
+                **self._handler_values(handler), **delivery_columns(delivery),
             }, rows)
         return app
 

@@ -19,7 +19,7 @@ from signer.accounts import access
 from signer.accounts.enums import Role
 from signer.accounts.models import Account
 from signer.applications import rules
-from signer.applications.enums import ApplicationKind
+from signer.applications.enums import SHIPPING_STATUS_LABELS, ApplicationKind, ShippingStatus
 from signer.applications.models import Application
 from signer.applications.rules import DISPLAY_STATE_LABELS, state_label
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
@@ -73,6 +73,7 @@ class CertificateList:
         enterprise_id = access.enterprise_member(actor)
         now = utcnow()
         open_app = aliased(Application)
+        made_by = aliased(Application)  # a KEY's parcel is on the application that produced it
         own_state = state_column(now, self.window)
         certificates = (
             select(literal("certificate").label("row_type"), Certificate.id.label("certificate_id"),
@@ -81,16 +82,22 @@ class CertificateList:
                    Certificate.not_after.label("not_after"), Certificate.usage_count.label("usage_count"),
                    Certificate.usage_limit.label("usage_limit"),
                    func.coalesce(cast(open_app.status, String(32)), own_state).label("state"),
-                   Certificate.created_at.label("created_at"))
+                   Certificate.created_at.label("created_at"),
+                   made_by.id.label("shipping_application_id"),
+                   cast(made_by.shipping_status, String(32)).label("shipping_status"),
+                   made_by.shipping_carrier.label("shipping_carrier"), made_by.tracking_number.label("tracking_number"))
             .select_from(Certificate)
             .outerjoin(open_app, and_(open_app.certificate_id == Certificate.id, open_app.status.in_(OPEN)))
+            .outerjoin(made_by, and_(made_by.result_certificate_id == Certificate.id,
+                                     made_by.shipping_status.is_not(None)))
             .where(Certificate.enterprise_id == enterprise_id)
         )
         new_applications = (
             select(literal("application"), cast(null(), Integer), Application.id,
                    cast(Application.certificate_kind, String(32)), Application.bind_account_id,
                    Application.bind_phone, cast(null(), DateTime(timezone=True)), cast(null(), Integer),
-                   cast(null(), Integer), cast(Application.status, String(32)), Application.created_at)
+                   cast(null(), Integer), cast(Application.status, String(32)), Application.created_at,
+                   cast(null(), Integer), cast(null(), String(32)), cast(null(), String(50)), cast(null(), String(50)))
             .where(Application.enterprise_id == enterprise_id, Application.kind == ApplicationKind.NEW,
                    Application.status.in_(OPEN), Application.certificate_id.is_(None))
         )
@@ -120,6 +127,7 @@ class CertificateList:
         state = r["state"]
         issued = r["row_type"] == "certificate"
         limit = r["usage_limit"]
+        parcel = ShippingStatus(r["shipping_status"]) if r["shipping_status"] else None
         return {
             "number": number,  # 序号
             "certificate_id": r["certificate_id"],
@@ -134,7 +142,13 @@ class CertificateList:
             "remaining": max(0, limit - r["usage_count"]) if issued and r["not_after"] and limit is not None else None,
             "status": state,
             "status_label": state_label(state),
-            "operations": self.operations(kind, state, issued, r["application_id"] is not None, actor),
+            "shipping_application_id": r["shipping_application_id"],
+            "shipping_status": parcel.value if parcel else None,
+            "shipping_status_label": SHIPPING_STATUS_LABELS[parcel] if parcel else None,
+            "shipping_carrier": r["shipping_carrier"],
+            "tracking_number": r["tracking_number"],
+            "operations": self.operations(kind, state, issued, r["application_id"] is not None, actor)
+            + (["confirm_receipt"] if parcel == ShippingStatus.SHIPPED else []),
         }
 
     @staticmethod

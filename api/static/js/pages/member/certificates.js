@@ -9,8 +9,10 @@ const form = document.getElementById("filters");
 const notice = document.getElementById("notice");
 const PER_PAGE = 10;
 const OPS = { view: "查看", create_order: "生成订单", related_order: "关联订单", records: "办理记录",
-              view_rejection: "查看驳回", reapply: "重新申请", assign_seals: "分配印章", cancel: "撤销" };
-const ROW_OPS = ["view", "create_order", "related_order", "records", "view_rejection", "reapply", "assign_seals"];
+              view_rejection: "查看驳回", reapply: "重新申请", assign_seals: "分配印章", cancel: "撤销",
+              confirm_receipt: "确认收货" };
+const ROW_OPS = ["view", "create_order", "related_order", "records", "view_rejection", "reapply", "assign_seals",
+                 "confirm_receipt"];
 const TOOLBAR = ["renew", "reissue", "revoke", "unfreeze", "change", "extend", "phone_change"];
 let state = { page: 1, pages: 1, rows: [] };
 let latest = 0;  // only the newest request's answer is shown
@@ -47,6 +49,8 @@ function opLink(row, op) {
       return link(OPS.records, root.dataset.recordsUrl + (cert ? "?certificate=" + cert : "?application=" + app), op);
     case "assign_seals":
       return link(OPS.assign_seals, root.dataset.sealsUrl.replace(/\/0\/seals$/, "/" + cert + "/seals"), op);
+    case "confirm_receipt":
+      return button(OPS.confirm_receipt, op, () => confirmReceipt(row));
     default:
       return null;
   }
@@ -58,12 +62,38 @@ function button(label, op, handler) {
   return b;
 }
 
+/* I 确认收货: the KEY arrived (已签收); its certificate takes effect (已生效). */
+async function confirmReceipt(row) {
+  if (!window.confirm("确认已收到实体KEY？确认后证书立即生效。")) return;
+  try {
+    await request("POST", "/api/v1/applications/" + row.shipping_application_id + "/received");
+    show("已确认收货，证书已生效");
+  } catch (err) {
+    show(err.message);
+  }
+  load();
+}
+
+/* 邮寄状态 of a KEY: the parcel's state, 快递公司 and 运单号. */
+function parcelCell(row) {
+  const td = el("td", { className: "parcel", "data-shipping-status": row.shipping_status || "" });
+  if (!row.shipping_status) { td.textContent = "-"; return td; }
+  td.appendChild(el("span", { className: "parcel-status" }, row.shipping_status_label));
+  if (row.tracking_number) {
+    td.appendChild(el("br"));
+    td.appendChild(el("span", { className: "parcel-carrier" }, row.shipping_carrier));
+    td.appendChild(document.createTextNode(" "));
+    td.appendChild(el("span", { className: "parcel-tracking" }, row.tracking_number));
+  }
+  return td;
+}
+
 function toggleDetails(row) {
   const id = "details-" + row.number;
   const existing = document.getElementById(id);
   if (existing) { existing.remove(); return; }
   const tr = el("tr", { id: id, className: "details" });
-  const td = el("td", { colspan: "11" });
+  const td = el("td", { colspan: "12" });
   td.textContent = "证书类型：" + row.kind_label + "　绑定账号：" + (row.bound_account || "-") + "　绑定姓名：" +
     (row.bound_name || "-") + "　失效时间：" + minuteTime(row.not_after) + "　状态：" + row.status_label;
   tr.appendChild(td);
@@ -88,6 +118,7 @@ function render(page) {
       tr.appendChild(td);
     });
     tr.appendChild(el("td", { className: "status", "data-status": row.status }, row.status_label));
+    tr.appendChild(parcelCell(row));
     const ops = el("td", { className: "ops" });
     for (const op of ROW_OPS) {
       if (!row.operations.includes(op)) continue;

@@ -39,6 +39,7 @@ function go(step) {
 async function enterInfo() {
   const k = kind();
   $("kind-label").textContent = k === "key" ? "实体KEY证书" : "移动端证书";
+  $("delivery").hidden = k !== "key";
   $("period_years").querySelectorAll("option").forEach((o) => { o.hidden = o.dataset.kind !== k; });
   const current = $("period_years").selectedOptions[0];
   if (!current || current.hidden) {
@@ -90,6 +91,13 @@ function checkStep2() {
   }
   const phone = $("bind_phone").value.trim();
   if (phone && !/^1[3-9]\d{9}$/.test(phone)) { fieldError("bind_phone", "绑定人电话应为11位手机号"); ok = false; }
+  if (kind() === "key") {
+    const delivery = { "delivery.recipient": "请填写收件人", "delivery.phone": "请填写收件人联系电话",
+                       "delivery.address": "请填写邮寄地址" };
+    for (const [name, message] of Object.entries(delivery)) {
+      if (!form.querySelector("[name='" + name + "']").value.trim()) { fieldError(name, message); ok = false; }
+    }
+  }
   if (!/^\d{6}$/.test($("sms_code").value.trim())) { fieldError("sms_code", "请输入6位数字验证码"); ok = false; }
   return ok;
 }
@@ -129,6 +137,8 @@ function body() {
     period_years: Number($("period_years").value),
     bind_account_id: Number($("bind_account_id").value) || 0,
     bind_phone: phone || null,
+    delivery: kind() === "key" ? { recipient: $("recipient").value.trim(), phone: $("recipient_phone").value.trim(),
+                                   address: $("mailing_address").value.trim() } : null,
     handler: { name: $("handler_name").value.trim(), contact: $("handler_contact").value.trim(),
                id_type: $("id_type").value, id_number: $("id_number").value.trim() },
     attachments: attachments,
