@@ -21,7 +21,7 @@ from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
 from ..http import file_response
 from ..schemas.applications import AttachmentSchema, UploadFormSchema
-from ..schemas.forms import SealToolFormSchema
+from ..schemas.forms import SealToolFormSchema, SealToolOptionsSchema
 
 bp = Blueprint("seal_tools_api", __name__, url_prefix="/api/v1")
 
@@ -30,7 +30,8 @@ SEAL_KINDS = (AttachmentKind.COMPANY_SEAL, AttachmentKind.LEGAL_REP_SEAL)
 
 def _normalize(kind: AttachmentKind) -> Callable[[bytes], bytes]:
     box = seal_images.SIGNATURE_BOX if kind == AttachmentKind.LEGAL_REP_SIGNATURE else (seal_images.SEAL_SIDE,) * 2
-    return lambda data: seal_images.normalize_transparent(data, *box)
+    scale = SealToolOptionsSchema().load(request.form.to_dict())["scale"]
+    return lambda data: seal_images.normalize_transparent(data, *box, scale=scale)
 
 
 # tool → (the attachment kinds it serves, how it makes the transparent PNG, the stored file's name suffix)

@@ -135,6 +135,7 @@ class CertificateList:
             "status": state,
             "status_label": state_label(state),
             "operations": self.operations(kind, state, issued, r["application_id"] is not None, actor),
+            "unavailable": self.unavailable(kind, state, r["application_id"] is not None, actor),
         }
 
     @staticmethod
@@ -143,13 +144,22 @@ class CertificateList:
         if has_open:
             ops = list(_APPLICATION_OPS.get(state, ["view", "records"]))
         else:
-            ops = ["view", "records", "related_order"]
-            for app_kind, states in rules.ELIGIBLE_STATES.items():
-                allowed = (kind in rules.ELIGIBLE_KINDS[app_kind] and state in states
-                           and (app_kind != ApplicationKind.REVOKE or actor.role == Role.ADMIN))
-                if allowed:
-                    ops.append(app_kind.value)
+            blocked = CertificateList.unavailable(kind, state, has_open, actor)
+            ops = ["view", "records", "related_order", *(k.value for k in rules.ELIGIBLE_STATES
+                                                           if k.value not in blocked)]
         if issued and actor.role == Role.ADMIN and kind == CertificateKind.MOBILE:
             ops.append("assign_seals")
         return ops
 
+    @staticmethod
+    def unavailable(kind: CertificateKind, state: str, has_open: bool, actor: Account) -> dict[str, str]:
+        """Each toolbar operation (A3) the row does not offer, with why (the disabled button says so)."""
+        reasons: dict[str, str] = {}
+        for app_kind in rules.ELIGIBLE_STATES:
+            if has_open:
+                reasons[app_kind.value] = f"该证书有办理中的申请（{state_label(state)}），请先完成或撤销"
+            elif (refused := rules.why_not(app_kind, kind, state)) is not None:
+                reasons[app_kind.value] = refused.message
+            elif app_kind == ApplicationKind.REVOKE and actor.role != Role.ADMIN:
+                reasons[app_kind.value] = "仅管理员可以吊销证书"
+        return reasons
