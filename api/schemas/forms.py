@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, fields, validate
+from marshmallow import fields, validate
 
 from signer.applications.enums import AttachmentKind
 from signer.seals.seal_images import MIN_SCALE
@@ -46,10 +46,7 @@ class AttachmentUploadFormSchema(Schema):
 
 
 class SealToolOptionsSchema(Schema):
-    """The seal tools' own form fields (the view reads ``kind`` and ``file`` itself)."""
-
-    class Meta:
-        unknown = EXCLUDE
+    """The seal tools' own form field (the view reads ``kind`` and ``file`` itself)."""
 
     scale = fields.Int(load_default=100, validate=validate.Range(min=MIN_SCALE, max=100),
                        metadata={"description": "normalize only: 调整印章大小, the percent of its box the seal fills"})

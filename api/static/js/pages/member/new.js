@@ -108,8 +108,9 @@ async function confirmStep2(button) {
       bind_account_id: b.bind_account_id, bind_phone: b.bind_phone, handler: b.handler, sms_code: b.sms_code });
     return true;
   } catch (err) {
-    for (const [name, message] of Object.entries(err.fields || {})) fieldError(name, message);
-    forms.showMessage(error, err.message);
+    let marked = 0;
+    for (const [name, message] of Object.entries(err.fields || {})) if (fieldError(name, message)) marked++;
+    forms.showMessage(error, marked > 1 ? "有" + marked + "项填写有误，请按提示修改后再继续" : err.message);
     const shown = form.querySelector(".step[data-step='2'] .field-error:not([hidden])");
     if (shown) shown.scrollIntoView({ block: "center" });
     return false;
