@@ -100,6 +100,23 @@ def _page(template: str, active: str, trail: list[Any], **context: Any) -> str:
                            menu=groups, crumbs=crumbs(*trail), **context)
 
 
+def _paged(items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
+    """One page of a list a page renders itself, with its pager (``page``, ``per_page`` of 10/20/50)."""
+    per_page = request.args.get("per_page", PAGE_SIZES[0], type=int)
+    per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
+    pages = max(1, -(-len(items) // per_page))
+    page = min(max(1, request.args.get("page", 1, type=int)), pages)
+    keep = [(k, v) for k, v in request.args.items() if k not in ("page", "per_page")]
+
+    def url(n: int) -> str:
+        values: dict[str, Any] = {**(request.view_args or {}), **dict(keep), "page": n, "per_page": per_page}
+        return url_for(request.endpoint or "", **values)
+
+    return items[(page - 1) * per_page:page * per_page], {
+        "total": len(items), "page": page, "pages": pages, "per_page": per_page, "sizes": PAGE_SIZES,
+        "keep": keep, "url": url}
+
+
 def _error(exc: DomainError, active: str, trail: list[Any]) -> tuple[str, int]:
     return _page("error.html", active, trail, message=exc.message), status_of(exc)
 
@@ -303,8 +320,9 @@ def related_orders(account: Account) -> Any:
 @page_login_required
 def orders(account: Account) -> Any:
     lc = services().lifecycle
-    items = [order_view(lc.orders.view(o)) for o in lc.orders.list(account)]
-    return _page("member/orders.html", "member_pages.orders", ["采购订单", "订单管理"], orders=items)
+    shown, pager = _paged(lc.orders.list(account))
+    items = [order_view(lc.orders.view(o)) for o in shown]
+    return _page("member/orders.html", "member_pages.orders", ["采购订单", "订单管理"], orders=items, pager=pager)
 
 
 @bp.get("/orders/new")
@@ -368,11 +386,13 @@ def review_queue(account: Account) -> Any:
     if wanted not in {st.value for st in REVIEW_STATUSES}:
         wanted = ApplicationStatus.PENDING_REVIEW.value
     try:
-        items = [lc.applications.describe(a) for a in lc.review.queue(account, ApplicationStatus(wanted))]
+        shown, pager = _paged(lc.review.queue(account, ApplicationStatus(wanted)))
+        items = [lc.applications.describe(a) for a in shown]
     except DomainError as exc:
         return _error(exc, "member_pages.review_queue", trail)
     statuses = [(st.value, APPLICATION_STATUS_LABELS[st]) for st in REVIEW_STATUSES]
     return _page("member/review_queue.html", "member_pages.review_queue", trail, items=items, statuses=statuses,
+                 pager=pager,
                  status=wanted, status_label=APPLICATION_STATUS_LABELS[ApplicationStatus(wanted)])
 
 

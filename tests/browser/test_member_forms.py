@@ -167,6 +167,11 @@ def test_invoice_form_speaks_chinese_and_opens_from_the_order(live_server, brows
     page.wait_for_url(re.compile(r"/member/orders/new\?"))
     expect(page.locator("input[name=invoice_profile_id]:checked").locator("xpath=..")).to_contain_text("烟台恒通")
 
+    page.goto(f"{url}/member/orders")  # 订单管理 pages too
+    expect(page.locator("#per-page option")).to_have_text(["10条/页", "20条/页", "50条/页"])
+    expect(page.locator(".pager .total")).to_have_text(re.compile(r"^共\d+条$"))
+    expect(page.locator(".pager .page-info")).to_have_text("第1/1页")
+
 
 def test_list_page_size_disabled_reasons_detail_and_seals(live_server, browser_page, tmp_path):
     """Issue 11 item 8: 10/20/50 条/页; a disabled toolbar button says why; the 安心签 notice; 变更 shows 费用;
