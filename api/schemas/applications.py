@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from signer.applications.enums import ApplicationKind, ApplicationStatus, AttachmentKind, IdType, ReissueReason
 from signer.applications.rules import REVOCATION_REASONS
@@ -12,7 +12,7 @@ from signer.certificates.enums import CertificateKind
 from signer.seals.enums import SealType
 from signer.sms.enums import SmsPurpose
 
-from .common import PHONE, Base64Bytes, id_field, sms_code_field
+from .common import PHONE, Base64Bytes, Schema, id_field, sms_code_field
 
 
 class HandlerSchema(Schema):
@@ -48,12 +48,10 @@ class OrderChoiceMixin(Schema):
     invoice_profile_id = id_field(load_default=None, allow_none=True)
 
 
-class NewApplicationSchema(OrderChoiceMixin):
-    """B1–B3 新签."""
+class NewApplicationInfoSchema(Schema):
+    """B2 办理信息 (保存并下一步 checks it before the attachments step): the certificate kind chosen on step 1."""
 
     certificate_kind = fields.Enum(CertificateKind, by_value=True, required=True)
-    agreements = fields.List(fields.Str(validate=validate.Length(max=64)), required=True,
-                             validate=validate.Length(max=10))
     seal_type = fields.Enum(SealType, by_value=True, required=True)
     period_years = fields.Int(strict=True, required=True, validate=validate.Range(min=1, max=5))
     bind_account_id = id_field(required=True)
@@ -61,8 +59,19 @@ class NewApplicationSchema(OrderChoiceMixin):
     handler = fields.Nested(HandlerSchema, required=True)
     delivery = fields.Nested(DeliverySchema, load_default=None, allow_none=True,
                              metadata={"description": "实体KEY证书: where the KEY is mailed (required for a KEY)"})
-    attachments = AttachmentsField()
     sms_code = sms_code_field()
+
+
+class NewApplicationSchema(OrderChoiceMixin, NewApplicationInfoSchema):
+    """B1–B3 新签."""
+
+    agreements = fields.List(fields.Str(validate=validate.Length(max=64)), required=True,
+                             validate=validate.Length(max=10))
+    attachments = AttachmentsField()
+
+
+class InfoCheckedSchema(Schema):
+    ok = fields.Bool(metadata={"description": "true: every field of the step is right"})
 
 
 class CertificateApplicationSchema(OrderChoiceMixin):

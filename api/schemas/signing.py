@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from signer.seals.enums import SealKind
 from signer.signing.enums import SESSION_STATUS_LABELS, PadesLevel, SessionStatus
+
+from .common import Schema
 
 
 # -- signing sessions ------------------------------------------------------------------------------

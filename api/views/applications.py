@@ -18,6 +18,8 @@ from ..schemas.applications import (
     ApplicationQuerySchema,
     ApplicationSchema,
     AttachmentSchema,
+    InfoCheckedSchema,
+    NewApplicationInfoSchema,
     NewApplicationSchema,
     ReapplySchema,
     SmsSendSchema,
@@ -66,6 +68,17 @@ def apply_new(account: Account):
     data = NewApplicationSchema().load(json_body())
     app = services().lifecycle.applications.apply_new(account, form_of(data), client_ip())
     return submitted(account, app, data)
+
+
+@bp.post("/applications/new/check")
+@doc(tag="Applications", request=NewApplicationInfoSchema, response=InfoCheckedSchema, errors=(400, 409, 429))
+@pc_login_required
+def check_new_info(account: Account):
+    """B2 保存并下一步: check 办理信息 and the SMS code (not used up) with the submission's rule; a 400 names
+    every wrong field in ``details``."""
+    data = NewApplicationInfoSchema().load(json_body())
+    services().lifecycle.applications.check_new_info(account, form_of(data))
+    return InfoCheckedSchema().dump({"ok": True})
 
 
 @bp.get("/applications")

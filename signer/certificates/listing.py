@@ -69,6 +69,13 @@ class CertificateList:
         self.db = db
         self.window = window
 
+    def holds(self, actor: Account, kind: CertificateKind) -> bool:
+        """Whether the actor's enterprise has a certificate of ``kind`` (the 安心签 notice of A1)."""
+        enterprise_id = access.enterprise_member(actor)
+        with self.db.read() as s:
+            return s.scalar(select(Certificate.id).where(Certificate.enterprise_id == enterprise_id,
+                                                         Certificate.kind == kind).limit(1)) is not None
+
     def page(self, actor: Account, flt: ListFilter) -> ListPage:
         enterprise_id = access.enterprise_member(actor)
         now = utcnow()
@@ -149,6 +156,7 @@ class CertificateList:
             "tracking_number": r["tracking_number"],
             "operations": self.operations(kind, state, issued, r["application_id"] is not None, actor)
             + (["confirm_receipt"] if parcel == ShippingStatus.SHIPPED else []),
+            "unavailable": self.unavailable(kind, state, r["application_id"] is not None, actor),
         }
 
     @staticmethod
@@ -157,13 +165,22 @@ class CertificateList:
         if has_open:
             ops = list(_APPLICATION_OPS.get(state, ["view", "records"]))
         else:
-            ops = ["view", "records", "related_order"]
-            for app_kind, states in rules.ELIGIBLE_STATES.items():
-                allowed = (kind in rules.ELIGIBLE_KINDS[app_kind] and state in states
-                           and (app_kind != ApplicationKind.REVOKE or actor.role == Role.ADMIN))
-                if allowed:
-                    ops.append(app_kind.value)
+            blocked = CertificateList.unavailable(kind, state, has_open, actor)
+            ops = ["view", "records", "related_order", *(k.value for k in rules.ELIGIBLE_STATES
+                                                           if k.value not in blocked)]
         if issued and actor.role == Role.ADMIN and kind == CertificateKind.MOBILE:
             ops.append("assign_seals")
         return ops
 
+    @staticmethod
+    def unavailable(kind: CertificateKind, state: str, has_open: bool, actor: Account) -> dict[str, str]:
+        """Each toolbar operation (A3) the row does not offer, with why (the disabled button says so)."""
+        reasons: dict[str, str] = {}
+        for app_kind in rules.ELIGIBLE_STATES:
+            if has_open:
+                reasons[app_kind.value] = f"该证书有办理中的申请（{state_label(state)}），请先完成或撤销"
+            elif (refused := rules.why_not(app_kind, kind, state)) is not None:
+                reasons[app_kind.value] = refused.message
+            elif app_kind == ApplicationKind.REVOKE and actor.role != Role.ADMIN:
+                reasons[app_kind.value] = "仅管理员可以吊销证书"
+        return reasons

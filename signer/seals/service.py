@@ -160,6 +160,12 @@ class SealService:
         with self.db.read() as s:
             return [k for k in SealKind if self._image_sha(s, account_id, k, assigned_only=False) is None]
 
+    def shown_image(self, account_id: int, kind: SealKind) -> bytes | None:
+        """The PNG this account's seal of ``kind`` would show, assigned or not (分配印章 previews it)."""
+        with self.db.read() as s:
+            sha = self._image_sha(s, account_id, kind, assigned_only=False)
+        return self.store.get(sha) if sha else None
+
     def _image_sha(self, s: Session, account_id: int, kind: SealKind, assigned_only: bool = True) -> str | None:
         """The blob of the image this account's seal of ``kind`` shows (pinned, own handwriting, or the
         enterprise's latest); refuses (``seal_not_assigned``) when the kind is not assigned."""

@@ -1,4 +1,5 @@
-/* A1–A5 证书管理: filters, 10 rows per page, 共N条, page jump; the toolbar follows the checked rows. */
+/* A1–A5 证书管理: filters, 10/20/50 rows per page, 共N条, page jump; the toolbar follows the checked rows and a
+   disabled button says why (the server's reason for the row, or what to check first). */
 import { request } from "../../lib/http.js";
 import { el } from "../../lib/dom.js";
 import { minuteTime } from "../../lib/time.js";
@@ -7,7 +8,7 @@ const root = document.getElementById("certificates");
 const tbody = document.querySelector("#list tbody");
 const form = document.getElementById("filters");
 const notice = document.getElementById("notice");
-const PER_PAGE = 10;
+const perPage = document.getElementById("per-page");
 const OPS = { view: "查看", create_order: "生成订单", related_order: "关联订单", records: "办理记录",
               view_rejection: "查看驳回", reapply: "重新申请", assign_seals: "分配印章", cancel: "撤销",
               confirm_receipt: "确认收货" };
@@ -21,7 +22,7 @@ function query() {
   const q = new URLSearchParams();
   for (const [k, v] of new FormData(form).entries()) if (String(v).trim()) q.set(k, String(v).trim());
   q.set("page", String(state.page));
-  q.set("per_page", String(PER_PAGE));
+  q.set("per_page", perPage.value);
   return q;
 }
 
@@ -36,7 +37,7 @@ function opLink(row, op) {
   switch (op) {
     case "view":
       if (app) return link(OPS.view, root.dataset.appUrl.replace(/0$/, String(app)), op);
-      return button(OPS.view, op, () => toggleDetails(row));
+      return link(OPS.view, root.dataset.detailUrl.replace(/0$/, String(cert)), op);
     case "view_rejection":
       return link(OPS.view_rejection, root.dataset.appUrl.replace(/0$/, String(app)) + "?view=rejection", op);
     case "reapply":
@@ -88,22 +89,9 @@ function parcelCell(row) {
   return td;
 }
 
-function toggleDetails(row) {
-  const id = "details-" + row.number;
-  const existing = document.getElementById(id);
-  if (existing) { existing.remove(); return; }
-  const tr = el("tr", { id: id, className: "details" });
-  const td = el("td", { colspan: "12" });
-  td.textContent = "证书类型：" + row.kind_label + "　绑定账号：" + (row.bound_account || "-") + "　绑定姓名：" +
-    (row.bound_name || "-") + "　失效时间：" + minuteTime(row.not_after) + "　状态：" + row.status_label;
-  tr.appendChild(td);
-  const anchor = tbody.querySelector("tr[data-number='" + row.number + "']");
-  anchor.after(tr);
-}
-
 function render(page) {
   state.rows = page.items;
-  state.pages = Math.max(1, Math.ceil(page.total / PER_PAGE));
+  state.pages = Math.max(1, Math.ceil(page.total / Number(perPage.value)));
   tbody.replaceChildren();
   for (const row of page.items) {
     const tr = el("tr", { "data-number": String(row.number) });
@@ -160,13 +148,25 @@ function checked() {
     .filter(Boolean);
 }
 
+const PICK_ONE = "请先勾选一个证书";
+
 function toolbar() {
   const rows = checked();
+  const reasons = [];
   for (const op of TOOLBAR) {
-    root.querySelector(".toolbar [data-op='" + op + "']").disabled = !(rows.length === 1 && rows[0].operations.includes(op));
+    const b = root.querySelector(".toolbar [data-op='" + op + "']");
+    const why = rows.length === 0 ? PICK_ONE : rows.length > 1 ? "只能勾选一个证书办理" + b.textContent
+      : rows[0].operations.includes(op) ? "" : (rows[0].unavailable || {})[op] || "该证书当前不能办理" + b.textContent;
+    b.disabled = why !== "";
+    if (why) { b.title = why; reasons.push(b.textContent + "：" + why); } else b.removeAttribute("title");
   }
-  root.querySelector(".toolbar [data-op='batch_order']").disabled =
-    !(rows.length > 0 && rows.every((r) => r.operations.includes("create_order")));
+  const batch = root.querySelector(".toolbar [data-op='batch_order']");
+  batch.disabled = !(rows.length > 0 && rows.every((r) => r.operations.includes("create_order")));
+  if (batch.disabled) batch.title = rows.length === 0 ? "请先勾选待生成订单的证书" : "只有待生成订单的证书可以批量生成订单";
+  else batch.removeAttribute("title");
+  const hint = document.getElementById("toolbar-hint");
+  hint.textContent = rows.length === 0 ? "勾选一个证书后可办理续签、补办等业务"
+    : rows.length === 1 && reasons.length ? "不可办理：" + reasons.join("；") : "";
 }
 
 function show(text) {
@@ -184,6 +184,7 @@ document.getElementById("go").addEventListener("click", () => {
   state.page = n;
   load();
 });
+perPage.addEventListener("change", () => { state.page = 1; load(); });
 document.getElementById("check-all").addEventListener("change", (e) => {
   tbody.querySelectorAll(".row-check").forEach((box) => { box.checked = e.target.checked; });
   toolbar();
