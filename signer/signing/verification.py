@@ -9,6 +9,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 
 from pdfsign.errors import PdfRejected
+from pdfsign.verify import VERDICT_OF_CASE, Case
 from signer.ca.service import CertificateAuthority
 from signer.core import ratelimit
 from signer.core.config import Config
@@ -17,8 +18,8 @@ from signer.core.errors import ErrorCode, TooLarge, Unprocessable
 from signer.seals.enums import SEAL_KIND_LABELS, SealKind
 from signer.signing.signing_pool import SigningPool
 
+__all__ = ["VERDICT_OF_CASE", "Case", "VerificationService", "seal_kind_of"]
 _FIELD_KIND = re.compile(r"^Seal\d+_(?P<kind>[a-z_]+)$")
-VERDICT_LABELS = {"valid": "签名有效", "invalid": "签名无效", "indeterminate": "无法确认", "unsigned": "未签名"}
 RATE_LIMIT = 30  # verifications per client address and minute
 
 
@@ -43,7 +44,8 @@ class VerificationService:
         self.config = config
 
     def verify(self, pdf: bytes, ip: str) -> dict[str, Any]:
-        """The per-signature report and the overall verdict; rate-limited per client address."""
+        """The per-signature report and the overall verdict (``pdfsign.verify.assess``: ``verdict`` and
+        ``case``, each signature's ``case``); rate-limited per client address."""
         ratelimit.hit(self.db, f"verify:{ip}", RATE_LIMIT, 60, "验证请求过于频繁，请稍后再试")
         if len(pdf) > self.config.max_pdf_bytes:
             raise TooLarge(f"文件超过{self.config.max_pdf_bytes // (1024 * 1024)}MB")
@@ -59,5 +61,4 @@ class VerificationService:
             kind = seal_kind_of(signature["field_name"])
             signature["seal"] = kind.value if kind else None
             signature["seal_label"] = SEAL_KIND_LABELS[kind] if kind else None
-        result["verdict_label"] = VERDICT_LABELS[result["verdict"]]
         return result
