@@ -7,10 +7,13 @@ import re
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select
 
 from pdfsign.errors import PdfRejected
 from pdfsign.verify import VERDICT_OF_CASE, Case
+from signer.accounts.models import Account
 from signer.ca.service import CertificateAuthority
+from signer.certificates.models import Certificate
 from signer.core import ratelimit
 from signer.core.config import Config
 from signer.core.db import Database
@@ -36,6 +39,11 @@ def seal_kind_of(field_name: str) -> SealKind | None:
         return None
 
 
+def _person(common_name: str | None) -> str | None:
+    """A certificate's CN names a person unless it is the manual's ``1@<enterprise>@<ms>@<n>`` identifier."""
+    return None if common_name is None or "@" in common_name else common_name
+
+
 class VerificationService:
     def __init__(self, db: Database, pool: SigningPool, ca: CertificateAuthority, config: Config) -> None:
         self.db = db
@@ -58,7 +66,16 @@ class VerificationService:
             status = TooLarge if exc.code == "too_large" else Unprocessable
             raise status(exc.message, code=ErrorCode.for_pdf(exc.code)) from exc
         for signature in result["signatures"]:
+            signature["signer_name"] = self._holder(signature.get("serial")) or _person(signature.get("signer_name"))
             kind = seal_kind_of(signature["field_name"])
             signature["seal"] = kind.value if kind else None
             signature["seal_label"] = SEAL_KIND_LABELS[kind] if kind else None
         return result
+
+    def _holder(self, serial: str | None) -> str | None:
+        """The person a certificate of this platform belongs to (its CN is an identifier, not a name)."""
+        if not serial:
+            return None
+        with self.db.read() as s:
+            return s.scalar(select(Account.display_name).join(Certificate, Certificate.bound_account_id == Account.id)
+                            .where(Certificate.serial_hex == serial.lower()))
