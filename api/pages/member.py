@@ -400,7 +400,8 @@ def review(account: Account, app_id: int) -> Any:
         return _error(exc, "member_pages.review_queue", trail)
     current = [a for a in app["attachments"] if not a.get("replaced")]
     company = [a for a in current if a["kind"] == AttachmentKind.COMPANY_SEAL.value]
-    legal = [a for a in current if a["kind"] in (AttachmentKind.LEGAL_REP_SIGNATURE.value,
-                                                 AttachmentKind.LEGAL_REP_SEAL.value)]
+    # 法定代表人签(名)章 defaults to the square seal (法人签章); the signature image only when picked.
+    legal_order = (AttachmentKind.LEGAL_REP_SEAL.value, AttachmentKind.LEGAL_REP_SIGNATURE.value)
+    legal = sorted((a for a in current if a["kind"] in legal_order), key=lambda a: legal_order.index(a["kind"]))
     return _page("member/review.html", "member_pages.review_queue", trail, app=app, attachments=current,
                  company=company, legal=legal)
