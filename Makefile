@@ -8,9 +8,10 @@ export SIGNER_INSTANCE ?= $(CURDIR)/instance
 
 .PHONY: run test lint demo bench clean
 
-# Debian packages: the product needs the seal font; the tests add the independent validators (poppler's
-# pdfsig with NSS's certutil, qpdf, openssl), pg_dump for the backup test and a browser.
-RUN_PACKAGES  := fonts-noto-cjk
+# Debian packages: the product needs the seal font and SoftHSM2 (the PKCS#11 token standing in for the physical
+# KEY in development); the tests add the independent validators (poppler's pdfsig with NSS's certutil, qpdf,
+# openssl), pg_dump for the backup test and a browser.
+RUN_PACKAGES  := fonts-noto-cjk softhsm2
 TEST_PACKAGES := $(RUN_PACKAGES) poppler-utils libnss3-tools qpdf openssl postgresql-client chromium
 
 $(STAMP): requirements.txt requirements-dev.txt setup.cfg

@@ -9,6 +9,7 @@ from typing import Any
 from flask import url_for
 
 from signer.accounts.models import Account
+from signer.applications.delivery import Delivery
 from signer.applications.enums import (
     APPLICATION_KIND_LABELS,
     APPLICATION_STATUS_LABELS,
@@ -38,6 +39,7 @@ from .schemas.applications import SubmittedSchema
 def form_of(data: dict[str, Any]) -> ApplicationForm:
     """Schema output → the domain's form (the domain checks meaning, the schema checked types)."""
     handler = data.get("handler")
+    delivery = data.get("delivery")
     return ApplicationForm(
         sms_code=data["sms_code"],
         handler=Handler(handler["name"], handler["contact"], handler["id_type"], handler["id_number"])
@@ -49,6 +51,7 @@ def form_of(data: dict[str, Any]) -> ApplicationForm:
         period_years=data.get("period_years"),
         bind_account_id=data.get("bind_account_id"),
         bind_phone=data.get("bind_phone"),
+        delivery=Delivery(delivery["recipient"], delivery["phone"], delivery["address"]) if delivery else None,
         reason=data.get("reason"),
         new_phone=data.get("new_phone"),
     )
@@ -108,6 +111,9 @@ def application_view(facts: ApplicationFacts) -> dict[str, Any]:
         "reason_label": _REASON_LABELS.get(app.reason) if app.reason else None,
         "rejection_opinion": app.rejection_opinion,
         "reviewed_at": app.reviewed_at,
+        "recipient_name": app.recipient_name,
+        "recipient_phone": app.recipient_phone,
+        "mailing_address": app.mailing_address,
         "shipping_status": app.shipping_status.value if app.shipping_status else None,
         "shipping_status_label": SHIPPING_STATUS_LABELS[app.shipping_status] if app.shipping_status else None,
         "shipping_carrier": app.shipping_carrier,

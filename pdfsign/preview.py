@@ -90,10 +90,15 @@ def preview_size(width_pt: float, height_pt: float) -> tuple[int, int]:
     return max(1, round(width_pt * scale)), max(1, round(height_pt * scale))
 
 
-def render_pages(pdf: bytes, numbers: list[int]) -> list[PagePreview]:
-    """PNG previews of the given 1-based pages, about 800 px wide (at most 800 × 1600 px)."""
+def render_pages(pdf: bytes, numbers: list[int], forms: bool = False) -> list[PagePreview]:
+    """PNG previews of the given 1-based pages, about 800 px wide (at most 800 × 1600 px).
+
+    ``forms``: draw the form fields' widgets too, signature appearances (the seals) included; PDFium draws
+    widgets only through its form environment."""
     doc = _open(pdf)
     try:
+        if forms:
+            doc.init_forms()
         count = len(doc)
         out = []
         for number in numbers:

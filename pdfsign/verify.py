@@ -55,7 +55,7 @@ from .errors import PdfRejected
 from .inspect import DEFAULT_MAX_BYTES, inspect_pdf
 from .ltv import RevocationMaterial
 
-__all__ = ["DEFAULT_MAX_BYTES", "SignatureVerdict", "TimestampVerdict", "Verification", "verify_pdf"]
+__all__ = ["DEFAULT_MAX_BYTES", "Case", "SignatureVerdict", "TimestampVerdict", "Verification", "assess", "verify_pdf"]
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 # FORM_FILLING is acceptable only when every filled field is a signature field (the next seal of the same
@@ -86,6 +86,11 @@ class SignatureVerdict:
     valid_at_signing_time: bool
     error: str | None = None
     changed_fields: list[str] = field(default_factory=list)  # non-signature form fields changed after it
+    signer_organization: str | None = None  # the certificate subject's O
+    signer_name: str | None = None  # the certificate subject's CN
+    not_after: datetime | None = None  # the certificate's end of validity
+    expired: bool = False  # the certificate's validity had ended at verification time
+    case: str = ""  # what :func:`assess` concluded for this signature (a ``Case`` value)
 
 
 @dataclass
@@ -107,6 +112,7 @@ class Verification:
     verdict: str
     signatures: list[SignatureVerdict] = field(default_factory=list)
     document_timestamps: list[TimestampVerdict] = field(default_factory=list)
+    case: str = ""  # the overall ``Case``: the worst of the signatures' and timestamps'
 
     def to_dict(self) -> dict[str, Any]:
         def conv(value: Any) -> Any:
@@ -122,11 +128,27 @@ class Verification:
         return converted
 
 
-def _subject_and_serial(cert: asn1_x509.Certificate | None) -> tuple[str | None, str | None]:
+@dataclass(frozen=True)
+class _Signer:
+    subject: str | None = None
+    serial: str | None = None
+    organization: str | None = None
+    name: str | None = None
+    not_after: datetime | None = None
+
+
+def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
+    values = name.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else None
+
+
+def _signer(cert: asn1_x509.Certificate | None) -> _Signer:
     if cert is None:
-        return None, None
+        return _Signer()
     parsed = x509.load_der_x509_certificate(cert.dump())
-    return parsed.subject.rfc4514_string(), format(parsed.serial_number, "x")
+    return _Signer(parsed.subject.rfc4514_string(), format(parsed.serial_number, "x"),
+                   _attribute(parsed.subject, x509.NameOID.ORGANIZATION_NAME),
+                   _attribute(parsed.subject, x509.NameOID.COMMON_NAME), parsed.not_valid_after_utc)
 
 
 def _dss_context_kwargs(reader: PdfFileReader) -> tuple[DocumentSecurityStore | None, dict[str, Any]]:
@@ -169,10 +191,12 @@ async def _verify_signature(emb: EmbeddedPdfSignature, reader: PdfFileReader, ro
             context = ValidationContext(**base_kwargs, revocation_mode="soft-fail")
         status = await async_validate_pdf_signature(emb, context)
     except Exception as exc:
-        subject, serial = _subject_and_serial(_safe_signer_cert(emb))
-        return SignatureVerdict(field_name, subject, serial, _reason(emb), None, None, False, False, False,
-                                "unknown", None, None, None, False, False, f"{type(exc).__name__}: {exc}")
-    subject, serial = _subject_and_serial(status.signing_cert)
+        who = _signer(_safe_signer_cert(emb))
+        return SignatureVerdict(field_name, who.subject, who.serial, _reason(emb), None, None, False, False, False,
+                                "unknown", None, None, None, False, False, f"{type(exc).__name__}: {exc}",
+                                signer_organization=who.organization, signer_name=who.name,
+                                not_after=who.not_after)
+    who = _signer(status.signing_cert)
     ts = status.timestamp_validity
     ts_ok = bool(ts and ts.intact and ts.valid and ts.trusted)
     ts_time = ts.timestamp if ts_ok and ts is not None else None
@@ -185,7 +209,12 @@ async def _verify_signature(emb: EmbeddedPdfSignature, reader: PdfFileReader, ro
     basic = bool(status.intact and status.valid)
     proven_before_revocation = (details is not None and ts_time is not None and revoked_at is not None
                                 and ts_time < revoked_at)
-    valid_then = basic and changes_allowed and (bool(status.trusted) or proven_before_revocation)
+    expired = who.not_after is not None and who.not_after <= datetime.now(tz=who.not_after.tzinfo)
+    proven_before_expiry = (expired and details is None and ts_time is not None and who.not_after is not None
+                            and ts_time < who.not_after and not status.trusted
+                            and await _trusted_at(emb, roots, ts_time))
+    valid_then = basic and changes_allowed and (bool(status.trusted) or proven_before_revocation
+                                                or proven_before_expiry)
 
     level: str | None = None
     if basic and _is_pades(emb):
@@ -197,12 +226,24 @@ async def _verify_signature(emb: EmbeddedPdfSignature, reader: PdfFileReader, ro
                 if has_doc_ts_after and await _lta_passes(emb, roots):
                     level = "B-LTA"
     return SignatureVerdict(
-        field_name=field_name, signer=subject, serial=serial, reason=_reason(emb),
+        field_name=field_name, signer=who.subject, serial=who.serial, reason=_reason(emb),
         signing_time=status.signer_reported_dt, timestamp_time=ts_time, intact=bool(status.intact),
         valid=bool(status.valid), trusted=bool(status.trusted), revocation=revocation, revoked_at=revoked_at,
         pades_level=level, modification_level=None if level_mod is None else level_mod.name,
         changes_allowed=changes_allowed, valid_at_signing_time=valid_then, changed_fields=changed_fields,
+        signer_organization=who.organization, signer_name=who.name, not_after=who.not_after, expired=expired,
     )
+
+
+async def _trusted_at(emb: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate], when: datetime) -> bool:
+    """Did the signer's chain lead to a root at ``when`` (a trusted timestamp's time)? For certificates that
+    have expired since: an expired certificate is not trusted *now*, yet may have been when it signed."""
+    context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=when)
+    try:
+        status = await async_validate_pdf_signature(emb, context, skip_diff=True)
+    except Exception:
+        return False
+    return bool(status.trusted)
 
 
 def _changed_other_fields(diff: object, signature_fields: frozenset[str]) -> list[str]:
@@ -294,18 +335,73 @@ def verify_pdf(pdf: bytes, trust_roots_der: Sequence[bytes], current: Revocation
                 later_ts = any(e.sig_object_type == "/DocTimeStamp" for e in embedded[i + 1:])
                 signatures.append(await _verify_signature(emb, reader, roots, current, later_ts,
                                                           signature_fields))
-        return Verification(_overall(signatures, timestamps), signatures, timestamps)
+        verdict, case = assess(signatures, timestamps)
+        return Verification(verdict, signatures, timestamps, case)
 
     return asyncio.run(run())
 
 
-def _overall(signatures: list[SignatureVerdict], timestamps: list[TimestampVerdict]) -> str:
+class Case:
+    """What a signature (or the whole file) amounts to, worst first in ``SEVERITY``."""
+
+    TAMPERED = "tampered"  # the signed bytes changed, or later revisions changed what they may not
+    BAD_SIGNATURE = "bad_signature"  # the signature value does not verify, or the signature cannot be read
+    REVOKED = "revoked"  # revoked, and nothing proves it signed before the revocation
+    UNTRUSTED = "untrusted"  # does not chain to a trusted root
+    EXPIRED = "expired"  # expired, and no trusted timestamp proves it signed while valid
+    REVOKED_AFTER_SIGNING = "revoked_after_signing"  # timestamp before the revocation, no long-term data
+    TIMESTAMP_UNTRUSTED = "timestamp_untrusted"  # a document timestamp from an unknown authority
+    EXPIRED_AFTER_SIGNING = "expired_after_signing"  # trusted timestamp within the validity
+    REVOKED_AFTER_SIGNING_LTV = "revoked_after_signing_ltv"  # timestamp before revocation, long-term data
+    VALID = "valid"
+    UNSIGNED = "unsigned"
+
+
+SEVERITY = (Case.TAMPERED, Case.BAD_SIGNATURE, Case.REVOKED, Case.UNTRUSTED, Case.EXPIRED,
+            Case.REVOKED_AFTER_SIGNING, Case.TIMESTAMP_UNTRUSTED, Case.EXPIRED_AFTER_SIGNING,
+            Case.REVOKED_AFTER_SIGNING_LTV, Case.VALID)
+VERDICT_OF_CASE = {
+    Case.TAMPERED: "invalid", Case.BAD_SIGNATURE: "invalid", Case.REVOKED: "invalid",
+    Case.UNTRUSTED: "indeterminate", Case.EXPIRED: "indeterminate", Case.REVOKED_AFTER_SIGNING: "indeterminate",
+    Case.TIMESTAMP_UNTRUSTED: "indeterminate", Case.EXPIRED_AFTER_SIGNING: "valid",
+    Case.REVOKED_AFTER_SIGNING_LTV: "valid", Case.VALID: "valid", Case.UNSIGNED: "unsigned",
+}
+_LONG_TERM_LEVELS = ("B-LT", "B-LTA")
+
+
+def _signature_case(s: SignatureVerdict) -> str:
+    if not s.intact or not s.changes_allowed:
+        return Case.TAMPERED
+    if not s.valid or s.error:
+        return Case.BAD_SIGNATURE
+    if s.revocation == "revoked":
+        if not s.valid_at_signing_time:
+            return Case.REVOKED
+        return Case.REVOKED_AFTER_SIGNING_LTV if s.pades_level in _LONG_TERM_LEVELS else Case.REVOKED_AFTER_SIGNING
+    if s.trusted:
+        return Case.VALID
+    if s.expired:
+        return Case.EXPIRED_AFTER_SIGNING if s.valid_at_signing_time else Case.EXPIRED
+    return Case.UNTRUSTED
+
+
+def _timestamp_case(t: TimestampVerdict) -> str:
+    if not t.intact:
+        return Case.TAMPERED
+    if not t.valid or t.error:
+        return Case.BAD_SIGNATURE
+    return Case.VALID if t.trusted else Case.TIMESTAMP_UNTRUSTED
+
+
+def assess(signatures: list[SignatureVerdict], timestamps: list[TimestampVerdict]) -> tuple[str, str]:
+    """The one verdict rule: each signature's ``case`` is set from its rows, and the file's verdict
+    (valid / invalid / indeterminate / unsigned) and case are those of the worst signature or timestamp."""
     if not signatures and not timestamps:
-        return "unsigned"
-    if any(not s.intact or not s.valid or not s.changes_allowed or s.error for s in signatures):
-        return "invalid"
-    if any(not t.intact or not t.valid for t in timestamps):
-        return "invalid"
-    if all(s.valid_at_signing_time for s in signatures) and all(t.trusted for t in timestamps):
-        return "valid"
-    return "indeterminate"
+        return "unsigned", Case.UNSIGNED
+    cases = []
+    for s in signatures:
+        s.case = _signature_case(s)
+        cases.append(s.case)
+    cases += [_timestamp_case(t) for t in timestamps]
+    worst = min(cases, key=SEVERITY.index)
+    return VERDICT_OF_CASE[worst], worst

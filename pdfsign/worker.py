@@ -145,7 +145,8 @@ def op_preview_document(req: dict[str, Any]) -> dict[str, Any]:
 
 
 def op_render_pages(req: dict[str, Any]) -> dict[str, Any]:
-    return {"previews": _previews(preview.render_pages(unb64(req["pdf"]), [int(n) for n in req["pages"]]))}
+    pages = [int(n) for n in req["pages"]]
+    return {"previews": _previews(preview.render_pages(unb64(req["pdf"]), pages, forms=bool(req.get("forms"))))}
 
 
 def op_prepare_fonts(req: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 
-from api.schemas.common import Base64Bytes
+from api.schemas.common import Base64Bytes, Schema
 from signer.core.errors import DomainError, ErrorCode
 
 log = logging.getLogger(__name__)

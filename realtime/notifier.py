@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
-from api.schemas.signing import SessionStateSchema
+from api.schemas.signing import SessionStateSchema, SigningProgressSchema
 from signer.core.metrics import observe_push
 from signer.signing import qr
 
@@ -30,6 +30,11 @@ class SocketNotifier:
         self.socketio.emit("status", SessionStateSchema().dump(state), to=session_room(session_id),
                            namespace=PC_NAMESPACE)
         observe_push()
+
+    def signing_progress(self, progress: Any) -> None:
+        """A phase of 签署中 started (``SigningProgress``): the ``progress`` event, in words."""
+        self.socketio.emit("progress", SigningProgressSchema().dump(progress), to=session_room(progress.session_id),
+                           namespace=PC_NAMESPACE)
 
     def qr_frame(self, sid: str, session_id: str, payload: str, step: int, confirmation_code: str) -> None:
         image = "data:image/png;base64," + base64.b64encode(qr.render_png(payload)).decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from signer.certificates import softhsm
+from signer.certificates.token_config import SOFTHSM_MODULE, TokenConfig, load_token_config
 from signer.cli_demo import LiveServer
-from tests.needs import answers, missing
+from tests.needs import answers, missing, tool
 
 _missing = missing  # older name, kept for test modules that import it
 
@@ -52,6 +55,31 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("skipped, by reason")
         for reason, count in reasons.most_common():
             terminalreporter.write_line(f"{count:4d} × {reason}")
+
+
+@pytest.fixture(scope="session")
+def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenConfig]:
+    """Issue 11 item 7: a fresh SoftHSM2 token folder for this test session, standing in for the USB KEY.
+
+    ``SOFTHSM2_CONF``, the token label and its PINs go into the environment, so the services a test builds and
+    the servers it starts (subprocesses) all use this token. SoftHSM2 reads its configuration once per
+    process, hence one token folder per session.
+    """
+    tool("softhsm2-util")
+    if not Path(os.environ.get("SIGNER_KEY_PKCS11_MODULE") or SOFTHSM_MODULE).exists():
+        missing(f"the SoftHSM2 PKCS#11 module {SOFTHSM_MODULE} (Debian package softhsm2)")
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(softhsm.write_conf(folder / "tokens"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOFTHSM2_CONF", str(conf))
+        mp.setenv("SIGNER_KEY_TOKEN_LABEL", "test-desk")
+        mp.setenv("SIGNER_KEY_SO_PIN", secrets.token_hex(8))
+        mp.setenv("SIGNER_KEY_USER_PIN", secrets.token_hex(8))
+        config = load_token_config(folder)
+        softhsm.ensure_token(config)
+        yield config
 
 
 @pytest.fixture

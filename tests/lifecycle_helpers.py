@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from signer.accounts.models import Account
 from signer.app import Services
+from signer.applications.delivery import Delivery
 from signer.applications.enums import ApplicationKind, AttachmentKind, IdType
 from signer.applications.models import Application
 from signer.applications.review import SealChoice
@@ -29,6 +30,7 @@ from tests.helpers import provision
 
 RESIDENT_ID = "11010519491231002X"  # GB 11643 example with the X check character
 HANDLER = Handler("张办理", "13800138000", IdType.RESIDENT_ID, RESIDENT_ID)
+KEY_DELIVERY = Delivery("李收件", "13900139000", "山东省烟台市龙口市东莱街道港城大道100号")
 IP = "10.1.2.3"
 
 
@@ -107,6 +109,8 @@ def new_form(services: Services, actor: Account, bind: str = "operator2",
         "bind_account_id": account(services, bind).id, "bind_phone": "13911112222", "handler": HANDLER,
         "attachments": upload_all(services, actor, kinds), "sms_code": sms_code(services, actor.phone),
     }
+    if certificate_kind == CertificateKind.KEY:
+        values["delivery"] = KEY_DELIVERY
     values.update(changes)
     return ApplicationForm(**values)
 

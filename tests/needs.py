@@ -26,6 +26,7 @@ PACKAGE_OF = {
     "pg_dump": "postgresql-client",
     "pg_restore": "postgresql-client",
     "chromium": "chromium",
+    "softhsm2-util": "softhsm2",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, request, url_for
 
 from signer.accounts.enums import Role
 from signer.accounts.models import Account
@@ -44,10 +44,18 @@ ORDER_TRAIL: list[Any] = ["采购订单", ("订单管理", "member_pages.orders"
 REVIEW_TRAIL: list[Any] = ["平台审核", ("审核管理", "member_pages.review_queue")]
 # The list's filter 状态 (A5), in the manual's order.
 STATES = (("pending_order", "待生成订单"), ("pending_payment", "待支付"), ("pending_review", "待审核"),
-          ("rejected", "已驳回"), ("in_production", "待制作"), ("pending_download", "待下载"),
+          ("rejected", "已驳回"), ("in_production", "待制作"), ("in_transit", "邮寄中"),
+          ("pending_download", "待下载"),
           ("effective", "已生效"), ("expiring", "即将失效"), ("expired", "已失效"), ("frozen", "已冻结"),
           ("revoked", "已吊销"), ("withdrawn", "已收回"))
 KINDS = (("mobile", "移动端证书"), ("key", "实体KEY证书"), ("anxinqian", "安心签"))
+PAGE_SIZES = (10, 20, 50)  # 条/页
+# B1: the agreements to accept, in the manual's order (rules.AGREEMENTS), and the title each text shows.
+AGREEMENT_TITLES = dict(zip(rules.AGREEMENTS, (
+    "CFCA数字证书服务协议", "电子认证业务规则（CPS）", "数字证书使用安全提示", "核心条款",
+    "平台数字证书服务协议"), strict=True))
+# B1: 适用业务 of each certificate type (the manual's type cards).
+BUSINESSES = ("询价交易", "废旧物资处置", "电子招投标")
 # B3: the wizard's attachments in the manual's order; seal images are jpg/png, scans may be PDF too.
 UPLOADS = (
     (AttachmentKind.COMPANY_SEAL, False, None),
@@ -71,6 +79,23 @@ def _page(template: str, active: str, trail: list[Any], **context: Any) -> str:
     return render_page(template, active, trail, **context)
 
 
+def _paged(items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
+    """One page of a list a page renders itself, with its pager (``page``, ``per_page`` of 10/20/50)."""
+    per_page = request.args.get("per_page", PAGE_SIZES[0], type=int)
+    per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
+    pages = max(1, -(-len(items) // per_page))
+    page = min(max(1, request.args.get("page", 1, type=int)), pages)
+    keep = [(k, v) for k, v in request.args.items() if k not in ("page", "per_page")]
+
+    def url(n: int) -> str:
+        values: dict[str, Any] = {**(request.view_args or {}), **dict(keep), "page": n, "per_page": per_page}
+        return url_for(request.endpoint or "", **values)
+
+    return items[(page - 1) * per_page:page * per_page], {
+        "total": len(items), "page": page, "pages": pages, "per_page": per_page, "sizes": PAGE_SIZES,
+        "keep": keep, "url": url}
+
+
 def _error(exc: DomainError, active: str, trail: list[Any]) -> Response:
     return error_page(status_of(exc), exc.message, active, trail)
 
@@ -79,8 +104,51 @@ def _error(exc: DomainError, active: str, trail: list[Any]) -> Response:
 @bp.get("/certificates")
 @enterprise_page
 def certificates(account: Account) -> Any:
+    anxinqian = services().lifecycle.listing.holds(account, CertificateKind.ANXINQIAN)
     return _page("member/certificates.html", "member_pages.certificates", ["证书服务", "证书管理"],
-                 kinds=KINDS, states=STATES)
+                 kinds=KINDS, states=STATES, page_sizes=PAGE_SIZES,
+                 anxinqian_notice=rules.ANXINQIAN_NOTICE if anxinqian else None)
+
+
+def _seal_rows(bound_id: int, assigned: Any) -> list[dict[str, Any]]:
+    """分配印章 / 查看: each seal kind of the bound account, whether it is assigned, and its image if any."""
+    without = services().seals.without_image(bound_id)
+    return [{"kind": k.value, "label": SEAL_KIND_LABELS[k], "assigned": k in assigned, "has_image": k not in without,
+             "image_url": url_for("certificates_api.seal_image", account_id=bound_id, kind=k.value)}
+            for k in SealKind]
+
+
+@bp.get("/certificates/<int:cert_id>")
+@page_login_required
+def certificate(account: Account, cert_id: int) -> Any:
+    """查看 a certificate: DN, serial, validity, usage and the seals its bound account may use."""
+    svc = services()
+    lc = svc.lifecycle
+    trail = [*CERT_TRAIL, "查看证书"]
+    try:
+        cert = lc.applications.certificate(account, cert_id)
+        facts: dict[str, Any] = {
+            "id": cert.id, "kind_label": CERTIFICATE_KIND_LABELS[cert.kind], "subject": cert.subject,
+            "serial": cert.serial_hex, "not_before": cert.not_before, "not_after": cert.not_after,
+            "state_label": status_label(cert, utcnow(), lc.settings.renewal_window),
+            "usage_count": cert.usage_count, "usage_limit": cert.usage_limit, "phone": cert.contact_phone,
+            "bound_account_id": cert.bound_account_id}
+        bound = svc.accounts.get(facts["bound_account_id"]) if facts["bound_account_id"] else None
+        seals = _seal_rows(bound.id, lc.binding.assignments(account, bound.id)) if bound else []
+    except DomainError as exc:
+        return _error(exc, "member_pages.certificates", trail)
+    return _page("member/certificate.html", "member_pages.certificates", trail, cert=facts, bound=bound,
+                 seals=seals)
+
+
+@bp.get("/agreements/<name>")
+@page_login_required
+def agreement(account: Account, name: str) -> Any:
+    """B1: the text of an agreement the 新签 wizard asks to accept (each is a link on step 1)."""
+    if name not in AGREEMENT_TITLES:
+        abort(404)
+    return _page("member/agreement.html", "member_pages.certificates", [*CERT_TRAIL, AGREEMENT_TITLES[name]],
+                 name=name, title=AGREEMENT_TITLES[name])
 
 
 @bp.get("/certificates/new")
@@ -91,11 +159,16 @@ def new_certificate(account: Account) -> Any:
     prices = [p for p in lc.settings.prices.as_list() if p["kind"] == "new"]
     new_kinds = rules.required_attachments(ApplicationKind.NEW, CertificateKind.MOBILE, SealType.COMPANY_AND_LEGAL_REP)
     optional = {AttachmentKind.LEGAL_REP_SIGNATURE, AttachmentKind.LEGAL_REP_SEAL}
-    uploads = [{"kind": kind.value, "label": ATTACHMENT_KIND_LABELS[kind], "pdf": pdf, "template": template}
+    required_for = {kind: [st.value for st in SealType
+                           if kind in rules.required_attachments(ApplicationKind.NEW, CertificateKind.MOBILE, st)
+                           or (kind in optional and rules.needs_legal_rep_image(st))] for kind, _p, _t in UPLOADS}
+    uploads = [{"kind": kind.value, "label": ATTACHMENT_KIND_LABELS[kind], "pdf": pdf, "template": template,
+                "required_for": required_for[kind]}
                for kind, pdf, template in UPLOADS if kind in new_kinds or kind in optional]
     return _page("member/new.html", "member_pages.certificates", [*CERT_TRAIL, "新签"],
                  enterprise=services().enterprise_name(account.enterprise_id), prices=prices,
-                 seal_types=SEAL_TYPE_LABELS, id_types=ID_TYPE_LABELS, uploads=uploads,
+                 seal_types=SEAL_TYPE_LABELS, id_types=ID_TYPE_LABELS, uploads=uploads, businesses=BUSINESSES,
+                 agreements=list(AGREEMENT_TITLES.items()),
                  max_mb=lc.settings.max_upload_bytes // (1024 * 1024))
 
 
@@ -118,9 +191,7 @@ def assign_seals(account: Account, cert_id: int) -> Any:
         assigned = svc.lifecycle.binding.assignments(account, bound.id)
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
-    without = svc.seals.without_image(bound.id)
-    seals = [{"kind": k.value, "label": SEAL_KIND_LABELS[k], "assigned": k in assigned, "has_image": k not in without}
-             for k in SealKind]
+    seals = _seal_rows(bound.id, assigned)
     return _page("member/seals.html", "member_pages.certificates", trail, bound=bound, seals=seals,
                  can_assign=account.role == Role.ADMIN)
 
@@ -155,7 +226,8 @@ def apply_for(account: Account, cert_id: int, kind: str) -> Any:
     return _page("member/apply.html", "member_pages.certificates", trail, cert_id=cert_id, kind=app_kind.value,
                  label=label, cert=facts, uploads=uploads, prices=prices, reasons=reasons, id_types=ID_TYPE_LABELS,
                  handler=app_kind not in (ApplicationKind.REVOKE, ApplicationKind.PHONE_CHANGE),
-                 ordered=app_kind in ORDERED_KINDS, max_mb=lc.settings.max_upload_bytes // (1024 * 1024))
+                 ordered=app_kind in ORDERED_KINDS, max_mb=lc.settings.max_upload_bytes // (1024 * 1024),
+                 anxinqian_notice=rules.ANXINQIAN_NOTICE if facts["kind"] == CertificateKind.ANXINQIAN else None)
 
 
 @bp.get("/applications/<int:app_id>")
@@ -221,8 +293,9 @@ def related_orders(account: Account) -> Any:
 @enterprise_page
 def orders(account: Account) -> Any:
     lc = services().lifecycle
-    items = [order_view(lc.orders.view(o)) for o in lc.orders.list(account)]
-    return _page("member/orders.html", "member_pages.orders", ["采购订单", "订单管理"], orders=items)
+    shown, pager = _paged(lc.orders.list(account))
+    items = [order_view(lc.orders.view(o)) for o in shown]
+    return _page("member/orders.html", "member_pages.orders", ["采购订单", "订单管理"], orders=items, pager=pager)
 
 
 @bp.get("/orders/new")
@@ -242,7 +315,10 @@ def new_order(account: Account) -> Any:
     if not apps:
         abort(404)
     profiles = [p for p in lc.invoices.profiles(account)]
-    return _page("member/order_new.html", "member_pages.orders", trail, apps=apps, profiles=profiles,
+    chosen = request.args.get("invoice_profile_id", type=int)  # back from 新增/修改发票
+    if chosen not in {p.id for p in profiles}:
+        chosen = None
+    return _page("member/order_new.html", "member_pages.orders", trail, apps=apps, profiles=profiles, chosen=chosen,
                  total_fen=sum(a["price_fen"] or 0 for a in apps))
 
 
@@ -283,11 +359,13 @@ def review_queue(account: Account) -> Any:
     if wanted not in {st.value for st in REVIEW_STATUSES}:
         wanted = ApplicationStatus.PENDING_REVIEW.value
     try:
-        items = [application_view(lc.applications.view(a)) for a in lc.review.queue(account, ApplicationStatus(wanted))]
+        shown, pager = _paged(lc.review.queue(account, ApplicationStatus(wanted)))
+        items = [application_view(lc.applications.view(a)) for a in shown]
     except DomainError as exc:
         return _error(exc, "member_pages.review_queue", trail)
     statuses = [(st.value, APPLICATION_STATUS_LABELS[st]) for st in REVIEW_STATUSES]
     return _page("member/review_queue.html", "member_pages.review_queue", trail, items=items, statuses=statuses,
+                 pager=pager,
                  status=wanted, status_label=APPLICATION_STATUS_LABELS[ApplicationStatus(wanted)])
 
 
@@ -303,7 +381,8 @@ def review(account: Account, app_id: int) -> Any:
         return _error(exc, "member_pages.review_queue", trail)
     current = [a for a in app["attachments"] if not a.get("replaced")]
     company = [a for a in current if a["kind"] == AttachmentKind.COMPANY_SEAL.value]
-    legal = [a for a in current if a["kind"] in (AttachmentKind.LEGAL_REP_SIGNATURE.value,
-                                                 AttachmentKind.LEGAL_REP_SEAL.value)]
+    # 法定代表人签(名)章 defaults to the square seal (法人签章); the signature image only when picked.
+    legal_order = (AttachmentKind.LEGAL_REP_SEAL.value, AttachmentKind.LEGAL_REP_SIGNATURE.value)
+    legal = sorted((a for a in current if a["kind"] in legal_order), key=lambda a: legal_order.index(a["kind"]))
     return _page("member/review.html", "member_pages.review_queue", trail, app=app, attachments=current,
                  company=company, legal=legal)

@@ -93,7 +93,11 @@ def sign_place(account: Account, draft_id: str):
         draft = drafts.view(drafts.for_pc(draft_id, account, draft_token(draft_id)))
     except DomainError as exc:
         return _error(exc, trail)
-    return _member("sign_place.html", "pages.sign_new", trail, draft=draft, palette=seal_palette(),
+    without = {kind.value for kind in services().seals.without_image(account.id)}
+    palette = [dict(s, image_url=None if s["seal"] in without
+                    else url_for("drafts_api.seal_png", draft_id=draft_id, kind=s["seal"]))
+               for s in seal_palette()]
+    return _member("sign_place.html", "pages.sign_new", trail, draft=draft, palette=palette,
                    levels=pades_levels(), previews=draft["pages"][:MAX_PREVIEW_PAGES])
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from signer.certificates.enums import CertificateKind
+
+from .common import Schema
 
 
 # -- PC auth ---------------------------------------------------------------------------------------

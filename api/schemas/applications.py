@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from signer.applications.enums import ApplicationKind, ApplicationStatus, AttachmentKind, IdType, ReissueReason
 from signer.applications.rules import REVOCATION_REASONS
@@ -12,7 +12,7 @@ from signer.certificates.enums import CertificateKind
 from signer.seals.enums import SealType
 from signer.sms.enums import SmsPurpose
 
-from .common import PHONE, Base64Bytes, id_field, sms_code_field
+from .common import PHONE, Base64Bytes, Schema, id_field, sms_code_field
 
 
 class HandlerSchema(Schema):
@@ -22,6 +22,14 @@ class HandlerSchema(Schema):
     contact = fields.Str(required=True, validate=validate.Length(min=7, max=20))
     id_type = fields.Enum(IdType, by_value=True, load_default=IdType.RESIDENT_ID)
     id_number = fields.Str(required=True, validate=validate.Length(min=5, max=32))
+
+
+class DeliverySchema(Schema):
+    """I 实体KEY: 收件人, 联系电话, 邮寄地址 (the service checks what they must look like)."""
+
+    recipient = fields.Str(load_default="", validate=validate.Length(max=50, error="收件人不超过50字"))
+    phone = fields.Str(load_default="", validate=validate.Length(max=20, error="联系电话不超过20位"))
+    address = fields.Str(load_default="", validate=validate.Length(max=200, error="邮寄地址不超过200字"))
 
 
 class AttachmentsField(fields.Dict):
@@ -40,19 +48,30 @@ class OrderChoiceMixin(Schema):
     invoice_profile_id = id_field(load_default=None, allow_none=True)
 
 
-class NewApplicationSchema(OrderChoiceMixin):
-    """B1–B3 新签."""
+class NewApplicationInfoSchema(Schema):
+    """B2 办理信息 (保存并下一步 checks it before the attachments step): the certificate kind chosen on step 1."""
 
     certificate_kind = fields.Enum(CertificateKind, by_value=True, required=True)
-    agreements = fields.List(fields.Str(validate=validate.Length(max=64)), required=True,
-                             validate=validate.Length(max=10))
     seal_type = fields.Enum(SealType, by_value=True, required=True)
     period_years = fields.Int(strict=True, required=True, validate=validate.Range(min=1, max=5))
     bind_account_id = id_field(required=True)
     bind_phone = fields.Str(load_default=None, allow_none=True, validate=PHONE)
     handler = fields.Nested(HandlerSchema, required=True)
-    attachments = AttachmentsField()
+    delivery = fields.Nested(DeliverySchema, load_default=None, allow_none=True,
+                             metadata={"description": "实体KEY证书: where the KEY is mailed (required for a KEY)"})
     sms_code = sms_code_field()
+
+
+class NewApplicationSchema(OrderChoiceMixin, NewApplicationInfoSchema):
+    """B1–B3 新签."""
+
+    agreements = fields.List(fields.Str(validate=validate.Length(max=64)), required=True,
+                             validate=validate.Length(max=10))
+    attachments = AttachmentsField()
+
+
+class InfoCheckedSchema(Schema):
+    ok = fields.Bool(metadata={"description": "true: every field of the step is right"})
 
 
 class CertificateApplicationSchema(OrderChoiceMixin):
@@ -116,6 +135,9 @@ class ApplicationSchema(Schema):
     reason_label = fields.Str(allow_none=True)
     rejection_opinion = fields.Str(allow_none=True)
     reviewed_at = fields.DateTime(allow_none=True)
+    recipient_name = fields.Str(allow_none=True)
+    recipient_phone = fields.Str(allow_none=True)
+    mailing_address = fields.Str(allow_none=True)
     shipping_status = fields.Str(allow_none=True)
     shipping_status_label = fields.Str(allow_none=True)
     shipping_carrier = fields.Str(allow_none=True)
@@ -198,9 +220,12 @@ class RejectSchema(Schema):
 
 
 class ShipSchema(Schema):
-    carrier = fields.Str(required=True, validate=validate.Length(min=1, max=50))
-    tracking_number = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z0-9-]{6,40}$"))
-    csr = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=8192),
-                     metadata={"description": "PEM PKCS#10 made by the KEY (not needed when it keeps its key)"})
+    """I 制作并邮寄: the key is made on the KEY at the production desk; the reviewer gives the parcel."""
+
+    carrier = fields.Str(required=True, validate=validate.Length(min=1, max=50, error="请填写快递公司（50字以内）"),
+                         error_messages={"required": "请填写快递公司"})
+    tracking_number = fields.Str(required=True, error_messages={"required": "请填写运单号"},
+                                 validate=validate.Regexp(r"^[A-Za-z0-9-]{6,40}$",
+                                                          error="运单号应为6至40位字母、数字或连字符"))
     pin_verifier = Base64Bytes(load_default=None, allow_none=True, max_bytes=64,
                                metadata={"description": "keystore verifier of the KEY's initial PIN"})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from signer.billing.enums import InvoiceType, OrderStatus
 
-from .common import id_field
+from .common import Schema, id_field
 
 
 # -- B4/B5 orders, F1/F2 invoices -------------------------------------------------------------------

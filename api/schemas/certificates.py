@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from signer.accounts.models import Account
 from signer.applications.rules import DISPLAY_STATE_LABELS
@@ -16,7 +16,7 @@ from signer.certificates.service import EXPIRING_WINDOW
 from signer.certificates.status import status_label
 from signer.core.models import utcnow
 
-from .common import Base64Bytes, id_field
+from .common import Base64Bytes, Schema, id_field
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,14 @@ class CertificateRowSchema(Schema):
     remaining = fields.Int(allow_none=True)
     status = fields.Str()
     status_label = fields.Str()
+    shipping_application_id = fields.Int(allow_none=True, metadata={"description": "I: the KEY's parcel"})
+    shipping_status = fields.Str(allow_none=True, metadata={"description": "pending / shipped / delivered"})
+    shipping_status_label = fields.Str(allow_none=True, metadata={"description": "邮寄状态"})
+    shipping_carrier = fields.Str(allow_none=True, metadata={"description": "快递公司"})
+    tracking_number = fields.Str(allow_none=True, metadata={"description": "运单号"})
     operations = fields.List(fields.Str())
+    unavailable = fields.Dict(keys=fields.Str(), values=fields.Str(),
+                              metadata={"description": "toolbar operation → why it is not offered"})
 
 
 class CertificatePageSchema(Schema):

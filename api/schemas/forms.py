@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from signer.applications.enums import AttachmentKind
+from signer.seals.seal_images import MIN_SCALE
 from signer.signing.enums import PadesLevel
+
+from .common import Schema
 
 SEAL_KINDS = (AttachmentKind.COMPANY_SEAL, AttachmentKind.LEGAL_REP_SIGNATURE, AttachmentKind.LEGAL_REP_SEAL)
 
@@ -42,7 +45,14 @@ class AttachmentUploadFormSchema(Schema):
     file = _file()
 
 
-class SealToolFormSchema(Schema):
+class SealToolOptionsSchema(Schema):
+    """The seal tools' own form field (the view reads ``kind`` and ``file`` itself)."""
+
+    scale = fields.Int(load_default=100, validate=validate.Range(min=MIN_SCALE, max=100),
+                       metadata={"description": "normalize only: 调整印章大小, the percent of its box the seal fills"})
+
+
+class SealToolFormSchema(SealToolOptionsSchema):
     kind = fields.Str(required=True, validate=validate.OneOf([k.value for k in SEAL_KINDS]))
     file = _file("jpg/png photo (normalize — a transparent PNG)")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from .common import Base64Bytes
+from .common import Base64Bytes, Schema
 
 
 # -- seals, bind, unbind (B8, H4, H6, H7) -------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Applications on the PC (B1–B3, B6, E, J): uploads, 新签, 查看驳回, 重新申请, templates, SMS, prices."""
+"""Applications on the PC (B1–B3, B6, E, I, J): uploads, 新签, 查看驳回, 重新申请, 确认收货, templates, SMS, prices."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from ..schemas.applications import (
     ApplicationQuerySchema,
     ApplicationSchema,
     AttachmentSchema,
+    InfoCheckedSchema,
+    NewApplicationInfoSchema,
     NewApplicationSchema,
     ReapplySchema,
     SmsSendSchema,
@@ -68,6 +70,17 @@ def apply_new(account: Account):
     return submitted(account, app, data)
 
 
+@bp.post("/applications/new/check")
+@doc(tag="Applications", request=NewApplicationInfoSchema, response=InfoCheckedSchema, errors=(400, 409, 429))
+@pc_login_required
+def check_new_info(account: Account):
+    """B2 保存并下一步: check 办理信息 and the SMS code (not used up) with the submission's rule; a 400 names
+    every wrong field in ``details``."""
+    data = NewApplicationInfoSchema().load(json_body())
+    services().lifecycle.applications.check_new_info(account, form_of(data))
+    return InfoCheckedSchema().dump({"ok": True})
+
+
 @bp.get("/applications")
 @doc(tag="Applications", query=ApplicationQuerySchema, response=ApplicationListSchema)
 @pc_login_required
@@ -116,6 +129,16 @@ def cancel(account: Account, app_id: int):
     """撤销 an application that is 待生成订单 or 已驳回."""
     lc = services().lifecycle
     app = lc.applications.cancel(account, app_id, client_ip())
+    return ApplicationSchema().dump(application_view(lc.applications.view(app)))
+
+
+@bp.post("/applications/<int:app_id>/received")
+@doc(tag="Applications", response=ApplicationSchema, errors=(409,))
+@pc_login_required
+def received(account: Account, app_id: int):
+    """I 确认收货: the physical KEY arrived (已签收); its certificate takes effect (已生效)."""
+    lc = services().lifecycle
+    app = lc.shipping.received(account, app_id, client_ip())
     return ApplicationSchema().dump(application_view(lc.applications.view(app)))
 
 

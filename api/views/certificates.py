@@ -7,11 +7,12 @@ from flask import Blueprint, request
 from signer.accounts.models import Account
 from signer.applications.enums import APPLICATION_KIND_LABELS, ApplicationKind
 from signer.certificates.listing import ListFilter
+from signer.core.errors import ErrorCode, NotFound
 from signer.seals.enums import SealKind
 
 from ..apidoc import doc
 from ..auth import client_ip, pc_login_required, services
-from ..http import json_body
+from ..http import file_response, json_body
 from ..presenters import assignments_view, form_of, order_view, record_view, submitted
 from ..schemas.applications import CertificateApplicationSchema, SubmittedSchema
 from ..schemas.billing import OrderListSchema
@@ -121,6 +122,20 @@ def seals(account: Account, account_id: int):
     """B8 the seals assigned to an account of the enterprise."""
     return SealAssignmentsSchema().dump(assignments_view(
         account_id, services().lifecycle.binding.assignments(account, account_id)))
+
+
+@bp.get("/accounts/<int:account_id>/seals/<kind>.png")
+@doc(tag="Certificates", choices={"kind": tuple(k.value for k in SealKind)}, produces=("image/png",),
+     errors=(404,))
+@pc_login_required
+def seal_image(account: Account, account_id: int, kind: str):
+    """B8 分配印章: the image the account's seal of a kind shows (404 when there is none, e.g. no 手写签名)."""
+    if kind not in {k.value for k in SealKind}:
+        raise NotFound("印章类型不存在")
+    png = services().lifecycle.binding.seal_image(account, account_id, SealKind(kind))
+    if png is None:
+        raise NotFound("尚无该印章图片", code=ErrorCode.NO_HANDWRITING if kind == SealKind.HANDWRITTEN else None)
+    return file_response(png, "image/png", f"{kind}.png", inline=True)
 
 
 @bp.put("/accounts/<int:account_id>/seals")

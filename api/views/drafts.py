@@ -7,7 +7,8 @@ import re
 from flask import Blueprint, Response, current_app, request
 
 from signer.accounts.models import Account
-from signer.core.errors import ValidationFailed
+from signer.core.errors import ErrorCode, NotFound, ValidationFailed
+from signer.seals.enums import SealKind
 from signer.signing.drafts import DRAFT_TTL
 from signer.signing.service import PlacementRequest
 
@@ -59,6 +60,19 @@ def page_png(account: Account, draft_id: str, number: int):
     drafts = services().drafts
     png = drafts.page_png(drafts.for_pc(draft_id, account, draft_token(draft_id)), number)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@bp.get("/<draft_id>/seals/<kind>.png")
+@doc(tag="Signing", produces=("image/png",), errors=(404,))
+@pc_login_required
+def seal_png(account: Account, draft_id: str, kind: str):
+    """The seal image dragged onto the pages (company, legal_rep, handwritten), as this account would sign it."""
+    svc = services()
+    svc.drafts.for_pc(draft_id, account, draft_token(draft_id))
+    png = svc.seals.preview_image(account.id, SealKind(kind)) if kind in set(SealKind) else None
+    if png is None:
+        raise NotFound("没有该印章的图片", code=ErrorCode.NOT_FOUND)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=600"})
 
 
 @bp.post("/<draft_id>/start")

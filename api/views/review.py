@@ -73,11 +73,11 @@ def reject(account: Account, app_id: int):
 @doc(tag="Review", request=ShipSchema, response=ApplicationSchema, errors=(409,))
 @pc_login_required
 def ship(account: Account, app_id: int):
-    """I 制作并邮寄 the KEY: its CSR (or its old key), PIN verifier, carrier and tracking number → 已生效, 已发货."""
+    """I 制作并邮寄: the key pair is generated on the KEY (PKCS#11), its certificate issued and written to it;
+    快递公司 and 运单号 → 邮寄中, 已发货 (it takes effect when it is received)."""
     data = ShipSchema().load(json_body())
-    csr = data["csr"].encode() if data["csr"] else None
-    app = services().lifecycle.review.ship(account, app_id, data["carrier"], data["tracking_number"], csr,
-                                           data["pin_verifier"], client_ip())
+    app = services().lifecycle.shipping.ship(account, app_id, data["carrier"], data["tracking_number"],
+                                             data["pin_verifier"], client_ip())
     return ApplicationSchema().dump(_view(app))
 
 
@@ -85,8 +85,8 @@ def ship(account: Account, app_id: int):
 @doc(tag="Review", response=ApplicationSchema, errors=(409,))
 @pc_login_required
 def delivered(account: Account, app_id: int):
-    """I 已签收."""
-    return ApplicationSchema().dump(_view(services().lifecycle.review.delivered(account, app_id, client_ip())))
+    """I 已签收, recorded by the platform: the KEY takes effect."""
+    return ApplicationSchema().dump(_view(services().lifecycle.shipping.delivered(account, app_id, client_ip())))
 
 
 @bp.post("/orders/<order_no>/invoice")

@@ -21,24 +21,25 @@ from ..auth import client_ip, pc_login_required, services
 from ..http import file_response
 from ..presenters import attachment_view
 from ..schemas.applications import AttachmentSchema, UploadFormSchema
-from ..schemas.forms import SealToolFormSchema
+from ..schemas.forms import SealToolFormSchema, SealToolOptionsSchema
 
 bp = Blueprint("seal_tools_api", __name__, url_prefix="/api/v1")
 
 SEAL_KINDS = (AttachmentKind.COMPANY_SEAL, AttachmentKind.LEGAL_REP_SEAL)
 
 
-def _normalize(kind: AttachmentKind) -> Callable[[bytes], bytes]:
+def _normalize(kind: AttachmentKind, scale: int) -> Callable[[bytes], bytes]:
     box = seal_images.SIGNATURE_BOX if kind == AttachmentKind.LEGAL_REP_SIGNATURE else (seal_images.SEAL_SIDE,) * 2
-    return lambda data: seal_images.normalize_transparent(data, *box)
+    return lambda data: seal_images.normalize_transparent(data, *box, scale=scale)
 
 
+Maker = Callable[[AttachmentKind, int], Callable[[bytes], bytes]]  # (kind, 调整印章大小 percent) → the tool
 # tool → (the attachment kinds it serves, how it makes the transparent PNG, the stored file's name suffix)
-TOOLS: dict[str, tuple[tuple[AttachmentKind, ...], Callable[[AttachmentKind], Callable[[bytes], bytes]], str]] = {
-    "make-seal": ((AttachmentKind.COMPANY_SEAL,), lambda _kind: seal_images.make_seal_online, "在线制作"),
-    "cut-out-signature": ((AttachmentKind.LEGAL_REP_SIGNATURE,), lambda _kind: seal_images.cut_out_signature,
-                          "签字抠图"),
-    "cut-out-seal": (SEAL_KINDS, lambda _kind: seal_images.cut_out_seal, "签章抠图"),
+TOOLS: dict[str, tuple[tuple[AttachmentKind, ...], Maker, str]] = {
+    "make-seal": ((AttachmentKind.COMPANY_SEAL,), lambda _kind, _scale: seal_images.make_seal_online, "在线制作"),
+    "cut-out-signature": ((AttachmentKind.LEGAL_REP_SIGNATURE,),
+                          lambda _kind, _scale: seal_images.cut_out_signature, "签字抠图"),
+    "cut-out-seal": (SEAL_KINDS, lambda _kind, _scale: seal_images.cut_out_seal, "签章抠图"),
     "normalize": ((*SEAL_KINDS, AttachmentKind.LEGAL_REP_SIGNATURE), _normalize, "线下上传"),
 }
 
@@ -54,7 +55,9 @@ def process(account: Account, tool: str):
     if tool not in TOOLS:
         raise ValidationFailed("不支持的图片工具", code=ErrorCode.UNKNOWN_TOOL, details={"tool": list(TOOLS)})
     kinds, maker, label = TOOLS[tool]
-    kind = UploadFormSchema().load(request.form.to_dict())["kind"]
+    form = request.form.to_dict()
+    scale = SealToolOptionsSchema().load({"scale": form.pop("scale")} if "scale" in form else {})["scale"]
+    kind = UploadFormSchema().load(form)["kind"]
     if kind not in kinds:
         raise ValidationFailed("该附件不能使用此工具", details={"kind": [k.value for k in kinds]})
     upload = request.files.get("file")
@@ -62,7 +65,7 @@ def process(account: Account, tool: str):
         raise ValidationFailed("请选择要上传的图片", details={"file": ["必填"]})
     limit = min(services().lifecycle.settings.max_upload_bytes, seal_images.MAX_UPLOAD_BYTES)
     content = upload.stream.read(limit + 1)
-    png = maker(kind)(content)  # refuses more than ``limit`` bytes (TooLarge), other types, broken images
+    png = maker(kind, scale)(content)  # refuses more than ``limit`` bytes (TooLarge), other types, broken images
     stem = PurePath(upload.filename or "image").stem[:60] or "image"
     row = services().lifecycle.applications.upload(account, kind, f"{stem}-{label}.png", png, client_ip())
     return AttachmentSchema().dump(attachment_view(row)), 201

@@ -75,6 +75,15 @@ def cancel(account: Account, session_id: str):
     return SessionStateSchema().dump(svc.signing.state(session_id))
 
 
+@bp.get("/<session_id>/signed/pages/<int:number>.png")
+@doc(tag="Signing", produces=("image/png",), errors=(404, 409))
+@pc_login_required
+def signed_page_png(account: Account, session_id: str, number: int):
+    """A page of the signed PDF that carries a seal, rendered (PNG), for the browser that created the session."""
+    png = services().signing.signed_page_png(account, binding_token(session_id), session_id, number)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
 @bp.get("/<session_id>/signed.pdf")
 @doc(tag="Signing", produces=("application/pdf",), errors=(409,))
 @pc_login_required

@@ -98,6 +98,11 @@ def is_mobile(phone: str) -> bool:
     return bool(_MOBILE.fullmatch(phone))
 
 
+def is_phone_number(contact: str) -> bool:
+    """A mobile number, or a landline of 7 to 20 digits and hyphens (办理人联系方式, 收件人联系电话)."""
+    return is_mobile(contact) or (7 <= len(contact) <= 20 and all(c in "0123456789-" for c in contact))
+
+
 def mask_id(number: str) -> str:
     """Shown in lists: the first 3 and last 4 characters."""
     return number if len(number) <= 7 else number[:3] + "*" * (len(number) - 7) + number[-4:]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from signer.applications.documents import Documents
+from signer.applications.keyshipping import KeyShipping
 from signer.applications.records import Records
 from signer.applications.review import ReviewService
 from signer.applications.service import ApplicationService
@@ -18,8 +19,10 @@ from signer.ca.service import CertificateAuthority
 from signer.certificates.binding import BindingService
 from signer.certificates.install import InstallService
 from signer.certificates.keypin import KeyPinService
+from signer.certificates.keytoken import KeyToken
 from signer.certificates.listing import CertificateList
 from signer.certificates.service import CertificateService
+from signer.certificates.token_config import load_token_config
 from signer.core.config import Config, load_secret
 from signer.core.db import Database
 from signer.core.storage import BlobStore
@@ -37,6 +40,7 @@ class Lifecycle:
     payments: PaymentService
     invoices: InvoiceService
     review: ReviewService
+    shipping: KeyShipping
     installs: InstallService
     binding: BindingService
     listing: CertificateList
@@ -65,6 +69,7 @@ def build_lifecycle(config: Config, db: Database, store: BlobStore, ca: Certific
         invoices=invoices,
         review=ReviewService(db, store, ca, certs, seals, orders, invoices, sms, config.default_usage_limit,
                              settings.renewal_window),
+        shipping=KeyShipping(db, ca, certs, KeyToken(load_token_config(config.instance_path))),
         installs=InstallService(db, ca, certs),
         binding=BindingService(db, ca, seals, settings.renewal_window),
         listing=CertificateList(db, settings.renewal_window),

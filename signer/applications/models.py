@@ -62,7 +62,10 @@ class Application(Base):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_seals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # I: the physical KEY's delivery
+    # I: the physical KEY's delivery (收件人, 联系电话, 邮寄地址 from the wizard; the parcel from the reviewer)
+    recipient_name: Mapped[str | None] = mapped_column(String(50))
+    recipient_phone: Mapped[str | None] = mapped_column(String(20))
+    mailing_address: Mapped[str | None] = mapped_column(String(200))
     shipping_status: Mapped[ShippingStatus | None] = mapped_column(enum_column(ShippingStatus))
     shipping_carrier: Mapped[str | None] = mapped_column(String(50))
     tracking_number: Mapped[str | None] = mapped_column(String(50))

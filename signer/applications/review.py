@@ -1,4 +1,4 @@
-"""Platform review (B6), the physical KEY's production and shipping (I), invoices after review (F2).
+"""Platform review (B6) and invoices after review (F2); the physical KEY is made and mailed in keyshipping.py.
 
 Approval is one compare-and-set (待审核 → 已办结) together with its effect on the certificates:
 
@@ -19,23 +19,21 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from keystore import server as ks_server
 from signer.accounts import access
-from signer.accounts.models import Account, Device
+from signer.accounts.models import Account
 from signer.applications import rules
 from signer.applications.enums import ApplicationKind, ApplicationStatus, AttachmentKind, ReissueReason, ShippingStatus
 from signer.applications.models import Application, ApplicationAttachment
 from signer.applications.records import APPLICATION_VIEW
-from signer.applications.transitions import move_application, move_shipping
+from signer.applications.service import ACTIVE_CERTIFICATE
+from signer.applications.transitions import move_application
 from signer.billing.invoices import InvoiceService
 from signer.billing.models import Invoice, Order
 from signer.billing.orders import OrderService
 from signer.ca.service import CertificateAuthority
-from signer.certificates import issuance
 from signer.certificates.enums import CertificateKind, CertificateStatus
 from signer.certificates.models import Certificate
 from signer.certificates.retire import retire
@@ -197,8 +195,7 @@ class ReviewService:
         assert account is not None  # checked when the application was made (a foreign key)
         busy = s.scalar(select(Certificate.id).where(
             Certificate.bound_account_id == account.id, Certificate.kind == app.certificate_kind,
-            Certificate.status.in_([CertificateStatus.IN_PRODUCTION, CertificateStatus.PENDING_DOWNLOAD,
-                                    CertificateStatus.EFFECTIVE, CertificateStatus.FROZEN])))
+            Certificate.status.in_(ACTIVE_CERTIFICATE)))
         if busy is not None:
             raise Conflict("绑定账号已有有效证书", code=ErrorCode.ACCOUNT_HAS_CERTIFICATE)
         cert = Certificate(enterprise_id=app.enterprise_id, kind=app.certificate_kind,
@@ -245,6 +242,11 @@ class ReviewService:
             setattr(row, key, value)
         if cert.kind == CertificateKind.KEY:
             row.shipping_status = ShippingStatus.PENDING
+            if row.mailing_address is None and app.certificate_id is not None:  # 续签/补办…: mailed where the last was
+                last = s.scalar(select(Application).where(Application.result_certificate_id == app.certificate_id))
+                if last is not None:
+                    row.recipient_name, row.recipient_phone, row.mailing_address = (
+                        last.recipient_name, last.recipient_phone, last.mailing_address)
 
     def reject(self, reviewer: Account, app_id: int, opinion: str, ip: str) -> Application:
         """驳回 with an opinion the enterprise reads in 查看驳回."""
@@ -258,63 +260,6 @@ class ReviewService:
             audit.record(s, Actor(reviewer.id, reviewer.username, ip), AuditAction.APPLICATION_REJECT, "application",
                          app.id,
                          {"opinion": opinion})
-        return self.get(reviewer, app.id)
-
-    # -- I: the physical KEY ---------------------------------------------------------------------
-    def ship(self, reviewer: Account, app_id: int, carrier: str, tracking_number: str, csr: bytes | None,
-             pin_verifier: bytes | None, ip: str) -> Application:
-        """制作并邮寄: issue the KEY's certificate (the token's CSR, or its old key for 续签/变更/延长),
-        enroll its PIN verifier (5 wrong PINs freeze it, as for the APP), record carrier and tracking number."""
-        app = self.get(reviewer, app_id)
-        if app.certificate_kind != CertificateKind.KEY or app.result_certificate_id is None:
-            raise Conflict("只有已审核通过的实体KEY证书可以邮寄", code=ErrorCode.NOT_KEY)
-        carrier, tracking_number = carrier.strip(), tracking_number.strip()
-        if not 1 <= len(carrier) <= 50 or not (6 <= len(tracking_number) <= 40 and tracking_number.isascii()
-                                               and tracking_number.replace("-", "").isalnum()):
-            raise ValidationFailed("请填写快递公司和运单号", details={"tracking_number": ["6至40位字母数字"]})
-        if pin_verifier is not None:
-            ks_server.validate_verifier(pin_verifier)
-        actor = Actor(reviewer.id, reviewer.username, ip)
-        with self.db.read() as s:
-            cert = must_get(s, Certificate, app.result_certificate_id)
-            predecessor = s.get(Certificate, cert.predecessor_id) if cert.predecessor_id else None
-        if cert.status != CertificateStatus.IN_PRODUCTION or app.shipping_status != ShippingStatus.PENDING:
-            raise Conflict("该KEY已制作邮寄", code=ErrorCode.ILLEGAL_TRANSITION)
-        public_key = None
-        if cert.reuse_key and predecessor is not None and predecessor.certificate_der:
-            public_key = x509.load_der_x509_certificate(predecessor.certificate_der).public_key()
-        elif not csr:
-            raise ValidationFailed("请提供KEY生成的证书请求（CSR）", details={"csr": ["必填"]})
-        now = utcnow()
-
-        def enroll_pin(s: Session) -> dict[str, object]:
-            if pin_verifier is None or cert.bound_account_id is None:
-                return {}
-            device = Device(account_id=cert.bound_account_id, device_uid=f"key-{cert.id}", name="实体KEY")
-            s.add(device)
-            s.flush()
-            return {"device_id": device.id,
-                    **self.certs.seal_keystore(cert.id, device.id, pin_verifier, ks_server.new_share())}
-
-        def shipped(s: Session) -> None:
-            move_shipping(s, app.id, ShippingStatus.PENDING, ShippingStatus.SHIPPED, shipping_carrier=carrier,
-                          tracking_number=tracking_number, shipped_at=now)
-
-        issuance.issue(self.db, self.ca, cert.id, CertificateStatus.IN_PRODUCTION, actor, AuditAction.CERTIFICATE_SHIP,
-                       {"application": app.id, "carrier": carrier, "tracking_number": tracking_number,
-                        "pin_enrolled": pin_verifier is not None},
-                       csr=None if public_key is not None else csr, public_key=public_key,
-                       columns=enroll_pin, also=shipped, now=now)
-        return self.get(reviewer, app.id)
-
-    def delivered(self, reviewer: Account, app_id: int, ip: str) -> Application:
-        app = self.get(reviewer, app_id)
-        if app.shipping_status is None:
-            raise Conflict("该申请没有邮寄信息", code=ErrorCode.NOT_SHIPPED)
-        with self.db.write() as s:
-            move_shipping(s, app.id, app.shipping_status, ShippingStatus.DELIVERED, updated_at=utcnow())
-            audit.record(s, Actor(reviewer.id, reviewer.username, ip), AuditAction.CERTIFICATE_DELIVERED, "application",
-                         app.id, {"tracking_number": app.tracking_number})
         return self.get(reviewer, app.id)
 
     # -- F2 --------------------------------------------------------------------------------------

@@ -40,9 +40,10 @@ ELIGIBLE_STATES: dict[ApplicationKind, frozenset[str]] = {
     K.CHANGE: frozenset({"effective", EXPIRING}),
     K.EXTEND: frozenset({"effective", EXPIRING}),
     K.REISSUE: frozenset({"effective", EXPIRING, "frozen"}),
-    K.REVOKE: frozenset({"pending_download", "in_production", "effective", EXPIRING, "frozen"}),
+    K.REVOKE: frozenset({"pending_download", "in_production", "in_transit", "effective", EXPIRING, "frozen"}),
     K.UNFREEZE: frozenset({"frozen"}),
-    K.PHONE_CHANGE: frozenset({"pending_download", "in_production", "effective", EXPIRING, "frozen"}),
+    K.PHONE_CHANGE: frozenset({"pending_download", "in_production", "in_transit", "effective", EXPIRING,
+                               "frozen"}),
 }
 ELIGIBLE_KINDS: dict[ApplicationKind, frozenset[CertificateKind]] = {
     K.NEW: frozenset({C.MOBILE, C.KEY}),
@@ -54,6 +55,9 @@ ELIGIBLE_KINDS: dict[ApplicationKind, frozenset[CertificateKind]] = {
     K.UNFREEZE: frozenset({C.MOBILE, C.KEY}),
     K.PHONE_CHANGE: frozenset({C.MOBILE, C.KEY, C.ANXINQIAN}),
 }
+# The manual's notice (4. 安心签证书流程), shown where 安心签 certificates are listed or changed.
+ANXINQIAN_NOTICE = ("尊敬的平台用户，您好，为提升平台统一性与服务水平，平台对安心签数字证书已完成升级，"
+                    "推荐办理使用移动端类型证书。现阶段安心签证书仍可正常使用，目前已暂停安心签新签、续签流程，后续将全面停止服务。")
 ANXINQIAN_SUSPENDED = ("安心签证书已暂停新签、续签业务，后续将全面停止服务；请办理移动端证书。"
                        "安心签证书仍支持变更和变更手机号。")
 
@@ -79,17 +83,29 @@ def state_label(state: str) -> str:
     return DISPLAY_STATE_LABELS[state]
 
 
+def why_not(kind: ApplicationKind, cert: Certificate | CertificateKind, state: str) -> Conflict | None:
+    """Why ``kind`` cannot start from a certificate of this kind in this list state, or None when it can.
+
+    One rule for the services (:func:`check_eligible` raises it) and the list, whose disabled toolbar
+    buttons show its message.
+    """
+    cert_kind = cert.kind if isinstance(cert, Certificate) else cert
+    label = APPLICATION_KIND_LABELS[kind]
+    if cert_kind == C.ANXINQIAN and kind in (K.NEW, K.RENEW):
+        return Conflict(ANXINQIAN_SUSPENDED, code=ErrorCode.ANXINQIAN_SUSPENDED)
+    if cert_kind not in ELIGIBLE_KINDS[kind]:
+        return Conflict(f"{CERTIFICATE_KIND_LABELS[cert_kind]}不支持{label}", code=ErrorCode.NOT_SUPPORTED)
+    if state not in ELIGIBLE_STATES[kind]:
+        return Conflict(f"证书状态为{state_label(state)}，不能办理{label}", code=ErrorCode.ILLEGAL_TRANSITION,
+                        details={"state": state})
+    return None
+
+
 def check_eligible(kind: ApplicationKind, cert: Certificate, now: datetime, window: timedelta) -> None:
     """Conflict (nothing changes) when ``kind`` cannot start from this certificate."""
-    label = APPLICATION_KIND_LABELS[kind]
-    if cert.kind == C.ANXINQIAN and kind in (K.NEW, K.RENEW):
-        raise Conflict(ANXINQIAN_SUSPENDED, code=ErrorCode.ANXINQIAN_SUSPENDED)
-    if cert.kind not in ELIGIBLE_KINDS[kind]:
-        raise Conflict(f"{CERTIFICATE_KIND_LABELS[cert.kind]}不支持{label}", code=ErrorCode.NOT_SUPPORTED)
-    state = state_of(cert, now, window)
-    if state not in ELIGIBLE_STATES[kind]:
-        raise Conflict(f"证书状态为{state_label(state)}，不能办理{label}", code=ErrorCode.ILLEGAL_TRANSITION,
-                       details={"state": state})
+    refused = why_not(kind, cert, state_of(cert, now, window))
+    if refused is not None:
+        raise refused
 
 
 def required_attachments(kind: ApplicationKind, cert_kind: CertificateKind,

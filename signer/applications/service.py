@@ -19,6 +19,7 @@ from signer.accounts import access
 from signer.accounts.enums import Role
 from signer.accounts.models import Account, Enterprise
 from signer.applications import idnumbers, rules, uploads
+from signer.applications.delivery import Delivery, check_delivery, delivery_columns
 from signer.applications.enums import (
     ATTACHMENT_KIND_LABELS,
     INITIAL_STATUS,
@@ -50,8 +51,9 @@ from signer.sms.service import SmsService
 
 K = ApplicationKind
 A = ApplicationStatus
-ACTIVE_CERTIFICATE = frozenset({CertificateStatus.IN_PRODUCTION, CertificateStatus.PENDING_DOWNLOAD,
-                                CertificateStatus.EFFECTIVE, CertificateStatus.FROZEN})
+ACTIVE_CERTIFICATE = frozenset({CertificateStatus.IN_PRODUCTION, CertificateStatus.IN_TRANSIT,
+                                CertificateStatus.PENDING_DOWNLOAD, CertificateStatus.EFFECTIVE,
+                                CertificateStatus.FROZEN})
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,23 @@ class ApplicationForm:
     period_years: int | None = None
     bind_account_id: int | None = None
     bind_phone: str | None = None
+    delivery: Delivery | None = None  # 实体KEY: 收件人, 联系电话, 邮寄地址
     # 吊销 (reason of RFC 5280) / 补办 (ReissueReason)
     reason: str | None = None
     # 变更手机号
     new_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class NewInfo:
+    """办理信息 of a 新签 after :meth:`ApplicationService._check_new_info` (bound is None when it is wrong)."""
+
+    bound: Account | None
+    years: int
+    price: int
+    handler: Handler | None
+    bind_phone: str
+    delivery: Delivery | None  # 实体KEY only
 
 
 def _field_errors(errors: dict[str, list[str]]) -> None:
@@ -175,7 +190,7 @@ class ApplicationService:
         number = idnumbers.normalize(handler.id_number)
         if not 1 <= len(name) <= 50:
             errors["handler.name"] = ["请填写办理人姓名（50字以内）"]
-        if not (idnumbers.is_mobile(contact) or (7 <= len(contact) <= 20 and all(c in "0123456789-" for c in contact))):
+        if not idnumbers.is_phone_number(contact):
             errors["handler.contact"] = ["请填写正确的办理人联系方式"]
         problem = idnumbers.id_number_problem(handler.id_type, number)
         if problem:
@@ -232,20 +247,9 @@ class ApplicationService:
         missing = [a for a in rules.AGREEMENTS if a not in form.agreements]
         if missing:
             errors["agreements"] = ["请阅读并同意CFCA及平台数字证书使用规则"]
-        if form.seal_type is None:
-            errors["seal_type"] = ["请选择印章类型"]
-        try:
-            years, price = self.settings.prices.price(K.NEW, form.certificate_kind, form.period_years)
-        except ValidationFailed as exc:
-            errors.update(exc.details or {"period_years": [exc.message]})
-            years, price = 0, 0
-        handler = self._check_handler(form.handler, errors)
-        bind_phone = "".join((form.bind_phone or "").split())
-        if bind_phone and not idnumbers.is_mobile(bind_phone):
-            errors["bind_phone"] = ["绑定人电话应为11位手机号"]
         now = utcnow()
         with self.db.read() as s:
-            bound = self._check_bind_account(s, enterprise_id, form.bind_account_id, form.certificate_kind, errors)
+            info = self._check_new_info(s, enterprise_id, form, errors)
             extra = frozenset({AttachmentKind.LEGAL_REP_SIGNATURE, AttachmentKind.LEGAL_REP_SEAL})
             self._check_attachments(s, enterprise_id, form.attachments,
                                     rules.required_attachments(K.NEW, form.certificate_kind, form.seal_type),
@@ -257,19 +261,54 @@ class ApplicationService:
         _field_errors(errors)
         self.sms.verify(actor.phone, SmsPurpose.APPLICATION, form.sms_code)
         with self.db.write() as s:
-            assert bound is not None  # _field_errors raised otherwise
-            account = s.scalar(select(Account).where(Account.id == bound.id).with_for_update())
+            assert info.bound is not None  # _field_errors raised otherwise
+            account = s.scalar(select(Account).where(Account.id == info.bound.id).with_for_update())
             assert account is not None  # just checked, and accounts are never deleted
             if self._has_active(s, account.id, form.certificate_kind):
                 raise Conflict("该账号已有有效证书，请选择其他账号", code=ErrorCode.ACCOUNT_HAS_CERTIFICATE)
             rows = self._attachments_now(s, enterprise_id, form)
             app = self._insert(s, actor, K.NEW, form.certificate_kind, None, ip, {
-                "bind_account_id": account.id, "bind_phone": bind_phone or account.phone or None,
-                "seal_type": form.seal_type, "period_years": years, "price_fen": price,
+                "bind_account_id": account.id, "bind_phone": info.bind_phone or account.phone or None,
+                "seal_type": form.seal_type, "period_years": info.years, "price_fen": info.price,
                 "agreements": list(rules.AGREEMENTS), "agreements_accepted_at": now,
-                **self._handler_values(handler),
+                **self._handler_values(info.handler), **delivery_columns(info.delivery),
             }, rows)
         return app
+
+    def check_new_info(self, actor: Account, form: ApplicationForm) -> None:
+        """B2 保存并下一步: the 办理信息 step passes the same rule the submission applies to it (印章类型,
+        申请期限, 绑定账号, 办理人, 证件号码) and the SMS code is right (checked, not used up), or every wrong
+        field is named at once."""
+        enterprise_id = access.enterprise_member(actor)
+        if form.certificate_kind == CertificateKind.ANXINQIAN:
+            raise Conflict(rules.ANXINQIAN_SUSPENDED, code=ErrorCode.ANXINQIAN_SUSPENDED)
+        errors: dict[str, builtins.list[str]] = {}
+        with self.db.read() as s:
+            self._check_new_info(s, enterprise_id, form, errors)
+        try:
+            self.sms.check(actor.phone, SmsPurpose.APPLICATION, form.sms_code)
+        except ValidationFailed as exc:
+            errors["sms_code"] = [exc.message]
+        _field_errors(errors)
+
+    def _check_new_info(self, s: Session, enterprise_id: int, form: ApplicationForm,
+                        errors: dict[str, builtins.list[str]]) -> NewInfo:
+        """The 办理信息 (B2) rule, shared by 保存并下一步 and the submission: field errors go to ``errors``."""
+        if form.seal_type is None:
+            errors["seal_type"] = ["请选择印章类型"]
+        try:
+            years, price = self.settings.prices.price(K.NEW, form.certificate_kind, form.period_years)
+        except ValidationFailed as exc:
+            errors.update(exc.details or {"period_years": [exc.message]})
+            years, price = 0, 0
+        handler = self._check_handler(form.handler, errors)
+        bind_phone = "".join((form.bind_phone or "").split())
+        if bind_phone and not idnumbers.is_mobile(bind_phone):
+            errors["bind_phone"] = ["绑定人电话应为11位手机号"]
+        delivery = (check_delivery(form.delivery, errors) if form.certificate_kind == CertificateKind.KEY
+                    else None)
+        bound = self._check_bind_account(s, enterprise_id, form.bind_account_id, form.certificate_kind, errors)
+        return NewInfo(bound, years, price, handler, bind_phone, delivery)
 
     def _check_bind_account(self, s: Session, enterprise_id: int, account_id: int | None,
                             cert_kind: CertificateKind, errors: dict[str, builtins.list[str]]) -> Account | None:

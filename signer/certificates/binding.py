@@ -143,6 +143,12 @@ class BindingService:
             access.own(s.get(Account, account_id), actor, "账号")
         return self.seals.assignments(account_id)
 
+    def seal_image(self, actor: Account, account_id: int, kind: SealKind) -> bytes | None:
+        """分配印章 preview: the image the account's seal of ``kind`` shows (None: there is none)."""
+        with self.db.read() as s:
+            access.own(s.get(Account, account_id), actor, "账号")
+        return self.seals.shown_image(account_id, kind)
+
     def assign(self, actor: Account, account_id: int, wanted: dict[SealKind, bool],
                ip: str) -> dict[SealKind, SealAssignment]:
         """分配印章: give or take back each seal kind of an account of the administrator's enterprise."""

@@ -6,8 +6,9 @@ caller writes with the certificate. The steps are the same and live here:
 
 1. the period: the planned end, or ``validity_years`` from now (29 February → 28 February);
 2. intent: the serial and an "about to issue" audit event are committed before signing (``ca.issue``);
-3. the row: 待下载/待制作 → 已生效 by compare-and-set with the certificate's fields, the caller's extra
-   columns and moves, the caller's audit event, and the predecessor withdrawn — one transaction;
+3. the row: 待下载/待制作 → 已生效 (a KEY: → 邮寄中) by compare-and-set with the certificate's fields, the
+   caller's extra columns and moves, the caller's audit event, and the predecessor withdrawn once the new
+   certificate is in use — one transaction;
 4. a lost race: the signed certificate is revoked at once, so it can never be used.
 """
 
@@ -67,8 +68,12 @@ def issue(db: Database, ca: CertificateAuthority, cert_id: int, expected: Certif
           action: AuditAction, details: Mapping[str, Any], *, csr: bytes | None = None,
           public_key: CertificatePublicKeyTypes | None = None,
           columns: Callable[[Session], dict[str, Any]] | None = None,
-          also: Callable[[Session], None] | None = None, now: datetime | None = None) -> IssuedCertificate:
-    """Issue certificate ``cert_id`` (now ``expected``) for ``csr`` or ``public_key`` and make it 已生效.
+          also: Callable[[Session], None] | None = None, now: datetime | None = None,
+          to: CertificateStatus = CertificateStatus.EFFECTIVE) -> IssuedCertificate:
+    """Issue certificate ``cert_id`` (now ``expected``) for ``csr`` or ``public_key`` and make it ``to``.
+
+    ``to`` is 已生效, or 邮寄中 for a KEY on its way (it takes effect, and replaces its predecessor, when
+    it is received: signer/applications/keyshipping.py).
 
     ``public_key`` re-certifies a key this CA certified before (an EC key; anything else is refused).
 
@@ -96,7 +101,7 @@ def issue(db: Database, ca: CertificateAuthority, cert_id: int, expected: Certif
         with db.write() as s:
             extra = columns(s) if columns is not None else {}
             move_certificate(
-                s, cert.id, expected, CertificateStatus.EFFECTIVE,
+                s, cert.id, expected, to,
                 serial_hex=serial_hex, subject=issued.subject.rfc4514_string(),
                 not_before=issued.not_valid_before_utc, not_after=issued.not_valid_after_utc,
                 certificate_der=issued.public_bytes(serialization.Encoding.DER), failed_unlocks=0, **extra,
@@ -104,7 +109,8 @@ def issue(db: Database, ca: CertificateAuthority, cert_id: int, expected: Certif
             if also is not None:
                 also(s)
             audit.record(s, actor, action, "certificate", cert.id, {**details, "serial": serial_hex})
-            supersede_predecessor(s, ca, cert, actor)
+            if to == CertificateStatus.EFFECTIVE:
+                supersede_predecessor(s, ca, cert, actor)
     except Conflict:
         withdraw_undelivered(db, ca, serial_hex, cert.id, actor)
         raise

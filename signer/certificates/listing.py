@@ -19,7 +19,7 @@ from signer.accounts import access
 from signer.accounts.enums import Role
 from signer.accounts.models import Account
 from signer.applications import rules
-from signer.applications.enums import ApplicationKind
+from signer.applications.enums import SHIPPING_STATUS_LABELS, ApplicationKind, ShippingStatus
 from signer.applications.models import Application
 from signer.applications.rules import DISPLAY_STATE_LABELS, state_label
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
@@ -69,10 +69,18 @@ class CertificateList:
         self.db = db
         self.window = window
 
+    def holds(self, actor: Account, kind: CertificateKind) -> bool:
+        """Whether the actor's enterprise has a certificate of ``kind`` (the 安心签 notice of A1)."""
+        enterprise_id = access.enterprise_member(actor)
+        with self.db.read() as s:
+            return s.scalar(select(Certificate.id).where(Certificate.enterprise_id == enterprise_id,
+                                                         Certificate.kind == kind).limit(1)) is not None
+
     def page(self, actor: Account, flt: ListFilter) -> ListPage:
         enterprise_id = access.enterprise_member(actor)
         now = utcnow()
         open_app = aliased(Application)
+        made_by = aliased(Application)  # a KEY's parcel is on the application that produced it
         own_state = state_column(now, self.window)
         certificates = (
             select(literal("certificate").label("row_type"), Certificate.id.label("certificate_id"),
@@ -81,16 +89,22 @@ class CertificateList:
                    Certificate.not_after.label("not_after"), Certificate.usage_count.label("usage_count"),
                    Certificate.usage_limit.label("usage_limit"),
                    func.coalesce(cast(open_app.status, String(32)), own_state).label("state"),
-                   Certificate.created_at.label("created_at"))
+                   Certificate.created_at.label("created_at"),
+                   made_by.id.label("shipping_application_id"),
+                   cast(made_by.shipping_status, String(32)).label("shipping_status"),
+                   made_by.shipping_carrier.label("shipping_carrier"), made_by.tracking_number.label("tracking_number"))
             .select_from(Certificate)
             .outerjoin(open_app, and_(open_app.certificate_id == Certificate.id, open_app.status.in_(OPEN)))
+            .outerjoin(made_by, and_(made_by.result_certificate_id == Certificate.id,
+                                     made_by.shipping_status.is_not(None)))
             .where(Certificate.enterprise_id == enterprise_id)
         )
         new_applications = (
             select(literal("application"), cast(null(), Integer), Application.id,
                    cast(Application.certificate_kind, String(32)), Application.bind_account_id,
                    Application.bind_phone, cast(null(), DateTime(timezone=True)), cast(null(), Integer),
-                   cast(null(), Integer), cast(Application.status, String(32)), Application.created_at)
+                   cast(null(), Integer), cast(Application.status, String(32)), Application.created_at,
+                   cast(null(), Integer), cast(null(), String(32)), cast(null(), String(50)), cast(null(), String(50)))
             .where(Application.enterprise_id == enterprise_id, Application.kind == ApplicationKind.NEW,
                    Application.status.in_(OPEN), Application.certificate_id.is_(None))
         )
@@ -120,6 +134,7 @@ class CertificateList:
         state = r["state"]
         issued = r["row_type"] == "certificate"
         limit = r["usage_limit"]
+        parcel = ShippingStatus(r["shipping_status"]) if r["shipping_status"] else None
         return {
             "number": number,  # 序号
             "certificate_id": r["certificate_id"],
@@ -134,7 +149,14 @@ class CertificateList:
             "remaining": max(0, limit - r["usage_count"]) if issued and r["not_after"] and limit is not None else None,
             "status": state,
             "status_label": state_label(state),
-            "operations": self.operations(kind, state, issued, r["application_id"] is not None, actor),
+            "shipping_application_id": r["shipping_application_id"],
+            "shipping_status": parcel.value if parcel else None,
+            "shipping_status_label": SHIPPING_STATUS_LABELS[parcel] if parcel else None,
+            "shipping_carrier": r["shipping_carrier"],
+            "tracking_number": r["tracking_number"],
+            "operations": self.operations(kind, state, issued, r["application_id"] is not None, actor)
+            + (["confirm_receipt"] if parcel == ShippingStatus.SHIPPED else []),
+            "unavailable": self.unavailable(kind, state, r["application_id"] is not None, actor),
         }
 
     @staticmethod
@@ -143,13 +165,22 @@ class CertificateList:
         if has_open:
             ops = list(_APPLICATION_OPS.get(state, ["view", "records"]))
         else:
-            ops = ["view", "records", "related_order"]
-            for app_kind, states in rules.ELIGIBLE_STATES.items():
-                allowed = (kind in rules.ELIGIBLE_KINDS[app_kind] and state in states
-                           and (app_kind != ApplicationKind.REVOKE or actor.role == Role.ADMIN))
-                if allowed:
-                    ops.append(app_kind.value)
+            blocked = CertificateList.unavailable(kind, state, has_open, actor)
+            ops = ["view", "records", "related_order", *(k.value for k in rules.ELIGIBLE_STATES
+                                                           if k.value not in blocked)]
         if issued and actor.role == Role.ADMIN and kind == CertificateKind.MOBILE:
             ops.append("assign_seals")
         return ops
 
+    @staticmethod
+    def unavailable(kind: CertificateKind, state: str, has_open: bool, actor: Account) -> dict[str, str]:
+        """Each toolbar operation (A3) the row does not offer, with why (the disabled button says so)."""
+        reasons: dict[str, str] = {}
+        for app_kind in rules.ELIGIBLE_STATES:
+            if has_open:
+                reasons[app_kind.value] = f"该证书有办理中的申请（{state_label(state)}），请先完成或撤销"
+            elif (refused := rules.why_not(app_kind, kind, state)) is not None:
+                reasons[app_kind.value] = refused.message
+            elif app_kind == ApplicationKind.REVOKE and actor.role != Role.ADMIN:
+                reasons[app_kind.value] = "仅管理员可以吊销证书"
+        return reasons

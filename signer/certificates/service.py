@@ -204,7 +204,10 @@ class CertificateService:
             raise Forbidden("证书不在本设备上", code=ErrorCode.WRONG_DEVICE)
         _check_not_frozen(cert)
         if cert.status not in UNLOCKABLE.get(purpose, UNLOCKABLE["sign"]):
-            raise CertificateUnusable(f"证书已失效（{CERTIFICATE_STATUS_LABELS[cert.status]}）",
+            before = cert.status in (CertificateStatus.IN_PRODUCTION, CertificateStatus.IN_TRANSIT,
+                                     CertificateStatus.PENDING_DOWNLOAD)
+            state = "尚未生效" if before else "已失效"
+            raise CertificateUnusable(f"证书{state}（{CERTIFICATE_STATUS_LABELS[cert.status]}）",
                                       code=ErrorCode.NOT_EFFECTIVE, details={"status": cert.status.value})
         return cert
 

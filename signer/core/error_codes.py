@@ -89,6 +89,8 @@ class ErrorCode(LabelledStrEnum):
     NOT_KEY = "not_key", "只有已审核通过的实体KEY证书可以邮寄"
     NOT_SHIPPED = "not_shipped", "该申请没有邮寄信息"
     NOT_PRODUCED = "not_produced", "该KEY尚未制作"
+    NOT_IN_TRANSIT = "not_in_transit", "该KEY不在邮寄途中"
+    KEY_TOKEN_UNAVAILABLE = "key_token_unavailable", "制作实体KEY的设备不可用"
     NOT_PRICED = "not_priced", "该业务不需要订单"
     NOT_PAYABLE = "not_payable", "订单不是待支付状态"
     NOT_PAID = "not_paid", "订单未支付"

@@ -170,12 +170,28 @@ def cut_out_seal(photo_bytes: bytes) -> bytes:
     return make_seal_online(photo_bytes)
 
 
-def normalize_transparent(upload: bytes, width: int = SEAL_SIDE, height: int = SEAL_SIDE) -> bytes:
-    """线下上传: a PNG that is already transparent, validated, cropped, resized and re-encoded."""
+MIN_SCALE = 50  # 调整印章大小: the smallest share (percent) of its box a seal may fill
+
+
+def normalize_transparent(upload: bytes, width: int = SEAL_SIDE, height: int = SEAL_SIDE, scale: int = 100) -> bytes:
+    """线下上传: a PNG that is already transparent, validated, cropped, resized and re-encoded.
+
+    调整印章大小: below 100, the seal fills only ``scale`` percent of its image (centred, transparent around), so
+    it stamps that much smaller in the same placement.
+    """
+    if not MIN_SCALE <= scale <= 100:
+        raise ValidationFailed(f"印章大小应在{MIN_SCALE}%到100%之间", details={"scale": [f"{MIN_SCALE}–100"]})
     image = load_upload(upload)
     if not facts(image).has_transparency:
         raise ValidationFailed("请上传透明背景的PNG图片，或使用在线制作/抠图", code=ErrorCode.NOT_TRANSPARENT)
-    return to_png(fit(crop_to_ink(image), width, height))
+    fitted = fit(crop_to_ink(image), width, height)
+    if scale == 100:
+        return to_png(fitted)
+    smaller = fitted.resize((max(1, fitted.width * scale // 100), max(1, fitted.height * scale // 100)),
+                            Image.Resampling.LANCZOS)
+    canvas = Image.new("RGBA", fitted.size, (0, 0, 0, 0))
+    canvas.paste(smaller, ((fitted.width - smaller.width) // 2, (fitted.height - smaller.height) // 2))
+    return to_png(canvas)
 
 
 def preview(png: bytes, side: int = 240) -> bytes:

@@ -155,10 +155,23 @@ class SealService:
             raise SealUnusable(f"{'；'.join(reasons)}，不能签署此文件", code=ErrorCode.SEAL_IMAGE_MISSING,
                                details={"missing": [k.value for k in imageless]})
 
+    def preview_image(self, account_id: int, kind: SealKind) -> bytes | None:
+        """The image a seal of ``kind`` would show for this account, assigned or not (the placement page
+        lets the user drag the seal itself); None when there is none."""
+        with self.db.read() as s:
+            sha = self._image_sha(s, account_id, kind, assigned_only=False)
+        return self.store.get(sha) if sha else None
+
     def without_image(self, account_id: int) -> list[SealKind]:
         """The seal kinds that would have no image for this account (分配印章 says so)."""
         with self.db.read() as s:
             return [k for k in SealKind if self._image_sha(s, account_id, k, assigned_only=False) is None]
+
+    def shown_image(self, account_id: int, kind: SealKind) -> bytes | None:
+        """The PNG this account's seal of ``kind`` would show, assigned or not (分配印章 previews it)."""
+        with self.db.read() as s:
+            sha = self._image_sha(s, account_id, kind, assigned_only=False)
+        return self.store.get(sha) if sha else None
 
     def _image_sha(self, s: Session, account_id: int, kind: SealKind, assigned_only: bool = True) -> str | None:
         """The blob of the image this account's seal of ``kind`` shows (pinned, own handwriting, or the

@@ -41,6 +41,7 @@ from signer.seals.service import SealService, SealUnusable
 from signer.signing import qr
 from signer.signing.enums import SESSION_STATUS_LABELS, TERMINAL_SESSION_STATUSES, PadesLevel, SessionStatus
 from signer.signing.models import SealPlacementRow, SigningRound, SigningSession
+from signer.signing.progress import Phase, SigningProgress
 from signer.signing.signing_pool import SigningPool
 from signer.signing.stamp_fonts import FontPreparation
 from signer.signing.transitions import move_session
@@ -427,6 +428,8 @@ class SigningService:
         prepared = dict(round_row.prepared, prepared_pdf=_b64(self.store.get(round_row.prepared_pdf_sha256)))
         timestamped = row.pades_level in TIMESTAMPED_LEVELS
         tsa = self.ca.tsa_credentials().to_dict() if timestamped else None
+        if timestamped:
+            self._progress(row, position + 1, total, Phase.TIMESTAMP)
         try:
             result = self.pool.request("finish_round", prepared=prepared, signature=_b64(signature),
                                        cert=_b64(cert_der), chain=[_b64(c) for c in chain], tsa=tsa)
@@ -435,6 +438,7 @@ class SigningService:
             raise Unprocessable("签名值校验失败，未写入文件", code=ErrorCode.BAD_SIGNATURE_VALUE) from exc
         output = base64.b64decode(result["pdf"])
         if position + 1 == total and row.pades_level in LONG_TERM_LEVELS:
+            self._progress(row, total, total, Phase.LONG_TERM)
             try:
                 output = self._add_long_term_data(output, cert_der, row.pades_level)
             except Exception:
@@ -452,6 +456,10 @@ class SigningService:
         if last:
             return {"done": True, "status": S.SIGNED.value}
         return {"done": False, "round": self._prepare_round(session_id, position + 1)}
+
+    def _progress(self, row: SigningSession, seal: int, total: int, phase: Phase) -> None:
+        """Tell the PC page which phase started (the seal being signed is in the state already)."""
+        self.notifier.signing_progress(SigningProgress(row.id, seal, total, phase, row.pades_level))
 
     def _finish_round(self, s: Session, row: SigningSession, round_id: int, position: int, output: bytes,
                       now: datetime, last: bool, actor: Actor) -> None:
@@ -510,3 +518,13 @@ class SigningService:
         if row.status != S.SIGNED or row.signed_sha256 is None:
             raise Conflict("文件尚未签署完成", code=ErrorCode.NOT_SIGNED)
         return row.title, self.store.get(row.signed_sha256)
+
+    def signed_page_png(self, account: Account, binding_token: str | None, session_id: str, number: int) -> bytes:
+        """A preview (PNG) of a page of the signed file that carries a seal: what was signed, before downloading."""
+        title_and_pdf = self.signed_pdf(account, binding_token, session_id)
+        with self.db.read() as s:
+            pages = {p.page for p in self._placements(s, session_id)}
+        if number not in pages:
+            raise NotFound(f"第{number}页没有签章", code=ErrorCode.NO_SUCH_PAGE)
+        result = self.pool.request("render_pages", pdf=_b64(title_and_pdf[1]), pages=[number], forms=True)
+        return base64.b64decode(result["previews"][0]["png"])

@@ -129,6 +129,14 @@ class SmsService:
 
     def verify(self, phone: str, purpose: SmsPurpose, code: str) -> None:
         """Consume the code or raise; a wrong code counts as a try even though the request fails."""
+        self._verify(phone, purpose, code, consume=True)
+
+    def check(self, phone: str, purpose: SmsPurpose, code: str) -> None:
+        """Raise as :meth:`verify` would, but leave a right code unused (a form step checks it before the
+        submission uses it); a wrong code counts as a try, a right one does not."""
+        self._verify(phone, purpose, code, consume=False)
+
+    def _verify(self, phone: str, purpose: SmsPurpose, code: str, *, consume: bool) -> None:
         if not (isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()):
             raise ValidationFailed("请输入6位数字验证码", code=ErrorCode.SMS_WRONG, details={"sms_code": ["6位数字"]})
         now = utcnow()
@@ -148,6 +156,10 @@ class SmsService:
             if tries is None:
                 raise RateLimited("验证码已使用或错误次数过多，请重新获取", code=ErrorCode.SMS_LOCKED)
             right = hmac.compare_digest(self._hash(phone, purpose, code), row.code_hash)
+            if right and not consume:
+                s.execute(update(SmsCode).where(SmsCode.id == row.id).values(tries=SmsCode.tries - 1)
+                          .execution_options(synchronize_session=False))
+                return
             if right:
                 used = rowcount(s.execute(update(SmsCode).where(SmsCode.id == row.id, SmsCode.used_at.is_(None))
                                  .values(used_at=now).execution_options(synchronize_session=False)))

@@ -1,5 +1,6 @@
-"""The member center's extra reviewer and wizard tools in a real browser: I 实体KEY 制作并邮寄 and 已签收 on the
-reviewer's application page; B3's seal image tools (在线制作, 线下上传, 签字抠图, 签章抠图) on 新签's step 3."""
+"""The member center's extra reviewer and wizard tools in a real browser: I 实体KEY 制作并邮寄 and the parcel on
+the reviewer's page and the customer's list; B3's seal image tools (在线制作, 线下上传, 签字抠图, 签章抠图) on
+新签's step 3."""
 
 from __future__ import annotations
 
@@ -10,18 +11,25 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from PIL import Image, ImageDraw, ImageFilter
 from playwright.sync_api import expect
 
+from signer.applications.enums import AttachmentKind
+from signer.applications.service import ApplicationForm
 from signer.certificates.enums import CertificateKind
 from signer.cli_demo import LiveServer
 from signer.demo.samples import sample_pdf
 from signer.seals.enums import SealType
-from tests.lifecycle_helpers import RESIDENT_ID, account, new_form, pay, scan_jpeg, seal_png
+from tests.lifecycle_helpers import (
+    RESIDENT_ID,
+    account,
+    new_form,
+    pay,
+    scan_jpeg,
+    seal_png,
+    sms_code,
+    upload_all,
+)
 
 from .conftest import login, screenshot
 from .test_member_pages import ADMIN_PHONE, LIVE_ENV, instance_services, outbox_code, upload
@@ -44,38 +52,52 @@ def no_script_errors(browser_page: Any) -> Iterator[None]:
     assert errors == []
 
 
-def key_csr() -> str:
-    """The CSR the physical KEY makes at the production desk."""
-    token_key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "KEY")])
-    csr = x509.CertificateSigningRequestBuilder().subject_name(name).sign(token_key, hashes.SHA256())
-    return csr.public_bytes(serialization.Encoding.PEM).decode()
+def key_row(page: Any) -> Any:
+    """The KEY's row on 证书管理 (the only 实体KEY证书 of the enterprise)."""
+    return page.locator("#list tbody tr", has_text="实体KEY证书")
 
 
-def test_key_shipped_and_delivered_by_clicking(live_server, browser_page):
+def test_key_made_shipped_and_received_as_the_customer_sees_it(softhsm_token, live_server, browser_page):
+    """Issue 11 item 7: the wizard's 收件人/邮寄地址 reach the reviewer; 制作并邮寄 asks only 快递公司/运单号 (the key
+    is made on the token); the customer's list follows the parcel 待发货 → 已发货 (快递公司, 运单号) → 已签收,
+    and the certificate is 已生效 only once the customer confirms receipt."""
     services = instance_services(live_server)
     admin = account(services, "admin")
     form = new_form(services, admin, certificate_kind=CertificateKind.KEY, seal_type=SealType.COMPANY)
     app = services.lifecycle.applications.apply_new(admin, form, "127.0.0.1")
     pay(services, admin, [app.id])
+    services.lifecycle.review.reject(account(services, "reviewer"), app.id, "营业执照不清晰", "127.0.0.1")
+    again = ApplicationForm(sms_code=sms_code(services, admin.phone),
+                            attachments=upload_all(services, admin, {AttachmentKind.BUSINESS_LICENSE}))
+    services.lifecycle.applications.reapply(admin, app.id, again, "127.0.0.1")
     services.db.dispose()
     services.pool.close()
 
     page, url = browser_page, live_server.url
     login(page, url, "reviewer", f"/member/review/{app.id}")
     expect(page.locator("#shipping")).to_have_count(0)  # nothing to ship before 审核通过
+    expect(page.locator("#mailing-address")).to_have_text("山东省烟台市龙口市东莱街道港城大道100号")
+    expect(page.locator("#recipient-name")).to_have_text("李收件")
     page.click("#approve")
     expect(page.locator("#done")).to_be_visible()
     expect(page.locator("#shipping-status")).to_have_text("待发货")
     expect(page.locator("#ship-form")).to_be_visible()
+    expect(page.locator("#csr")).to_have_count(0)  # no CSR to paste: the key is made on the KEY
+
+    page.context.clear_cookies()
+    login(page, url, "admin", "/member/certificates")
+    row = key_row(page)
+    expect(row.locator(".parcel-status")).to_have_text("待发货")
+    expect(row.locator("td.status")).to_have_text("待制作")
+
+    page.context.clear_cookies()
+    login(page, url, "reviewer", f"/member/review/{app.id}")
     page.click("#ship")  # nothing filled in: the errors are next to the fields
     expect(page.locator("[data-error-for=carrier]")).to_have_text("请填写快递公司")
-    expect(page.locator("[data-error-for=csr]")).to_be_visible()
     page.fill("#carrier", "顺丰速运")
     page.fill("#tracking_number", "bad no!")
-    page.fill("#csr", key_csr())
-    page.click("#ship")  # the server refuses the tracking number
-    expect(page.locator("[data-error-for=tracking_number]")).to_be_visible()
+    page.click("#ship")  # the server refuses the tracking number, in Chinese
+    expect(page.locator("[data-error-for=tracking_number]")).to_have_text("运单号应为6至40位字母、数字或连字符")
     page.fill("#tracking_number", "SF1234567890")
     page.click("#ship")
     expect(page.locator("#tracking-number")).to_have_text("SF1234567890")
@@ -83,11 +105,46 @@ def test_key_shipped_and_delivered_by_clicking(live_server, browser_page):
     expect(page.locator("#shipping")).to_have_attribute("data-shipping-status", "shipped")
     expect(page.locator("#shipping-status")).to_have_text("已发货")
     screenshot(page, "member-review-key-shipped.png")
-    page.click("#delivered")
-    expect(page.locator("#shipping")).to_have_attribute("data-shipping-status", "delivered")
-    expect(page.locator("#shipping-status")).to_have_text("已签收")
-    expect(page.locator("#tracking-number")).to_have_text("SF1234567890")
-    expect(page.locator("#delivered")).to_have_count(0)
+
+    page.context.clear_cookies()
+    login(page, url, "admin", "/member/certificates")
+    row = key_row(page)
+    expect(row.locator(".parcel-status")).to_have_text("已发货")
+    expect(row.locator(".parcel-carrier")).to_have_text("顺丰速运")
+    expect(row.locator(".parcel-tracking")).to_have_text("SF1234567890")
+    expect(row.locator("td.status")).to_have_text("邮寄中")  # not 已生效 while the parcel travels
+    screenshot(page, "member-certificates-key-shipped.png")
+    page.goto(f"{url}/member/applications/{app.id}")
+    expect(page.locator("#parcel-status")).to_have_text("已发货")
+    expect(page.locator("#parcel-tracking")).to_have_text("SF1234567890")
+    expect(page.locator("#rejection")).to_have_count(0)  # rejected once, approved now: no red 驳回意见 banner
+    page.goto(f"{url}/member/certificates")
+    page.once("dialog", lambda dialog: dialog.accept())
+    key_row(page).locator("[data-op=confirm_receipt]").click()
+    expect(page.locator("#notice")).to_have_text("已确认收货，证书已生效")
+    row = key_row(page)
+    expect(row.locator(".parcel-status")).to_have_text("已签收")
+    expect(row.locator("td.status")).to_have_text("已生效")
+    expect(row.locator("[data-op=confirm_receipt]")).to_have_count(0)
+    screenshot(page, "member-certificates-key-received.png")
+
+
+def test_wizard_asks_where_to_mail_a_key(live_server, browser_page):
+    """Issue 11 item 7: 实体KEY证书 asks 收件人 / 联系电话 / 邮寄地址 on step 2; 移动端证书 does not."""
+    page, url = browser_page, live_server.url
+    login(page, url, "admin", "/member/certificates/new")
+    page.check("#agree")
+    page.click("[data-step='1'] [data-next='2']")
+    expect(page.locator("#delivery")).to_be_hidden()
+    page.click("[data-step='2'] [data-next='1']")
+    page.check("input[name=certificate_kind][value=key]")
+    page.click("[data-step='1'] [data-next='2']")
+    expect(page.locator("#delivery")).to_be_visible()
+    for label in ("收件人", "联系电话", "邮寄地址"):
+        expect(page.locator("#delivery label", has_text=label)).to_be_visible()
+    page.click("[data-step='2'] [data-next='3']")  # nothing filled in: each delivery field says so
+    expect(page.locator("[data-error-for='delivery.recipient']")).to_have_text("请填写收件人")
+    expect(page.locator("[data-error-for='delivery.address']")).to_have_text("请填写邮寄地址")
 
 
 def photo(ink: str, side: int = 900) -> bytes:

@@ -105,6 +105,12 @@ def test_new_certificate_by_clicking_review_and_app_download(live_server, browse
     page.fill("#sms_code", outbox_code(url, ADMIN_PHONE))
     screenshot(page, "member-new-step2.png")
     step2.get_by_role("button", name="保存并下一步").click()
+    # Issue 11 item 4: the server's error lands next to its field before step 3, and nothing typed is lost
+    expect(page.locator("[data-error-for='handler.id_number']")).to_contain_text("校验位")
+    expect(step2).to_be_visible()
+    expect(page.locator("#handler_name")).to_have_value("张办理")
+    page.fill("#id_number", RESIDENT_ID)
+    step2.get_by_role("button", name="保存并下一步").click()
 
     # 3 附件上传: each file is uploaded at once and previewed
     expect(page.locator(".step[data-step='3']")).to_be_visible()
@@ -125,13 +131,9 @@ def test_new_certificate_by_clicking_review_and_app_download(live_server, browse
         expect(preview).to_be_visible()
         assert preview.evaluate("img => img.naturalWidth") > 0
     screenshot(page, "member-new-step3.png")
-    page.click("#submit-order")
-    # the server's error lands next to its field on step 2, and nothing typed is lost
-    expect(page.locator("[data-error-for='handler.id_number']")).to_be_visible()
-    expect(step2).to_be_visible()
-    expect(page.locator("#handler_name")).to_have_value("张办理")
-    page.fill("#id_number", RESIDENT_ID)
-    step2.get_by_role("button", name="保存并下一步").click()
+    step3 = page.locator(".step[data-step='3']")
+    step3.get_by_role("button", name="上一步").click()
+    step2.get_by_role("button", name="保存并下一步").click()  # the code checked at step 2 still submits
     expect(page.locator("[data-preview-for=company_seal] img")).to_be_visible()  # the uploads are still there
     page.click("#submit-order")
 

@@ -195,6 +195,7 @@ def test_a_seal_dropped_on_a_turned_page_lands_where_it_was_dropped(live_server,
     page.wait_for_url(re.compile(r"/sign/(?!draft/)[\w-]+$"))
     expect(page.locator("#back-to-draft")).to_be_hidden()
     page.click("#cancel")
+    page.click("#cancel-yes")  # 取消签署 is confirmed first (Issue 11 item 5)
     expect(page.locator("#status")).to_have_text("已取消")
     expect(page.locator("#qr-area")).to_be_hidden()
     page.click("#back-to-draft")

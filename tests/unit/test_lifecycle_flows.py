@@ -15,12 +15,14 @@ from sqlalchemy import select, update
 from keystore import device as ks_device
 from pdfsign.validate import all_valid, validate_pdf
 from signer.accounts.models import Enterprise
+from signer.applications.delivery import Delivery
 from signer.applications.enums import ApplicationKind, ApplicationStatus, ShippingStatus
 from signer.billing.enums import OrderStatus
 from signer.ca.models import IssuedSerial
 from signer.certificates.enums import CertificateKind, CertificateStatus
 from signer.certificates.models import Certificate
-from signer.core.errors import Conflict
+from signer.certificates.service import CertificateUnusable
+from signer.core.errors import Conflict, ValidationFailed
 from signer.core.models import utcnow
 from signer.seals.enums import SealKind, SealType
 from signer.seals.models import SealImage
@@ -273,7 +275,25 @@ def test_b6_reject_view_and_reapply(services):
     assert approve(services, app.id).status == A.APPROVED
 
 
-def test_i_key_certificate_is_produced_shipped_and_locks_after_five_wrong_pins(services):
+def test_i_key_application_asks_where_to_mail_it(services):
+    """Issue 11 item 7: a KEY's 新签 needs 收件人, 联系电话 and 邮寄地址, checked by the server in Chinese."""
+    admin = account(services, "admin")
+    with pytest.raises(ValidationFailed) as err:
+        services.lifecycle.applications.apply_new(admin, new_form(
+            services, admin, certificate_kind=CertificateKind.KEY, seal_type=SealType.COMPANY,
+            delivery=Delivery(" ", "12345", "烟台")), IP)
+    assert err.value.details == {"delivery.recipient": ["请填写收件人（50字以内）"],
+                                 "delivery.phone": ["请填写正确的收件人联系电话（手机号或固定电话）"],
+                                 "delivery.address": ["请填写详细的邮寄地址（5至200字）"]}
+    app = services.lifecycle.applications.apply_new(admin, new_form(
+        services, admin, certificate_kind=CertificateKind.KEY, seal_type=SealType.COMPANY,
+        delivery=Delivery(" 李收件 ", "0535-8888888", "山东省烟台市  龙口市港城大道100号")), IP)
+    assert (app.recipient_name, app.recipient_phone, app.mailing_address) == (
+        "李收件", "0535-8888888", "山东省烟台市 龙口市港城大道100号")
+
+
+def test_i_key_certificate_is_produced_shipped_and_locks_after_five_wrong_pins(softhsm_token, services):
+    """I (and issue 11 item 7): the KEY is made on the token, 邮寄中 until received, then 已生效."""
     admin = account(services, "admin")
     operator2 = account(services, "operator2")
     app = services.lifecycle.applications.apply_new(
@@ -283,22 +303,18 @@ def test_i_key_certificate_is_produced_shipped_and_locks_after_five_wrong_pins(s
     cert_id = approved.result_certificate_id
     assert certificate(services, cert_id).status == CertificateStatus.IN_PRODUCTION
     assert approved.shipping_status == ShippingStatus.PENDING
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    token_key = ec.generate_private_key(ec.SECP256R1())  # made inside the KEY at the production desk
-    csr = (x509.CertificateSigningRequestBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
-                                                                                               "KEY")]))
-           .sign(token_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    assert (approved.recipient_name, approved.mailing_address) == ("李收件", "山东省烟台市龙口市东莱街道港城大道100号")
     pin = ks_device.enroll("Key#Pin2026")
     reviewer = account(services, "reviewer")
-    shipped = services.lifecycle.review.ship(reviewer, app.id, "顺丰速运", "SF1234567890", csr, pin.verifier, IP)
+    shipped = services.lifecycle.shipping.ship(reviewer, app.id, "顺丰速运", "SF1234567890", pin.verifier, IP)
     assert (shipped.shipping_status, shipped.tracking_number) == (ShippingStatus.SHIPPED, "SF1234567890")
+    assert certificate(services, cert_id).status == CertificateStatus.IN_TRANSIT  # not 已生效 while mailed
+    with pytest.raises(CertificateUnusable, match="尚未生效（邮寄中）"):
+        services.lifecycle.keypin.challenge(operator2, cert_id)
+    services.lifecycle.shipping.delivered(reviewer, app.id, IP)
     assert certificate(services, cert_id).status == CertificateStatus.EFFECTIVE
-    services.lifecycle.review.delivered(reviewer, app.id, IP)
     with pytest.raises(Conflict):
-        services.lifecycle.review.delivered(reviewer, app.id, IP)
+        services.lifecycle.shipping.delivered(reviewer, app.id, IP)
 
     _, wrong = ks_device.verifier_from_password("wrong-pin", pin.params)
     for attempt in range(5):

@@ -51,4 +51,5 @@ def test_pushed_state_is_the_wire_state_with_label_and_link(env):
     assert pushed[-1] == SessionStateSchema().dump(services.signing.state(sid))
     assert list(pushed[-1]) == ["id", "status", "status_label", "title", "page_count", "document_sha256",
                                 "confirmation_code", "pades_level", "expires_at", "scanned_by", "seals",
-                                "current_round", "failure", "signed", "download_url"]
+                                "current_round", "failure", "signed", "download_url", "progress",
+                                "signed_pages"]  # progress and signed_pages: Issue 11 items 5 and 1

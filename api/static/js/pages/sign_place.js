@@ -20,7 +20,8 @@ const chips = Array.prototype.slice.call(document.querySelectorAll("#palette .ch
 const kinds = {};
 chips.forEach(function (chip) {
   kinds[chip.dataset.seal] = {
-    label: chip.dataset.label, width: Number(chip.dataset.width), height: Number(chip.dataset.height)
+    label: chip.dataset.label, width: Number(chip.dataset.width), height: Number(chip.dataset.height),
+    image: chip.dataset.image || null
   };
 });
 
@@ -58,19 +59,33 @@ function position(seal) {
   seal.box.setAttribute("aria-label", describe(seal));
 }
 
+// What is dragged and placed is the seal itself: its image when the seal has one, else its name.
+function sealFace(kind) {
+  const image = kinds[kind].image;
+  if (image) {
+    const img = document.createElement("img");
+    img.className = "seal-image";
+    img.src = image;
+    img.alt = kinds[kind].label;
+    img.draggable = false;
+    return img;
+  }
+  const label = document.createElement("span");
+  label.className = "seal-label";
+  label.textContent = kinds[kind].label;
+  return label;
+}
+
 function makeBox(seal) {
   const box = document.createElement("div");
-  box.className = "seal-box seal-" + seal.seal;
+  box.className = "seal-box seal-" + seal.seal + (kinds[seal.seal].image ? " with-image" : "");
   box.tabIndex = 0;
   box.dataset.seal = seal.seal;
   box.dataset.id = String(seal.id);
-  const label = document.createElement("span");
-  label.className = "seal-label";
-  label.textContent = seal.label;
   const handle = document.createElement("span");
   handle.className = "handle";
   handle.title = "拖动调整大小";
-  box.appendChild(label);
+  box.appendChild(sealFace(seal.seal));
   box.appendChild(handle);
   box.addEventListener("pointerdown", function (event) { dragBox(event, seal); });
   box.addEventListener("keydown", function (event) { keyBox(event, seal); });
@@ -244,8 +259,14 @@ function dropAt(kind, layer, clientX, clientY) {
   const k = kinds[kind];
   const rect = G.clampRect(page, { x: centre[0] - k.width / 2, y: centre[1] - k.height / 2,
                                    width: k.width, height: k.height });
+  // the page keeps still when a seal lands: neither the window nor the previews may scroll because the
+  // panel grew (the first row of the table) or the new seal took the focus
+  const pagesEl = document.getElementById("pages");
+  const still = [window.scrollX, window.scrollY, pagesEl.scrollTop];
   const seal = add(kind, page, rect);
   if (seal && seal.box) { seal.box.focus({ preventScroll: true }); }
+  if (window.scrollX !== still[0] || window.scrollY !== still[1]) { window.scrollTo(still[0], still[1]); }
+  if (pagesEl.scrollTop !== still[2]) { pagesEl.scrollTop = still[2]; }
 }
 
 function visiblePage() {
@@ -304,8 +325,8 @@ chips.forEach(function (chip) {
       if (!ghost && Math.abs(ev.clientX - sx) + Math.abs(ev.clientY - sy) < 4) { return; }
       if (!ghost) {
         ghost = document.createElement("div");
-        ghost.className = "seal-ghost seal-" + kind;
-        ghost.textContent = kinds[kind].label;
+        ghost.className = "seal-ghost seal-" + kind + (kinds[kind].image ? " with-image" : "");
+        ghost.appendChild(sealFace(kind));
         document.body.appendChild(ghost);
       }
       const over = layerAt(ev.clientX, ev.clientY);

@@ -9,6 +9,7 @@ const sessionId = root.dataset.sessionId;
 const el = function (id) { return document.getElementById(id); };
 const stateUrl = "/api/v1/signing-sessions/" + encodeURIComponent(sessionId);
 const TERMINAL = ["signed", "rejected", "cancelled", "expired", "failed"];
+const CANCELLABLE = ["waiting", "scanned"];
 // Events can be lost (the message queue restarting, a socket that is up but deaf): when nothing has
 // arrived for QUIET_MS, or the socket drops, the page reads the state over HTTP instead.
 const QUIET_MS = 10000;
@@ -36,9 +37,45 @@ function render(state) {
   }
   el("qr-area").hidden = state.status !== "waiting";
   el("no-scan").hidden = state.status !== "waiting";
-  el("cancel").hidden = finished;
+  // once the phone has started signing there is nothing left to cancel from here
+  const cancellable = CANCELLABLE.indexOf(state.status) >= 0;
+  el("cancel").hidden = !cancellable;
+  if (!cancellable && el("cancel-dialog").open) { el("cancel-dialog").close(); }
+  renderProgress(state.status === "signing" ? state.progress : null);
+  renderSignedPages(state.signed_pages || []);
   const back = el("back-to-draft");
   if (back) { back.hidden = ["rejected", "cancelled", "expired", "failed"].indexOf(state.status) < 0; }
+}
+
+// 签署中: which seal, and what is left (pushed as each phase starts; the state carries the seal too).
+function renderProgress(progress) {
+  const box = el("progress");
+  if (!progress) { box.hidden = true; return; }
+  box.hidden = false;
+  el("progress-bar").max = progress.total;
+  el("progress-bar").value = progress.phase === "long_term" ? progress.total : progress.seal - 1;
+  el("progress-text").textContent = progress.text;
+  el("progress-remaining").textContent = progress.remaining_text;
+}
+
+// 已签署: the pages of the signed file that carry seals, rendered by the server.
+function renderSignedPages(pages) {
+  const holder = el("signed-pages");
+  if (!pages.length || holder.children.length) { return; }
+  pages.forEach(function (p) {
+    const figure = document.createElement("figure");
+    figure.className = "page";
+    figure.dataset.page = String(p.page);
+    const img = document.createElement("img");
+    img.src = p.url;
+    img.alt = "已签署文件第" + p.page + "页";
+    const caption = document.createElement("figcaption");
+    caption.textContent = "第 " + p.page + " 页";
+    figure.appendChild(img);
+    figure.appendChild(caption);
+    holder.appendChild(figure);
+  });
+  el("signed-preview").hidden = false;
 }
 
 async function refresh() {
@@ -75,8 +112,17 @@ socket.on("qr", function (frame) {
   el("payload").textContent = frame.payload;
 });
 socket.on("status", function (state) { if (state.id === sessionId) { render(state); } });
+socket.on("progress", function (progress) {
+  if (progress.session_id !== sessionId || el("status").dataset.status !== "signing") { return; }
+  lastNews = Date.now();
+  renderProgress(progress);
+});
 
-el("cancel").addEventListener("click", async function () {
+const dialog = el("cancel-dialog");
+el("cancel").addEventListener("click", function () { dialog.showModal(); });
+el("cancel-no").addEventListener("click", function () { dialog.close(); });
+el("cancel-yes").addEventListener("click", async function () {
+  dialog.close();
   try {
     render(await postJson(stateUrl + "/cancel", undefined, { fallback: "取消失败，请刷新页面后重试" }));
   } catch (err) {

@@ -1,4 +1,5 @@
-/* A1–A5 证书管理: filters, 10 rows per page, 共N条, page jump; the toolbar follows the checked rows. */
+/* A1–A5 证书管理: filters, 10/20/50 rows per page, 共N条, page jump; the toolbar follows the checked rows and a
+   disabled button says why (the server's reason for the row, or what to check first). */
 import { request } from "../../lib/http.js";
 import { el } from "../../lib/dom.js";
 import { minuteTime } from "../../lib/time.js";
@@ -7,10 +8,12 @@ const root = document.getElementById("certificates");
 const tbody = document.querySelector("#list tbody");
 const form = document.getElementById("filters");
 const notice = document.getElementById("notice");
-const PER_PAGE = 10;
+const perPage = document.getElementById("per-page");
 const OPS = { view: "查看", create_order: "生成订单", related_order: "关联订单", records: "办理记录",
-              view_rejection: "查看驳回", reapply: "重新申请", assign_seals: "分配印章", cancel: "撤销" };
-const ROW_OPS = ["view", "create_order", "related_order", "records", "view_rejection", "reapply", "assign_seals"];
+              view_rejection: "查看驳回", reapply: "重新申请", assign_seals: "分配印章", cancel: "撤销",
+              confirm_receipt: "确认收货" };
+const ROW_OPS = ["view", "create_order", "related_order", "records", "view_rejection", "reapply", "assign_seals",
+                 "confirm_receipt"];
 const TOOLBAR = ["renew", "reissue", "revoke", "unfreeze", "change", "extend", "phone_change"];
 let state = { page: 1, pages: 1, rows: [] };
 let latest = 0;  // only the newest request's answer is shown
@@ -19,7 +22,7 @@ function query() {
   const q = new URLSearchParams();
   for (const [k, v] of new FormData(form).entries()) if (String(v).trim()) q.set(k, String(v).trim());
   q.set("page", String(state.page));
-  q.set("per_page", String(PER_PAGE));
+  q.set("per_page", perPage.value);
   return q;
 }
 
@@ -34,7 +37,7 @@ function opLink(row, op) {
   switch (op) {
     case "view":
       if (app) return link(OPS.view, root.dataset.appUrl.replace(/0$/, String(app)), op);
-      return button(OPS.view, op, () => toggleDetails(row));
+      return link(OPS.view, root.dataset.detailUrl.replace(/0$/, String(cert)), op);
     case "view_rejection":
       return link(OPS.view_rejection, root.dataset.appUrl.replace(/0$/, String(app)) + "?view=rejection", op);
     case "reapply":
@@ -47,6 +50,8 @@ function opLink(row, op) {
       return link(OPS.records, root.dataset.recordsUrl + (cert ? "?certificate=" + cert : "?application=" + app), op);
     case "assign_seals":
       return link(OPS.assign_seals, root.dataset.sealsUrl.replace(/\/0\/seals$/, "/" + cert + "/seals"), op);
+    case "confirm_receipt":
+      return button(OPS.confirm_receipt, op, () => confirmReceipt(row));
     default:
       return null;
   }
@@ -58,22 +63,35 @@ function button(label, op, handler) {
   return b;
 }
 
-function toggleDetails(row) {
-  const id = "details-" + row.number;
-  const existing = document.getElementById(id);
-  if (existing) { existing.remove(); return; }
-  const tr = el("tr", { id: id, className: "details" });
-  const td = el("td", { colspan: "11" });
-  td.textContent = "证书类型：" + row.kind_label + "　绑定账号：" + (row.bound_account || "-") + "　绑定姓名：" +
-    (row.bound_name || "-") + "　失效时间：" + minuteTime(row.not_after) + "　状态：" + row.status_label;
-  tr.appendChild(td);
-  const anchor = tbody.querySelector("tr[data-number='" + row.number + "']");
-  anchor.after(tr);
+/* I 确认收货: the KEY arrived (已签收); its certificate takes effect (已生效). */
+async function confirmReceipt(row) {
+  if (!window.confirm("确认已收到实体KEY？确认后证书立即生效。")) return;
+  try {
+    await request("POST", "/api/v1/applications/" + row.shipping_application_id + "/received");
+    show("已确认收货，证书已生效");
+  } catch (err) {
+    show(err.message);
+  }
+  load();
+}
+
+/* 邮寄状态 of a KEY: the parcel's state, 快递公司 and 运单号. */
+function parcelCell(row) {
+  const td = el("td", { className: "parcel", "data-shipping-status": row.shipping_status || "" });
+  if (!row.shipping_status) { td.textContent = "-"; return td; }
+  td.appendChild(el("span", { className: "parcel-status" }, row.shipping_status_label));
+  if (row.tracking_number) {
+    td.appendChild(el("br"));
+    td.appendChild(el("span", { className: "parcel-carrier" }, row.shipping_carrier));
+    td.appendChild(document.createTextNode(" "));
+    td.appendChild(el("span", { className: "parcel-tracking" }, row.tracking_number));
+  }
+  return td;
 }
 
 function render(page) {
   state.rows = page.items;
-  state.pages = Math.max(1, Math.ceil(page.total / PER_PAGE));
+  state.pages = Math.max(1, Math.ceil(page.total / Number(perPage.value)));
   tbody.replaceChildren();
   for (const row of page.items) {
     const tr = el("tr", { "data-number": String(row.number) });
@@ -88,6 +106,7 @@ function render(page) {
       tr.appendChild(td);
     });
     tr.appendChild(el("td", { className: "status", "data-status": row.status }, row.status_label));
+    tr.appendChild(parcelCell(row));
     const ops = el("td", { className: "ops" });
     for (const op of ROW_OPS) {
       if (!row.operations.includes(op)) continue;
@@ -129,13 +148,25 @@ function checked() {
     .filter(Boolean);
 }
 
+const PICK_ONE = "请先勾选一个证书";
+
 function toolbar() {
   const rows = checked();
+  const reasons = [];
   for (const op of TOOLBAR) {
-    root.querySelector(".toolbar [data-op='" + op + "']").disabled = !(rows.length === 1 && rows[0].operations.includes(op));
+    const b = root.querySelector(".toolbar [data-op='" + op + "']");
+    const why = rows.length === 0 ? PICK_ONE : rows.length > 1 ? "只能勾选一个证书办理" + b.textContent
+      : rows[0].operations.includes(op) ? "" : (rows[0].unavailable || {})[op] || "该证书当前不能办理" + b.textContent;
+    b.disabled = why !== "";
+    if (why) { b.title = why; reasons.push(b.textContent + "：" + why); } else b.removeAttribute("title");
   }
-  root.querySelector(".toolbar [data-op='batch_order']").disabled =
-    !(rows.length > 0 && rows.every((r) => r.operations.includes("create_order")));
+  const batch = root.querySelector(".toolbar [data-op='batch_order']");
+  batch.disabled = !(rows.length > 0 && rows.every((r) => r.operations.includes("create_order")));
+  if (batch.disabled) batch.title = rows.length === 0 ? "请先勾选待生成订单的证书" : "只有待生成订单的证书可以批量生成订单";
+  else batch.removeAttribute("title");
+  const hint = document.getElementById("toolbar-hint");
+  hint.textContent = rows.length === 0 ? "勾选一个证书后可办理续签、补办等业务"
+    : rows.length === 1 && reasons.length ? "不可办理：" + reasons.join("；") : "";
 }
 
 function show(text) {
@@ -153,6 +184,7 @@ document.getElementById("go").addEventListener("click", () => {
   state.page = n;
   load();
 });
+perPage.addEventListener("change", () => { state.page = 1; load(); });
 document.getElementById("check-all").addEventListener("change", (e) => {
   tbody.querySelectorAll(".row-check").forEach((box) => { box.checked = e.target.checked; });
   toolbar();

@@ -1,4 +1,6 @@
-/* F1 发票信息: 新增, 修改, 默认发票, 删除 (after an in-page confirmation); the page reloads after each change. */
+/* F1 发票信息: 新增, 修改, 默认发票, 删除 (after an in-page confirmation); the page reloads after each change.
+   From 生成订单 (``?add=1`` or ``?edit=<id>`` with ``back=<that page>``) the form opens at once and saving returns
+   there, with the saved profile chosen. */
 import { request } from "../../lib/http.js";
 import { showFieldMessages, showMessage } from "../../lib/forms.js";
 
@@ -25,8 +27,22 @@ function fail(err) {
   showMessage(document.getElementById("form-error"), err.message);
 }
 
+const params = new URLSearchParams(window.location.search);
+const back = (params.get("back") || "").startsWith("/member/") ? params.get("back") : "";
+
+function returnTo(profileId) {
+  const target = new URL(back, window.location.origin);
+  if (profileId) target.searchParams.set("invoice_profile_id", String(profileId));
+  window.location.href = target.pathname + target.search;
+}
+
 document.getElementById("add").addEventListener("click", () => open(null));
-document.getElementById("cancel").addEventListener("click", () => { form.hidden = true; });
+document.getElementById("cancel").addEventListener("click", () => { if (back) returnTo(null); else form.hidden = true; });
+if (params.get("add")) open(null);
+if (params.get("edit")) {
+  const row = document.querySelector("tr[data-profile-id='" + params.get("edit") + "']");
+  if (row) open(JSON.parse(row.dataset.profile));
+}
 
 form.addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -35,8 +51,8 @@ form.addEventListener("submit", async (e) => {
   for (const f of FIELDS) body[f] = form.elements[f].value.trim();
   const id = form.elements.id.value;
   try {
-    await request(id ? "PUT" : "POST", "/api/v1/invoice-profiles" + (id ? "/" + id : ""), body);
-    window.location.reload();
+    const saved = await request(id ? "PUT" : "POST", "/api/v1/invoice-profiles" + (id ? "/" + id : ""), body);
+    if (back) returnTo(saved.id); else window.location.reload();
   } catch (err) { fail(err); }
 });
 

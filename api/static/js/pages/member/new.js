@@ -2,7 +2,7 @@
 import { request } from "../../lib/http.js";
 import { byId, el, yuan } from "../../lib/dom.js";
 import * as forms from "../../lib/forms.js";
-import { bindSms, bindUpload } from "../../lib/widgets.js";
+import { bindResize, bindSms, bindUpload } from "../../lib/widgets.js";
 
 const root = document.getElementById("wizard");
 const form = document.getElementById("new-form");
@@ -39,6 +39,7 @@ function go(step) {
 async function enterInfo() {
   const k = kind();
   $("kind-label").textContent = k === "key" ? "实体KEY证书" : "移动端证书";
+  $("delivery").hidden = k !== "key";
   $("period_years").querySelectorAll("option").forEach((o) => { o.hidden = o.dataset.kind !== k; });
   const current = $("period_years").selectedOptions[0];
   if (!current || current.hidden) {
@@ -81,6 +82,7 @@ function checkStep1() {
 
 function checkStep2() {
   clearErrors();
+  $("step2-error").hidden = true;
   const required = { bind_account_id: "请选择绑定账号", "handler.name": "请填写办理人姓名",
                      "handler.contact": "请填写办理人联系方式", "handler.id_number": "请填写证件号码" };
   let ok = true;
@@ -90,17 +92,57 @@ function checkStep2() {
   }
   const phone = $("bind_phone").value.trim();
   if (phone && !/^1[3-9]\d{9}$/.test(phone)) { fieldError("bind_phone", "绑定人电话应为11位手机号"); ok = false; }
+  if (kind() === "key") {
+    const delivery = { "delivery.recipient": "请填写收件人", "delivery.phone": "请填写收件人联系电话",
+                       "delivery.address": "请填写邮寄地址" };
+    for (const [name, message] of Object.entries(delivery)) {
+      if (!form.querySelector("[name='" + name + "']").value.trim()) { fieldError(name, message); ok = false; }
+    }
+  }
   if (!/^\d{6}$/.test($("sms_code").value.trim())) { fieldError("sms_code", "请输入6位数字验证码"); ok = false; }
   return ok;
 }
 
-root.querySelectorAll("[data-next]").forEach((b) => b.addEventListener("click", () => {
+/* 保存并下一步: the server checks 办理信息 and the SMS code with the submission's rule; the wrong fields are
+   shown on this step and the wizard stays here. */
+async function confirmStep2(button) {
+  const error = $("step2-error");
+  error.hidden = true;
+  button.disabled = true;
+  try {
+    const b = body();
+    await request("POST", "/api/v1/applications/new/check", {
+      certificate_kind: b.certificate_kind, seal_type: b.seal_type, period_years: b.period_years,
+      bind_account_id: b.bind_account_id, bind_phone: b.bind_phone, handler: b.handler, sms_code: b.sms_code });
+    return true;
+  } catch (err) {
+    let marked = 0;
+    for (const [name, message] of Object.entries(err.fields || {})) if (fieldError(name, message)) marked++;
+    forms.showMessage(error, marked > 1 ? "有" + marked + "项填写有误，请按提示修改后再继续" : err.message);
+    const shown = form.querySelector(".step[data-step='2'] .field-error:not([hidden])");
+    if (shown) shown.scrollIntoView({ block: "center" });
+    return false;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+root.querySelectorAll("[data-next]").forEach((b) => b.addEventListener("click", async () => {
   const target = Number(b.dataset.next);
   const from = Number(b.closest(".step").dataset.step);
   if (target > from && from === 1 && !checkStep1()) return;
-  if (target > from && from === 2 && !checkStep2()) return;
+  if (target > from && from === 2 && !(checkStep2() && await confirmStep2(b))) return;
   go(target);
 }));
+/* The attachments' required marks follow 印章类型 (the seal images and 印章采集表 only when there are seals). */
+function requiredMarks() {
+  const seal = $("seal_type").value;
+  form.querySelectorAll(".req[data-required-for]").forEach((mark) => {
+    mark.hidden = !mark.dataset.requiredFor.split(" ").includes(seal);
+  });
+}
+$("seal_type").addEventListener("change", requiredMarks);
+requiredMarks();
 $("period_years").addEventListener("change", price);
 $("bind_account_id").addEventListener("change", bound);
 
@@ -113,9 +155,14 @@ form.querySelectorAll(".upload input[type=file]").forEach((input) => {
     error.hidden = true;
     form.querySelectorAll(".upload[data-kind='" + k + "'] input").forEach((i) => i.removeAttribute("aria-invalid"));
   });
-  bindUpload(input, form.querySelector("[data-preview-for='" + k + "']"), Number(root.dataset.maxMb),
-    (row) => { uploaded[k] = row.id; },
-    (err) => { delete uploaded[k]; fieldError("attachments." + k, err.message); });
+  const preview = form.querySelector("[data-preview-for='" + k + "']");
+  const failed = (err) => { delete uploaded[k]; fieldError("attachments." + k, err.message); };
+  const panel = input.dataset.tool === "normalize" ? form.querySelector("[data-resize-for='" + k + "']") : null;
+  const resize = panel ? bindResize(panel, preview, k, (row) => { uploaded[k] = row.id; }, failed) : null;
+  bindUpload(input, preview, Number(root.dataset.maxMb), (row, file) => {
+    uploaded[k] = row.id;
+    if (resize) resize(file);
+  }, failed);
 });
 
 function body() {
@@ -129,6 +176,8 @@ function body() {
     period_years: Number($("period_years").value),
     bind_account_id: Number($("bind_account_id").value) || 0,
     bind_phone: phone || null,
+    delivery: kind() === "key" ? { recipient: $("recipient").value.trim(), phone: $("recipient_phone").value.trim(),
+                                   address: $("mailing_address").value.trim() } : null,
     handler: { name: $("handler_name").value.trim(), contact: $("handler_contact").value.trim(),
                id_type: $("id_type").value, id_number: $("id_number").value.trim() },
     attachments: attachments,

@@ -52,7 +52,8 @@ function bindDecision() {
   });
 }
 
-/* I 实体KEY: 制作并邮寄 (快递公司, 运单号, the KEY's CSR), then 已签收; the page shows the new state. */
+/* I 实体KEY: 制作并邮寄 (the server makes the key on the KEY; 快递公司, 运单号), then 已签收; the page shows
+   the new state. */
 function bindShipping() {
   const shipForm = document.getElementById("ship-form");
   const deliveredButton = document.getElementById("delivered");
@@ -68,7 +69,7 @@ function bindShipping() {
       shipError.hidden = true;
       shipForm.querySelectorAll(".field-error").forEach((p) => { p.hidden = true; });
       const value = (id) => document.getElementById(id).value.trim();
-      const missing = { carrier: "请填写快递公司", tracking_number: "请填写运单号", csr: "请粘贴KEY生成的证书请求" };
+      const missing = { carrier: "请填写快递公司", tracking_number: "请填写运单号" };
       let ok = true;
       for (const [name, message] of Object.entries(missing)) {
         if (!value(name)) {
@@ -81,7 +82,7 @@ function bindShipping() {
       button.disabled = true;
       try {
         await request("POST", base + "/ship", { carrier: value("carrier"), tracking_number: value("tracking_number"),
-                                                 csr: value("csr"), pin_verifier: value("pin_verifier") || null });
+                                                 pin_verifier: value("pin_verifier") || null });
         window.location.reload();
       } catch (err) { shipFail(button, err); }
     });
