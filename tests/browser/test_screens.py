@@ -174,8 +174,9 @@ def test_beijing_time_is_the_same_on_list_detail_order_and_cashier(live_server, 
     page.goto(f"{url}/member/certificates")
     row = page.locator("#list tbody tr", has=page.locator("td", has_text="安心签"))
     expect(row.locator("td").nth(6)).to_have_text(seeded.cert_not_after)  # 失效时间
-    row.locator("[data-op=view]").click()
-    expect(page.locator("tr.details")).to_contain_text("失效时间：" + seeded.cert_not_after)
+    row.locator("[data-op=view]").click()  # 查看: the certificate's detail, drawn on the server
+    page.wait_for_url(f"**/member/certificates/{seeded.cert_id}")
+    expect(page.locator("#cert-validity")).to_contain_text("至 " + seeded.cert_not_after)
     page.goto(f"{url}/member/certificates/{seeded.cert_id}/change")
     expect(page.locator("main")).to_contain_text(seeded.cert_not_after)  # the form's 有效期, drawn on the server
 
