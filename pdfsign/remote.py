@@ -37,6 +37,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.general import SigningError
@@ -188,23 +189,15 @@ def prepare_round(
     shown_time = signing_time.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")
     lines = stamp_lines.lines if isinstance(stamp_lines, StampText) else stamp_lines
     lines = [line.replace(SIGNING_TIME_PLACEHOLDER, shown_time) for line in lines]
+    # One parse per round: the writer that signs also gives the field's height to the appearance.
+    writer, field_ref = _open_empty_field(pdf, field_name)
     if font_paths:
-        style = seal_stamp_style(lines, font_paths, image_png, _field_height(pdf, field_name))
+        style = seal_stamp_style(lines, font_paths, image_png, _field_height(field_ref))
     else:
         style = text_stamp_style(lines)
     max_sig_len = _max_signature_length(signer_cert_der)
 
     async def run() -> PreparedRound:
-        try:
-            writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-            fields = list(enumerate_sig_fields(writer.prev, with_name=field_name))
-        except Exception as exc:
-            raise PdfRejected("unreadable", "无法解析该 PDF 文件") from exc
-        if not fields:
-            raise PdfRejected("no_such_field", f"签名域不存在：{field_name}")
-        if fields[0][1] is not None:
-            raise PdfRejected("field_filled", f"签名域已签名：{field_name}")
-
         signer = ExternalSigner(
             signing_cert=signing_cert,
             cert_registry=registry,
@@ -356,16 +349,28 @@ def _load_certs(
     return signing_cert, SimpleCertificateStore.from_certs(chain)
 
 
-def _field_height(pdf: bytes, field_name: str) -> float:
-    """The height of the named field's widget (the appearance's layout depends on it)."""
+def _open_empty_field(pdf: bytes, field_name: str) -> tuple[IncrementalPdfFileWriter, generic.IndirectObject]:
+    """The document opened for an incremental update, and its empty signature field ``field_name``."""
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-        for _name, _value, ref in enumerate_sig_fields(writer.prev, with_name=field_name):
-            _x1, y1, _x2, y2 = (float(v) for v in ref.get_object()["/Rect"])
-            return abs(y2 - y1)
+        fields = list(enumerate_sig_fields(writer.prev, with_name=field_name))
     except Exception as exc:
         raise PdfRejected("unreadable", "无法解析该 PDF 文件") from exc
-    raise PdfRejected("no_such_field", f"签名域不存在：{field_name}")
+    if not fields:
+        raise PdfRejected("no_such_field", f"签名域不存在：{field_name}")
+    _name, value, ref = fields[0]
+    if value is not None:
+        raise PdfRejected("field_filled", f"签名域已签名：{field_name}")
+    return writer, ref
+
+
+def _field_height(field_ref: generic.IndirectObject) -> float:
+    """The height of the field's widget (the appearance's layout depends on it)."""
+    try:
+        _x1, y1, _x2, y2 = (float(v) for v in field_ref.get_object()["/Rect"])
+    except Exception as exc:
+        raise PdfRejected("unreadable", "无法解析该 PDF 文件") from exc
+    return abs(y2 - y1)
 
 
 def _max_signature_length(signer_cert_der: bytes) -> int:
