@@ -13,7 +13,7 @@ limit (``memory_bytes``); a worker that hits it, or is silent past its lane's ti
 the document is refused as too complex (``PdfRejected("too_complex")``) when the job was about an
 uploaded document. The lane is chosen from the op, so callers only call :meth:`SigningPool.request`.
 
-Documents of a signing round travel by reference: with a ``store`` (the instance's blob store) the
+Documents of a signing round travel by reference: with ``blob_root`` (the instance's blob folder) the
 caller passes ``pdf_blob`` (a hash in the store) and gets the produced documents back as hashes in the
 same store, which the workers read and write directly (they run on this machine); only hashes cross the
 pipe. Uploads still travel inline (``pdf``), since they are not stored until they pass the checks.
