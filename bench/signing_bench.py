@@ -7,6 +7,8 @@ ECDSA signature is computed inline, its keystore KDF is not timed. "raw" is pyHa
 with the key in-process, on the same PDF with the same empty fields, one signature per seal, a plain text
 stamp, at the same PAdES level (same local TSA, same offline validation data). Medians of ``--runs``
 warm runs; the first (cold) run of each case is reported separately, since it pays the font subset.
+"worker CPU ms/round" is the CPU time the PDF worker processes spent per seal (from /proc), the figure the
+worker's overhead is judged by (issue 12 item 2).
 
     .venv/bin/python bench/signing_bench.py [--runs 7]
 

@@ -24,6 +24,7 @@ import hashlib
 import logging
 import signal
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +56,10 @@ NAMESPACE = "signer-pdf"
 BLOB_TTL_SECONDS = 900
 QUEUE_WAIT_SECONDS = 30  # on top of the lane's own timeout: a job may wait for a free worker
 PING_WAIT_SECONDS = 5  # the readiness probe: does some queue worker answer?
-# Dramatiq's Redis consumer polls an empty queue with a backoff up to this; its default (1 s) would add
-# about half a second to an interactive round after a quiet spell. 10 ms costs ~100 small Redis calls a
-# second per idle queue and adds a few milliseconds per job.
-POLL_MS = 10
+# Dramatiq's Redis consumer polls an empty queue with a backoff up to this many milliseconds; its default
+# (1 s) would add about half a second to a round after a quiet spell. A person waits on the signing queue:
+# 4 ms adds ~2 ms per job for a few hundred small Redis calls a second while idle; uploads can wait more.
+POLL_MS = {SIGNING: 4, BULK: 50}
 
 
 def _blob_key(sha256: str) -> str:
@@ -166,11 +167,27 @@ class QueueJobs:
         self.store = store
         self.blobs = blobs
         self.font_paths = font_paths
+        # Documents already in the local store (fetched or produced here): a round's next step usually
+        # reads what this worker wrote, so it need not come back from Redis.
+        self._local: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _have(self, sha256: str) -> bool:
+        with self._lock:
+            return sha256 in self._local
+
+    def _keep(self, sha256: str) -> None:
+        with self._lock:
+            self._local[sha256] = None
+            if len(self._local) > 1024:
+                self._local.popitem(last=False)
 
     def __call__(self, req: dict[str, Any]) -> dict[str, Any]:
         try:
-            if req.get("pdf_blob"):
-                self.blobs.fetch(req["pdf_blob"], self.store)
+            blob = req.get("pdf_blob")
+            if blob and not self._have(blob):
+                self.blobs.fetch(blob, self.store)
+                self._keep(blob)
             if req.get("font_paths"):  # the web node's paths: this machine prepared its own copies
                 if not self.font_paths:
                     raise PdfWorkerError("this queue worker has no CJK stamp font (install fonts-noto-cjk)")
@@ -179,6 +196,7 @@ class QueueJobs:
             if reply.get("ok"):
                 for sha in produced_blobs(req, reply["result"]):
                     self.blobs.send(sha, self.store)
+                    self._keep(sha)
             return reply
         except (PdfWorkerError, OSError, redis.RedisError) as exc:
             log.error("pdf queue job %s failed: %s", req.get("op"), exc)
@@ -211,7 +229,7 @@ def run_queue_worker(config: Config, lanes: tuple[str, ...] = (SIGNING, BULK)) -
         broker, _backend = make_broker(url)  # one per lane: each worker consumes only its own queue
         declare(broker, lane, jobs)
         threads = pool.lanes[lane].size
-        workers.append(Worker(broker, queues={QUEUES[lane]}, worker_threads=threads, worker_timeout=POLL_MS))
+        workers.append(Worker(broker, queues={QUEUES[lane]}, worker_threads=threads, worker_timeout=POLL_MS[lane]))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
