@@ -44,6 +44,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/signing_bench.py
 	$(PY) bench/loop_latency.py
+	$(PY) bench/queue_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

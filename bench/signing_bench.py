@@ -7,6 +7,8 @@ ECDSA signature is computed inline, its keystore KDF is not timed. "raw" is pyHa
 with the key in-process, on the same PDF with the same empty fields, one signature per seal, a plain text
 stamp, at the same PAdES level (same local TSA, same offline validation data). Medians of ``--runs``
 warm runs; the first (cold) run of each case is reported separately, since it pays the font subset.
+"worker CPU ms/round" is the CPU time the PDF worker processes spent per seal (from /proc), the figure the
+worker's overhead is judged by (issue 12 item 2).
 
     .venv/bin/python bench/signing_bench.py [--runs 7]
 
@@ -98,7 +100,15 @@ def setup(workdir: Path):
     return services, Phone(who, ks, cert_id), key
 
 
-def session_seconds(services, phone: Phone, pdf: bytes, seals: int, level: PadesLevel, chinese: bool) -> float:
+def workers_cpu(services) -> float:
+    """CPU seconds the PDF workers have run so far (/proc/PID/schedstat: nanoseconds on a CPU)."""
+    return sum(int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+               for pid in services.pool.worker_pids()) / 1e9
+
+
+def session_seconds(services, phone: Phone, pdf: bytes, seals: int, level: PadesLevel, chinese: bool,
+                    worker_cpu: list[float] | None = None) -> float:
+    """Server-side seconds of one session; appends the workers' CPU seconds per round to ``worker_cpu``."""
     services.signing._font_paths = None if chinese else []  # plain: ASCII text, no image, no embedded font
     with services.db.read() as s:
         admin = s.scalar(select(Account).where(Account.username == "admin"))
@@ -107,6 +117,7 @@ def session_seconds(services, phone: Phone, pdf: bytes, seals: int, level: Pades
     password_key, verifier = ks_device.verifier_from_password(SIGNING_PASSWORD, phone.keystore.kdf)
     response = ks_device.unlock_response(verifier, base64.b64decode(view["challenge"]["nonce"]))
     start = time.perf_counter()
+    cpu_before = workers_cpu(services)
     approved = services.signing.approve(phone.who, row.id, view["challenge"]["id"], response, "ip")
     paused = time.perf_counter()
     der = ks_device.open_keystore(phone.keystore, password_key, base64.b64decode(approved["share"]), "bench")
@@ -120,6 +131,8 @@ def session_seconds(services, phone: Phone, pdf: bytes, seals: int, level: Pades
             break
         rnd = result["round"]
     elapsed = time.perf_counter() - start
+    if worker_cpu is not None:
+        worker_cpu.append((workers_cpu(services) - cpu_before) / seals)
     with services.db.read() as s:
         assert s.get(SigningSession, row.id).signed_sha256
     return elapsed
@@ -192,16 +205,19 @@ def main() -> None:
              for name, seals, level, chinese in cases}
     ours_runs: dict[str, list[float]] = {name: [] for name, *_ in cases}
     raw_runs: dict[str, list[float]] = {name: [] for name, *_ in cases}
+    cpu_runs: dict[str, list[float]] = {name: [] for name, *_ in cases}
     for _ in range(args.runs):
         for name, seals, level, chinese in cases:
-            ours_runs[name].append(session_seconds(services, phone, pdf, seals, level, chinese))
+            ours_runs[name].append(session_seconds(services, phone, pdf, seals, level, chinese, cpu_runs[name]))
             raw_runs[name].append(raw_seconds(services, key, prepared[seals], seals, level))
     results: dict[str, tuple[float, float, float]] = {}
-    print(f"{'case':34} {'cold ms':>8} {'ours ms':>8} {'raw ms':>8} {'ours/raw':>8}")
+    print(f"{'case':34} {'cold ms':>8} {'ours ms':>8} {'raw ms':>8} {'ours/raw':>8} {'worker CPU ms/round':>20}")
     for name, *_ in cases:
         ours, raw = statistics.median(ours_runs[name]), statistics.median(raw_runs[name])
         results[name] = (colds[name], ours, raw)
-        print(f"{name:34} {colds[name] * 1000:8.0f} {ours * 1000:8.0f} {raw * 1000:8.0f} {ours / raw:8.2f}")
+        cpu = statistics.median(cpu_runs[name])
+        print(f"{name:34} {colds[name] * 1000:8.0f} {ours * 1000:8.0f} {raw * 1000:8.0f} {ours / raw:8.2f} "
+              f"{cpu * 1000:20.1f}")
     plain, chinese = results["B-B, 1 seal, plain text"][1], results["B-B, 1 seal, Chinese + image"][1]
     one, three = chinese, results["B-B, 3 seals, Chinese + image"][1]
     print()

@@ -27,6 +27,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
@@ -37,6 +38,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.general import SigningError
@@ -62,6 +64,8 @@ SIGNING_TIME_PLACEHOLDER = "{signing_time}"
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 
 _STATE_VERSION = 1
+# The largest CMS's DER length by (certificates, their count, signed-attributes length): see prepare_round.
+_LARGEST_CMS: dict[tuple[bytes, int, int], int] = {}
 
 __all__ = [
     "DEFAULT_BYTES_RESERVED",
@@ -188,23 +192,15 @@ def prepare_round(
     shown_time = signing_time.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")
     lines = stamp_lines.lines if isinstance(stamp_lines, StampText) else stamp_lines
     lines = [line.replace(SIGNING_TIME_PLACEHOLDER, shown_time) for line in lines]
+    # One parse per round: the writer that signs also gives the field's height to the appearance.
+    writer, field_ref = _open_empty_field(pdf, field_name)
     if font_paths:
-        style = seal_stamp_style(lines, font_paths, image_png, _field_height(pdf, field_name))
+        style = seal_stamp_style(lines, font_paths, image_png, _field_height(field_ref))
     else:
         style = text_stamp_style(lines)
     max_sig_len = _max_signature_length(signer_cert_der)
 
     async def run() -> PreparedRound:
-        try:
-            writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-            fields = list(enumerate_sig_fields(writer.prev, with_name=field_name))
-        except Exception as exc:
-            raise PdfRejected("unreadable", "无法解析该 PDF 文件") from exc
-        if not fields:
-            raise PdfRejected("no_such_field", f"签名域不存在：{field_name}")
-        if fields[0][1] is not None:
-            raise PdfRejected("field_filled", f"签名域已签名：{field_name}")
-
         signer = ExternalSigner(
             signing_cert=signing_cert,
             cert_registry=registry,
@@ -238,9 +234,18 @@ def prepare_round(
             use_pades=True,
         )
         # Fail now, not after the user approved on the phone, if the largest possible CMS
-        # for this key does not fit the reserved space.
-        dummy = await signer.async_sign_prescribed_attributes(DIGEST_ALGORITHM, signed_attrs=attrs)
-        _check_fits(len(dummy.dump()), prepared.reserved_region_start, prepared.reserved_region_end)
+        # for this key does not fit the reserved space. Its size depends only on the certificates and
+        # the length of the attributes, so a worker builds it once per signer (kept warm).
+        attrs_der = attrs.dump()
+        size_key = (hashlib.sha256(b"".join([signer_cert_der, *chain_ders])).digest(), len(chain_ders),
+                    len(attrs_der))
+        largest = _LARGEST_CMS.get(size_key)
+        if largest is None:
+            dummy = await signer.async_sign_prescribed_attributes(DIGEST_ALGORITHM, signed_attrs=attrs)
+            largest = _LARGEST_CMS[size_key] = len(dummy.dump())
+            if len(_LARGEST_CMS) > 256:
+                _LARGEST_CMS.pop(next(iter(_LARGEST_CMS)))
+        _check_fits(largest, prepared.reserved_region_start, prepared.reserved_region_end)
 
         output.seek(0)
         prepared_pdf = output.read()
@@ -249,7 +254,7 @@ def prepare_round(
             reserved_start=prepared.reserved_region_start,
             reserved_end=prepared.reserved_region_end,
             document_digest=prepared.document_digest,
-            signed_attrs=attrs.dump(),
+            signed_attrs=attrs_der,
             field_name=field_name,
             signing_time=signing_time,
             signer_cert_sha256=hashlib.sha256(signer_cert_der).hexdigest(),
@@ -343,29 +348,47 @@ def finish_round(
 def _load_certs(
     signer_cert_der: bytes, chain_ders: list[bytes]
 ) -> tuple[asn1_x509.Certificate, SimpleCertificateStore]:
-    ders = [signer_cert_der, *chain_ders]
-    for i, der in enumerate(ders):
+    certs = []
+    for i, der in enumerate([signer_cert_der, *chain_ders]):
         try:
-            # cryptography parses strictly; asn1crypto parses lazily and would fail much later.
-            x509.load_der_x509_certificate(der)
+            certs.append(_certificate(der))
         except (ValueError, TypeError) as exc:
             what = "signer certificate" if i == 0 else f"chain certificate #{i}"
             raise ValueError(f"{what} is not a valid DER certificate") from exc
-    signing_cert = asn1_x509.Certificate.load(signer_cert_der)
-    chain = [asn1_x509.Certificate.load(d) for d in chain_ders if d != signer_cert_der]
-    return signing_cert, SimpleCertificateStore.from_certs(chain)
+    chain = [c for c, der in zip(certs[1:], chain_ders, strict=True) if der != signer_cert_der]
+    return certs[0], SimpleCertificateStore.from_certs(chain)
 
 
-def _field_height(pdf: bytes, field_name: str) -> float:
-    """The height of the named field's widget (the appearance's layout depends on it)."""
+@lru_cache(maxsize=64)
+def _certificate(der: bytes) -> asn1_x509.Certificate:
+    """A certificate parsed once per worker (the same signer and chain recur in every round)."""
+    # cryptography parses strictly; asn1crypto parses lazily and would fail much later.
+    x509.load_der_x509_certificate(der)
+    return asn1_x509.Certificate.load(der)
+
+
+def _open_empty_field(pdf: bytes, field_name: str) -> tuple[IncrementalPdfFileWriter, generic.IndirectObject]:
+    """The document opened for an incremental update, and its empty signature field ``field_name``."""
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-        for _name, _value, ref in enumerate_sig_fields(writer.prev, with_name=field_name):
-            _x1, y1, _x2, y2 = (float(v) for v in ref.get_object()["/Rect"])
-            return abs(y2 - y1)
+        fields = list(enumerate_sig_fields(writer.prev, with_name=field_name))
     except Exception as exc:
         raise PdfRejected("unreadable", "无法解析该 PDF 文件") from exc
-    raise PdfRejected("no_such_field", f"签名域不存在：{field_name}")
+    if not fields:
+        raise PdfRejected("no_such_field", f"签名域不存在：{field_name}")
+    _name, value, ref = fields[0]
+    if value is not None:
+        raise PdfRejected("field_filled", f"签名域已签名：{field_name}")
+    return writer, ref
+
+
+def _field_height(field_ref: generic.IndirectObject) -> float:
+    """The height of the field's widget (the appearance's layout depends on it)."""
+    try:
+        _x1, y1, _x2, y2 = (float(v) for v in field_ref.get_object()["/Rect"])
+    except Exception as exc:
+        raise PdfRejected("unreadable", "无法解析该 PDF 文件") from exc
+    return abs(y2 - y1)
 
 
 def _max_signature_length(signer_cert_der: bytes) -> int:

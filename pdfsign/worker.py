@@ -1,8 +1,12 @@
 """A pyHanko worker process: length-prefixed JSON requests on stdin, replies on stdout.
 
 pyHanko is CPU-bound pure Python; running it in separate processes keeps the server's event loop free
-and lets signatures scale with cores. Requests and replies carry bytes as base64; nothing else is kept
-between requests, so any worker can serve any round.
+and lets signatures scale with cores. Small values travel as base64. A document travels either inline
+(``pdf``, base64) or as a reference (``pdf_blob``: its SHA-256 in the content-addressed blob store the
+worker is given); a request that names its document by reference gets the documents
+it produces as references too, so a signing round moves hashes through the pipe, not files. The worker
+keeps the documents it read or wrote lately (:class:`Documents`, keyed by content hash): the next half
+of a round usually finds its input there. Nothing else is kept, so any worker can serve any round.
 
 ``--memory-bytes N`` caps the process's address space (``RLIMIT_AS``): a document that needs more is
 refused as too complex, and the worker then exits so that its pool starts a fresh one.
@@ -20,10 +24,11 @@ import struct
 import sys
 import time
 import traceback
-from pathlib import Path
-from typing import IO, Any
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import IO, Any, Protocol
 
-from . import fonts, preview, remote, verify
+from . import preview, remote, verify
 from .errors import PdfRejected, PreparedStateInvalid, SignatureValueInvalid
 from .inspect import check_placement, inspect_pdf
 from .ltv import RevocationMaterial, add_long_term_data
@@ -57,21 +62,82 @@ def unb64(text: str) -> bytes:
     return base64.b64decode(text)
 
 
-def op_prepare_document(req: dict[str, Any]) -> dict[str, Any]:
-    pdf = unb64(req["pdf"])
+class BlobStore(Protocol):
+    """Content-addressed bytes by SHA-256 hex (the server's blob store has this shape)."""
+
+    def put(self, data: bytes) -> str: ...
+    def get(self, sha256: str) -> bytes: ...
+
+
+class Documents:
+    """Documents by content hash: a small LRU (``max_bytes`` in all) in front of the blob store.
+
+    A round's two halves and the next round's first half each read what the previous one wrote, so a
+    worker that served the previous step skips the store. Entries are immutable (content-addressed).
+    """
+
+    def __init__(self, store: BlobStore | None = None, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.store = store
+        self.max_bytes = max_bytes
+        self._recent: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+
+    def get(self, sha256: str) -> bytes:
+        data = self._recent.get(sha256)
+        if data is not None:
+            self._recent.move_to_end(sha256)
+            return data
+        if self.store is None:
+            raise PdfRejected("unreadable", "该工作进程没有文件存储，无法读取文件")
+        data = self.store.get(sha256)  # the store checks the content against its hash
+        self._remember(sha256, data)
+        return data
+
+    def put(self, data: bytes) -> str:
+        if self.store is None:
+            raise PdfRejected("unreadable", "该工作进程没有文件存储，无法写入文件")
+        sha256 = self.store.put(data)
+        self._remember(sha256, data)
+        return sha256
+
+    def _remember(self, sha256: str, data: bytes) -> None:
+        if sha256 in self._recent or len(data) > self.max_bytes // 4:
+            return
+        self._recent[sha256] = data
+        self._size += len(data)
+        while self._size > self.max_bytes:
+            _old, dropped = self._recent.popitem(last=False)
+            self._size -= len(dropped)
+
+
+def _pdf_in(req: dict[str, Any], docs: Documents) -> bytes:
+    """The request's document: by reference (``pdf_blob``) or inline (``pdf``)."""
+    blob = req.get("pdf_blob")
+    return docs.get(blob) if blob else unb64(req["pdf"])
+
+
+def _pdf_out(req: dict[str, Any], docs: Documents, data: bytes) -> dict[str, Any]:
+    """A produced document, in the form the request's came in."""
+    return {"pdf_blob": docs.put(data)} if req.get("pdf_blob") else {"pdf": b64(data)}
+
+
+def op_prepare_document(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
+    pdf = _pdf_in(req, docs)
     info = inspect_pdf(pdf, max_bytes=req["max_bytes"])
     placements = [SealPlacement.from_dict(p) for p in req["placements"]]
     for p in placements:
         check_placement(info, p.page, p.x, p.y, p.width, p.height)
     prepared = add_signature_fields(pdf, placements, max_bytes=req["max_bytes"])
-    return {"page_count": info.page_count, "title": info.title, "pdf": b64(prepared)}
+    return {"page_count": info.page_count, "title": info.title, **_pdf_out(req, docs, prepared)}
 
 
-def op_prepare_round(req: dict[str, Any]) -> dict[str, Any]:
-    """Optional fields: ``font_paths`` (prepared CJK fonts), ``image`` (seal PNG), ``bytes_reserved``."""
+def op_prepare_round(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
+    """Optional fields: ``font_paths`` (prepared CJK fonts), ``image`` (seal PNG), ``bytes_reserved``.
+
+    By reference, the prepared PDF goes to the store and ``prepared`` carries only its hash."""
     image = req.get("image")
     prepared = remote.prepare_round(
-        unb64(req["pdf"]),
+        _pdf_in(req, docs),
         req["field_name"],
         unb64(req["cert"]),
         [unb64(c) for c in req["chain"]],
@@ -82,6 +148,9 @@ def op_prepare_round(req: dict[str, Any]) -> dict[str, Any]:
         font_paths=req.get("font_paths") or (),
         image_png=unb64(image) if image else None,
     )
+    if req.get("pdf_blob"):
+        docs.put(prepared.prepared_pdf)
+        return {"prepared": prepared.to_dict(include_pdf=False)}
     return {"prepared": prepared.to_dict()}
 
 
@@ -91,37 +160,39 @@ def _timestamper(req: dict[str, Any]) -> LocalTimeStamper | None:
     return LocalTimeStamper(TsaCredentials.from_dict(tsa)) if tsa else None
 
 
-def op_finish_round(req: dict[str, Any]) -> dict[str, Any]:
-    """With ``tsa`` the signature gets an RFC 3161 timestamp (PAdES B-T)."""
-    prepared = remote.PreparedRound.from_dict(req["prepared"])
+def op_finish_round(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
+    """With ``tsa`` the signature gets an RFC 3161 timestamp (PAdES B-T). By reference, ``pdf_blob`` names
+    the prepared PDF (``prepared`` then carries only its hash, which is checked)."""
+    blob = req.get("pdf_blob")
+    prepared = remote.PreparedRound.from_dict(req["prepared"], docs.get(blob) if blob else None)
     pdf = remote.finish_round(
         prepared, unb64(req["signature"]), unb64(req["cert"]), [unb64(c) for c in req["chain"]],
         timestamper=_timestamper(req),
     )
-    return {"pdf": b64(pdf)}
+    return _pdf_out(req, docs, pdf)
 
 
-def op_finish_document(req: dict[str, Any]) -> dict[str, Any]:
+def op_finish_document(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
     """B-LT: add the DSS from ``material``; B-LTA: and a document timestamp when ``tsa`` is given."""
     material = req["material"]
     pdf = add_long_term_data(
-        unb64(req["pdf"]),
+        _pdf_in(req, docs),
         [unb64(r) for r in req["roots"]],
         RevocationMaterial(ocsps=[unb64(o) for o in material["ocsps"]], crls=[unb64(c) for c in material["crls"]],
                            certs=[unb64(c) for c in material["certs"]]),
         archive_timestamper=_timestamper(req),
     )
-    return {"pdf": b64(pdf)}
+    return _pdf_out(req, docs, pdf)
 
 
-def op_verify(req: dict[str, Any]) -> dict[str, Any]:
+def op_verify(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
     """K7: every signature and document timestamp, judged against ``roots`` and the ``current``
     revocation data the server passes (no network)."""
     current = req.get("current") or {}
     material = RevocationMaterial(ocsps=[unb64(o) for o in current.get("ocsps", [])],
                                   crls=[unb64(c) for c in current.get("crls", [])],
                                   certs=[unb64(c) for c in current.get("certs", [])])
-    result = verify.verify_pdf(unb64(req["pdf"]), [unb64(r) for r in req["roots"]], material,
+    result = verify.verify_pdf(_pdf_in(req, docs), [unb64(r) for r in req["roots"]], material,
                                max_bytes=req.get("max_bytes") or verify.DEFAULT_MAX_BYTES)
     return result.to_dict()
 
@@ -131,10 +202,10 @@ def _previews(pages: list[preview.PagePreview]) -> list[dict[str, Any]]:
             for p in pages]
 
 
-def op_preview_document(req: dict[str, Any]) -> dict[str, Any]:
+def op_preview_document(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
     """Validate an upload for the placement page: inspect it, read every page's geometry, render the first
     ``render`` pages."""
-    pdf = unb64(req["pdf"])
+    pdf = _pdf_in(req, docs)
     info = inspect_pdf(pdf, max_bytes=req["max_bytes"])
     geometry = preview.page_geometry(pdf)
     if len(geometry) != info.page_count:
@@ -144,29 +215,23 @@ def op_preview_document(req: dict[str, Any]) -> dict[str, Any]:
             "previews": _previews(preview.render_pages(pdf, first))}
 
 
-def op_render_pages(req: dict[str, Any]) -> dict[str, Any]:
+def op_render_pages(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
     pages = [int(n) for n in req["pages"]]
-    return {"previews": _previews(preview.render_pages(unb64(req["pdf"]), pages, forms=bool(req.get("forms"))))}
+    return {"previews": _previews(preview.render_pages(_pdf_in(req, docs), pages, forms=bool(req.get("forms"))))}
 
 
-def op_prepare_fonts(req: dict[str, Any]) -> dict[str, Any]:
-    prepared = fonts.prepare_fonts(Path(req["source"]), Path(req["dest"]))
-    return {"font_paths": prepared.as_list()}
-
-
-def op_ping(req: dict[str, Any]) -> dict[str, Any]:
+def op_ping(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
     """The readiness probe's question: is this worker answering?"""
     return {"pid": os.getpid()}
 
 
-OPS = {
+OPS: dict[str, Callable[[dict[str, Any], Documents], dict[str, Any]]] = {
     "ping": op_ping,
     "prepare_document": op_prepare_document,
     "prepare_round": op_prepare_round,
     "finish_round": op_finish_round,
     "finish_document": op_finish_document,
     "verify": op_verify,
-    "prepare_fonts": op_prepare_fonts,
     "preview_document": op_preview_document,
     "render_pages": op_render_pages,
 }
@@ -175,20 +240,23 @@ OPS = {
 TOO_COMPLEX = "PDF 文件过于复杂，处理所需内存超出限制，请简化或压缩后再上传"
 
 
-def handle(req: dict[str, Any]) -> dict[str, Any]:
+_NO_STORE = Documents()
+
+
+def handle(req: dict[str, Any], docs: Documents = _NO_STORE) -> dict[str, Any]:
     """Run one request; logs one line with the caller's ``request_id`` (no field of the request)."""
     started = time.perf_counter()
-    reply = _run(req)
+    reply = _run(req, docs)
     log.info("pdf job %s %s", req.get("op"), "ok" if reply["ok"] else reply["kind"], extra={
         "request_id": req.get("request_id"), "op": req.get("op"), "outcome": "ok" if reply["ok"] else reply["kind"],
         "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
     return reply
 
 
-def _run(req: dict[str, Any]) -> dict[str, Any]:
+def _run(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
     """The reply to one request; ``retire`` asks the caller's loop to end this process."""
     try:
-        return {"ok": True, "result": OPS[req["op"]](req)}
+        return {"ok": True, "result": OPS[req["op"]](req, docs)}
     except MemoryError:
         return {"ok": False, "kind": "pdf_rejected", "code": "too_complex", "message": TOO_COMPLEX, "retire": True}
     except PdfRejected as exc:
@@ -214,15 +282,17 @@ def limit_memory(max_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (max_bytes, hard))
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, store: BlobStore | None = None) -> None:
+    """The request loop; ``store`` is the blob store ``pdf_blob`` references name (none: inline only)."""
     parser = argparse.ArgumentParser(prog="pdfsign.worker")
     parser.add_argument("--memory-bytes", type=int, default=0, help="address-space limit (0: none)")
     args = parser.parse_args(argv)
     if args.memory_bytes:
         limit_memory(args.memory_bytes)
+    docs = Documents(store)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while (req := read_message(stdin)) is not None:
-        reply = handle(req)
+        reply = handle(req, docs)
         write_message(stdout, reply)
         if reply.get("retire"):
             break

@@ -25,6 +25,7 @@ from signer.core.secretbox import SecretBox
 from signer.core.storage import FileBlobStore
 from signer.seals.service import SealService
 from signer.signing.drafts import DraftService
+from signer.signing.pdf_queue import build_pool
 from signer.signing.service import SigningService
 from signer.signing.signing_pool import SigningPool
 from signer.signing.verification import VerificationService
@@ -71,8 +72,7 @@ def build_services(config: Config, notifier: Any) -> Services:
     ca = CertificateAuthority(db, box, config.base_url)
     accounts = AccountService(db)
     certificates = CertificateService(db, ca, box)
-    pool = SigningPool(config.signing_workers, timeout=config.pdf_timeout_seconds, bulk_workers=config.bulk_workers,
-                       bulk_timeout=config.bulk_timeout_seconds, memory_bytes=config.pdf_memory_mb * 1024 * 1024)
+    pool = build_pool(config, store)
     seals = SealService(db, store)
     signing = SigningService(db, store, pool, ca, certificates, notifier, config, seals)
     business = BusinessService(db, box, signing, config.webhook_allow_private)

@@ -1,4 +1,5 @@
-"""``signer``: the server's administration command (init, serve, demo, backup, restore, verify-audit)."""
+"""``signer``: the server's administration command (init, serve, pdf-worker, demo, backup, restore,
+verify-audit)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pdf_worker(args: argparse.Namespace) -> int:
+    from signer.core.config import Config
+    from signer.core.logging_setup import configure_logging
+    from signer.signing.pdf_queue import QUEUES, run_queue_worker
+
+    configure_logging()
+    lanes = tuple(lane for lane in QUEUES if lane in args.lanes.split(","))
+    if not lanes:
+        print(f"--lanes: one or more of {','.join(QUEUES)}", file=sys.stderr)
+        return 2
+    run_queue_worker(Config(), lanes)
+    return 0
+
+
 def cmd_verify_audit(args: argparse.Namespace) -> int:
     from signer.core.audit import verify_chain
     from signer.core.config import Config, load_secret
@@ -193,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=int(os.environ.get("SIGNER_PORT", "5000")))
     p.add_argument("--access-log", action="store_true")
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("pdf-worker", help="answer PDF jobs from the task queue (SIGNER_PDF_QUEUE=redis://…)")
+    p.add_argument("--lanes", default="signing,bulk", help="which queues to answer (signing, bulk or both)")
+    p.set_defaults(func=cmd_pdf_worker)
     p = sub.add_parser("demo", help="run the whole scan-to-sign loop against a fresh server")
     p.add_argument("--out", required=True, help="folder for qr.png, signed.pdf, root-ca.pem, summary.json")
     p.add_argument("--keep", action="store_true", help="keep the temporary instance folder")

@@ -39,6 +39,9 @@ class Config:
     bulk_workers: int = field(default_factory=lambda: _env_int("SIGNER_BULK_WORKERS", 2))
     bulk_timeout_seconds: int = field(default_factory=lambda: _env_int("SIGNER_BULK_PDF_TIMEOUT", 30))
     pdf_memory_mb: int = field(default_factory=lambda: _env_int("SIGNER_PDF_MEMORY_MB", 1024))
+    # redis://…: PDF jobs go to a task queue answered by `signer pdf-worker` processes (any machine);
+    # empty: this process's own worker processes (the embedded default).
+    pdf_queue_url: str = field(default_factory=lambda: _env("SIGNER_PDF_QUEUE", ""))
     uploads_per_enterprise: int = field(default_factory=lambda: _env_int("SIGNER_UPLOADS_PER_ENTERPRISE", 2))
     certificate_years: int = field(default_factory=lambda: _env_int("SIGNER_CERT_YEARS", 1))
     default_usage_limit: int = field(default_factory=lambda: _env_int("SIGNER_USAGE_LIMIT", 1000))

@@ -370,7 +370,7 @@ class SigningService:
         font_paths = self.font_paths()
         image = self.seals.image_for(row.scanned_by, placement.seal_kind) if font_paths else None
         result = self.pool.request(
-            "prepare_round", pdf=_b64(self.store.get(source_sha)), field_name=placement.field_name,
+            "prepare_round", pdf_blob=source_sha, field_name=placement.field_name,
             cert=_b64(cert_der), chain=[_b64(c) for c in chain],
             stamp_lines=self._stamp_lines(signer, cert, placement, chinese=bool(font_paths)),
             reason=f"{SEAL_KIND_LABELS[placement.seal_kind]} - {row.title}", location=None,
@@ -378,10 +378,9 @@ class SigningService:
             bytes_reserved=TIMESTAMPED_BYTES_RESERVED if row.pades_level in TIMESTAMPED_LEVELS
             else DEFAULT_BYTES_RESERVED,
         )
-        prepared = result["prepared"]
-        prepared_pdf = base64.b64decode(prepared.pop("prepared_pdf"))
+        prepared = result["prepared"]  # the prepared PDF is in the blob store, named by its hash
         with self.db.write() as s:
-            pdf_sha = store_blob(s, self.store, prepared_pdf, "application/pdf")
+            pdf_sha = store_blob(s, self.store, self.store.get(prepared["prepared_pdf_sha256"]), "application/pdf")
             s.add(SigningRound(session_id=session_id, position=position, prepared=prepared,
                                prepared_pdf_sha256=pdf_sha))
         return {
@@ -425,18 +424,18 @@ class SigningService:
             total = len(self._placements(s, session_id))
         if round_row is None or round_row.finished_at is not None:
             raise Conflict("该轮签署不存在或已完成", code=ErrorCode.WRONG_ROUND)
-        prepared = dict(round_row.prepared, prepared_pdf=_b64(self.store.get(round_row.prepared_pdf_sha256)))
         timestamped = row.pades_level in TIMESTAMPED_LEVELS
         tsa = self.ca.tsa_credentials().to_dict() if timestamped else None
         if timestamped:
             self._progress(row, position + 1, total, Phase.TIMESTAMP)
         try:
-            result = self.pool.request("finish_round", prepared=prepared, signature=_b64(signature),
+            result = self.pool.request("finish_round", prepared=round_row.prepared,
+                                       pdf_blob=round_row.prepared_pdf_sha256, signature=_b64(signature),
                                        cert=_b64(cert_der), chain=[_b64(c) for c in chain], tsa=tsa)
         except SignatureValueInvalid as exc:
             self._fail(session_id, S.SIGNING, "手机签名值校验失败", actor)
             raise Unprocessable("签名值校验失败，未写入文件", code=ErrorCode.BAD_SIGNATURE_VALUE) from exc
-        output = base64.b64decode(result["pdf"])
+        output = self.store.get(result["pdf_blob"])
         if position + 1 == total and row.pades_level in LONG_TERM_LEVELS:
             self._progress(row, total, total, Phase.LONG_TERM)
             try:

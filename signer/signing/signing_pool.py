@@ -4,7 +4,7 @@ Two lanes of workers, so heavy or hostile documents cannot starve signing:
 
 - the *signing* lane runs what a person at a QR code or a phone is waiting for: ``prepare_document``
   (creating a session: the upload is inspected with the same bounded checks as anywhere, then the seal
-  fields are added), ``prepare_round``, ``finish_round``, ``finish_document`` and ``prepare_fonts``;
+  fields are added), ``prepare_round``, ``finish_round`` and ``finish_document``;
 - the *bulk* lane runs uploads and previews (``preview_document``, ``render_pages``) and ``verify``
   (public), with a shorter timeout.
 
@@ -12,6 +12,11 @@ Uploads and verification never occupy a signing worker. Each worker process runs
 limit (``memory_bytes``); a worker that hits it, or is silent past its lane's timeout, is replaced, and
 the document is refused as too complex (``PdfRejected("too_complex")``) when the job was about an
 uploaded document. The lane is chosen from the op, so callers only call :meth:`SigningPool.request`.
+
+Documents of a signing round travel by reference: with ``blob_root`` (the instance's blob folder) the
+caller passes ``pdf_blob`` (a hash in the store) and gets the produced documents back as hashes in the
+same store, which the workers read and write directly (they run on this machine); only hashes cross the
+pipe. Uploads still travel inline (``pdf``), since they are not stored until they pass the checks.
 
 Under gevent, ``subprocess`` and ``queue`` are cooperative: a greenlet waiting for a worker's reply
 yields to the loop. With ``workers=0`` every request is handled in-process (CLI, unit tests).
@@ -25,12 +30,14 @@ import select
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pdfsign import worker as pdf_worker
 from pdfsign.errors import PdfRejected, SignatureValueInvalid
 from signer.core.logging_setup import current_request_id
 from signer.core.metrics import PDF_WORKER_SECONDS, PDF_WORKER_WAITING
+from signer.core.storage import FileBlobStore
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +125,9 @@ class _Lane:
                 proc = _Process(self.command)
             self._idle.put(proc)
 
+    def pids(self) -> list[int]:
+        return [] if self._idle is None else [p.proc.pid for p in list(self._idle.queue)]
+
     def close(self) -> None:
         if self._idle is None:
             return
@@ -126,19 +136,38 @@ class _Lane:
         self._idle = None
 
 
+def result_of(reply: dict[str, Any]) -> dict[str, Any]:
+    """A worker's reply as the caller sees it: the result, or the error it stands for."""
+    if reply["ok"]:
+        result: dict[str, Any] = reply["result"]
+        return result
+    if reply["kind"] == "pdf_rejected":
+        raise PdfRejected(reply["code"], reply["message"])
+    if reply["kind"] == "signature_invalid":
+        raise SignatureValueInvalid(reply["message"])
+    log.error("pdf worker failed: %s\n%s", reply["message"], reply.get("trace", ""))
+    raise PdfWorkerError("PDF 处理失败")
+
+
 class SigningPool:
     """``workers``: the signing lane's size (0: everything in-process); ``bulk_workers``: the bulk lane's
     (default: as many as the signing lane)."""
 
     def __init__(self, workers: int, timeout: float = DEFAULT_TIMEOUT,
                  command: Sequence[str] = WORKER_COMMAND, *, bulk_workers: int | None = None,
-                 bulk_timeout: float = DEFAULT_BULK_TIMEOUT, memory_bytes: int | None = DEFAULT_MEMORY_BYTES) -> None:
+                 bulk_timeout: float = DEFAULT_BULK_TIMEOUT, memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
+                 blob_root: Path | None = None) -> None:
         self.size = workers
         self.timeout = timeout
         command = tuple(command)
-        if memory_bytes and command == WORKER_COMMAND:
-            command += ("--memory-bytes", str(memory_bytes))
+        if command == WORKER_COMMAND:
+            if memory_bytes:
+                command += ("--memory-bytes", str(memory_bytes))
+            if blob_root is not None:
+                command += ("--blob-root", str(blob_root))
         self.command = command
+        # In-process (workers=0): the same documents cache a worker keeps.
+        self.documents = pdf_worker.Documents(FileBlobStore(blob_root) if blob_root is not None else None)
         bulk = workers if bulk_workers is None else bulk_workers
         self.lanes = {SIGNING: _Lane(workers, timeout, command),
                       BULK: _Lane(max(1, bulk) if workers else 0, min(bulk_timeout, timeout), command)}
@@ -154,25 +183,24 @@ class SigningPool:
             return self._request(op, request_id=current_request_id(), **fields)
 
     def _request(self, op: str, **fields: Any) -> dict[str, Any]:
-        req = {"op": op, **fields}
+        return result_of(self.reply({"op": op, **fields}))
+
+    def reply(self, req: dict[str, Any]) -> dict[str, Any]:
+        """The worker's reply to one request, as data (a task-queue worker passes it on as it is)."""
         if self.size == 0:
-            reply = pdf_worker.handle(req)
-        else:
-            try:
-                reply = self.lanes[lane_of(op)].call(req)
-            except PdfWorkerError as exc:
-                if op in DOCUMENT_OPS:
-                    log.warning("pdf worker lost on %s: %s", op, exc)
-                    raise PdfRejected("too_complex", TOO_COMPLEX) from exc
-                raise
-        if reply["ok"]:
-            return reply["result"]
-        if reply["kind"] == "pdf_rejected":
-            raise PdfRejected(reply["code"], reply["message"])
-        if reply["kind"] == "signature_invalid":
-            raise SignatureValueInvalid(reply["message"])
-        log.error("pdf worker failed: %s\n%s", reply["message"], reply.get("trace", ""))
-        raise PdfWorkerError("PDF 处理失败")
+            return pdf_worker.handle(req, self.documents)
+        op = req["op"]
+        try:
+            return self.lanes[lane_of(op)].call(req)
+        except PdfWorkerError as exc:
+            if op in DOCUMENT_OPS:
+                log.warning("pdf worker lost on %s: %s", op, exc)
+                return {"ok": False, "kind": "pdf_rejected", "code": "too_complex", "message": TOO_COMPLEX}
+            raise
+
+    def worker_pids(self) -> list[int]:
+        """The idle workers' process ids (benchmarks read their CPU time)."""
+        return [pid for lane in self.lanes.values() for pid in lane.pids()]
 
     def close(self) -> None:
         for lane in self.lanes.values():

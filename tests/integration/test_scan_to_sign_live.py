@@ -42,8 +42,9 @@ def phone_with_certificate(url: str, home: Path, username: str = "operator1") ->
     return phone
 
 
-def sign_once(pc: PcClient, phone: AppClient, workdir: Path, placements: list | None = None) -> tuple[str, bytes]:
-    created = pc.create_session(sample_pdf("Disposal contract"), "处置合同", placements)
+def sign_once(pc: PcClient, phone: AppClient, workdir: Path, placements: list | None = None,
+              **form: str) -> tuple[str, bytes]:
+    created = pc.create_session(sample_pdf("Disposal contract"), "处置合同", placements, **form)
     assert created.status_code == 201, created.text
     session_id = created.json()["id"]
     assert pc.join(session_id)["status"] == "waiting"

@@ -1,0 +1,99 @@
+"""P6: one signing round through the task queue ÷ the same round through the local worker pool.
+
+The same instance signs sessions (B-B, one seal, Chinese stamp with the seal image: one round, i.e. the
+approval's prepare and the phone's finish) two ways, interleaved: with its own worker process (the
+embedded default), and with ``SIGNER_PDF_QUEUE`` set, every PDF job going through Redis to a
+``signer pdf-worker`` process (one signing worker, its own instance folder, as on another machine).
+Server-side wall time per round, medians of ``--runs``; the phone's KDF is not timed.
+
+    .venv/bin/python bench/queue_bench.py [--runs 15] [--redis redis://127.0.0.1:6379/14]
+
+Target (issue 12, P6): queue ÷ local ≤ 1.2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from signing_bench import session_seconds, setup
+
+from signer.app import build_services
+from signer.core.config import Config
+from signer.core.events import NullNotifier
+from signer.demo.samples import sample_pdf
+from signer.signing.enums import PadesLevel
+
+
+def start_queue_worker(instance: Path, url: str, timeout: float = 120) -> subprocess.Popen[bytes]:
+    instance.mkdir(parents=True, exist_ok=True)
+    log_path = instance / "pdf-worker.log"
+    env = {**os.environ, "SIGNER_INSTANCE": str(instance), "SIGNER_PDF_QUEUE": url,
+           "SIGNER_SIGNING_WORKERS": "1", "SIGNER_BULK_WORKERS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "signer.cli", "pdf-worker"], env=env,
+                            stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"pdf worker exited: {log_path.read_text(errors='replace')[-2000:]}")
+        if b"pdf queue worker ready" in log_path.read_bytes():
+            return proc
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("pdf queue worker did not start")
+
+
+def main() -> None:
+    logging.getLogger().setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--redis", default=(os.environ.get("TEST_REDIS_URL") and
+                        os.environ["TEST_REDIS_URL"].rsplit("/", 1)[0] + "/14") or "redis://127.0.0.1:6379/14")
+    args = parser.parse_args()
+    try:
+        redis.Redis.from_url(args.redis, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        print(f"P6 skipped: no Redis answering at {args.redis}")
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="signer-queue-bench-"))
+    local, phone, _key = setup(workdir)
+    worker = start_queue_worker(workdir / "worker", args.redis)
+    try:
+        queued = build_services(Config(instance_path=workdir / "instance", database_url="", signing_workers=1,
+                                       base_url="http://127.0.0.1:1", pdf_queue_url=args.redis), NullNotifier())
+        pdf = sample_pdf("Benchmark contract")
+        one_round = (pdf, 1, PadesLevel.B_B, True)
+        session_seconds(local, phone, *one_round)  # warm both sides (fonts, caches)
+        session_seconds(queued, phone, *one_round)
+        times: dict[str, list[float]] = {"local": [], "queue": []}
+        for _ in range(args.runs):
+            times["local"].append(session_seconds(local, phone, *one_round))
+            times["queue"].append(session_seconds(queued, phone, *one_round))
+        lpool, qpool = statistics.median(times["local"]), statistics.median(times["queue"])
+        print("P6: one round (B-B, one seal, Chinese stamp), server-side wall time, median of", args.runs)
+        print(f"  local worker pool:  {lpool * 1000:7.1f} ms")
+        print(f"  task queue (Redis): {qpool * 1000:7.1f} ms")
+        print(f"  queue ÷ local:      {qpool / lpool:7.2f}   (target ≤ 1.20)")
+        queued.pool.close()
+    finally:
+        worker.terminate()
+        worker.wait(15)
+        local.pool.close()
+        client = redis.Redis.from_url(args.redis)
+        for key in client.scan_iter("signer*"):
+            client.delete(key)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+"""PDF work through a task queue (Dramatiq over Redis), so queue workers on other machines can do it.
+
+``SIGNER_PDF_QUEUE=redis://…`` makes the web process send every PDF job to Redis instead of its own
+worker processes (:class:`QueuePool` stands in for :class:`SigningPool`); ``signer pdf-worker`` runs
+on any machine and answers them (:func:`run_queue_worker`). Each lane of the local pool is a queue:
+``pdf-signing`` (what a person at a QR code or a phone waits for) and ``pdf-bulk`` (uploads, previews,
+verification). A queue worker consumes each with its own threads, handing the jobs to its own signing
+and bulk lanes of worker processes (with their memory limit and timeouts), so uploads never hold up a
+round; the signing actor also carries the higher priority.
+
+Documents travel through Redis, keyed by content hash (``signer:pdf-blob:<sha256>``, expiring after
+``BLOB_TTL_SECONDS``): the queue worker may run on a machine that cannot read the web node's blob
+folder, and Redis is the one service every node and worker already shares. The web process uploads a
+job's input before sending it (only if Redis does not hold it already) and downloads what the job
+produced into its own blob store; the worker keeps a local copy in its own instance's blob folder, which
+its worker processes read and write as in the embedded set-up. Every transfer is checked against its
+hash. Jobs and their results are JSON in Redis (Dramatiq's broker and result backend); only the
+results of the job's own request are read back.
+
+A timestamped round needs the platform TSA's key in the worker process. It never crosses Redis in the
+clear: the web node seals it (:class:`~signer.core.secretbox.SecretBox`, AES-GCM under the master key that
+every node and queue worker of one deployment shares) and the queue worker opens it just before the job
+reaches its own worker process over a private pipe.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import signal
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import dramatiq
+import redis
+from cryptography.exceptions import InvalidTag
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.results import Results, ResultTimeout
+from dramatiq.results.backends.redis import RedisBackend
+
+from pdfsign.worker import BlobStore
+from signer.core.config import Config, load_secret
+from signer.core.secretbox import SecretBox
+from signer.core.storage import FileBlobStore
+from signer.signing.signing_pool import (
+    BULK,
+    DOCUMENT_OPS,
+    SIGNING,
+    TOO_COMPLEX,
+    PdfWorkerError,
+    SigningPool,
+    lane_of,
+)
+from signer.signing.stamp_fonts import ensure_stamp_fonts
+
+log = logging.getLogger(__name__)
+
+QUEUES = {SIGNING: "pdf-signing", BULK: "pdf-bulk"}
+PRIORITIES = {SIGNING: 0, BULK: 10}  # lower runs first where both wait for one thread
+NAMESPACE = "signer-pdf"
+TSA_PURPOSE = "pdf-queue-tsa"  # SecretBox purpose of the TSA credentials a timestamped job carries
+BLOB_TTL_SECONDS = 900
+QUEUE_WAIT_SECONDS = 30  # on top of the lane's own timeout: a job may wait for a free worker
+PING_WAIT_SECONDS = 5  # the readiness probe: does some queue worker answer?
+# Dramatiq's Redis consumer polls an empty queue with a backoff up to this many milliseconds; its default
+# (1 s) would add about half a second to a round after a quiet spell. A person waits on the signing queue:
+# 4 ms adds ~2 ms per job for a few hundred small Redis calls a second while idle; uploads can wait more.
+POLL_MS = {SIGNING: 4, BULK: 50}
+
+
+def _blob_key(sha256: str) -> str:
+    return f"signer:pdf-blob:{sha256}"
+
+
+def produced_blobs(req: dict[str, Any], result: dict[str, Any]) -> list[str]:
+    """The hashes of the documents a job by reference wrote (the reply shapes of pdfsign.worker)."""
+    if not req.get("pdf_blob"):
+        return []
+    prepared = result.get("prepared")
+    return [sha for sha in (result.get("pdf_blob"), prepared and prepared.get("prepared_pdf_sha256")) if sha]
+
+
+class RedisBlobs:
+    """Documents in flight between machines, in Redis by content hash; every read is checked."""
+
+    def __init__(self, client: redis.Redis, ttl: int = BLOB_TTL_SECONDS) -> None:
+        self.client = client
+        self.ttl = ttl
+
+    def send(self, sha256: str, store: BlobStore) -> None:
+        if not self.client.expire(_blob_key(sha256), self.ttl):  # already there: only keep it longer
+            self.client.set(_blob_key(sha256), store.get(sha256), ex=self.ttl)
+
+    def fetch(self, sha256: str, store: BlobStore) -> None:
+        data = self.client.get(_blob_key(sha256))
+        if not isinstance(data, bytes):
+            raise PdfWorkerError(f"document {sha256} is not in the task queue's store")
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise PdfWorkerError(f"document {sha256} arrived corrupt")
+        store.put(data)
+
+
+def make_broker(url: str) -> tuple[RedisBroker, RedisBackend]:
+    """A Dramatiq broker on ``url`` with results kept in the same Redis (no retries: a job is answered
+    once, with its reply or its error as data)."""
+    backend = RedisBackend(url=url, namespace=f"{NAMESPACE}-results")
+    return RedisBroker(url=url, namespace=NAMESPACE, middleware=[Results(backend=backend)]), backend
+
+
+def declare(broker: RedisBroker, lane: str, fn: Any = None) -> dramatiq.Actor[Any, Any]:
+    """The lane's actor on ``broker``; the sender declares it without a body (it only sends)."""
+    def unused(req: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("this process only sends PDF jobs")
+
+    return dramatiq.Actor(fn or unused, broker=broker, actor_name=f"pdf_{lane}", queue_name=QUEUES[lane],
+                          priority=PRIORITIES[lane], options={"store_results": True})
+
+
+class QueuePool(SigningPool):
+    """The web process's side: each job goes to the lane's queue, documents go through Redis."""
+
+    def __init__(self, url: str, store: BlobStore, box: SecretBox, timeout: float, bulk_timeout: float) -> None:
+        super().__init__(0, timeout=timeout, bulk_timeout=bulk_timeout, memory_bytes=None)
+        self.store = store
+        self.box = box
+        self.broker, self.backend = make_broker(url)
+        self.actors = {lane: declare(self.broker, lane) for lane in QUEUES}
+        self.waits = {SIGNING: timeout, BULK: min(bulk_timeout, timeout)}
+        self.blobs = RedisBlobs(redis.Redis.from_url(url))
+
+    def start(self) -> None:
+        """Nothing to start here: the queue workers run elsewhere."""
+
+    def worker_pids(self) -> list[int]:
+        return []
+
+    def reply(self, req: dict[str, Any]) -> dict[str, Any]:
+        lane = lane_of(req["op"])
+        if req.get("pdf_blob"):
+            self.blobs.send(req["pdf_blob"], self.store)
+        if req.get("tsa"):
+            sealed = self.box.seal(json.dumps(req["tsa"]).encode(), TSA_PURPOSE)
+            req = {**req, "tsa": None, "tsa_sealed": base64.b64encode(sealed).decode()}
+        message = self.actors[lane].send(req)
+        wait = PING_WAIT_SECONDS if req["op"] == "ping" else self.waits[lane] + QUEUE_WAIT_SECONDS
+        try:
+            reply: dict[str, Any] = message.get_result(backend=self.backend, block=True, timeout=int(wait * 1000))
+        except ResultTimeout as exc:
+            if req["op"] in DOCUMENT_OPS:
+                log.warning("pdf queue gave no answer on %s", req["op"])
+                return {"ok": False, "kind": "pdf_rejected", "code": "too_complex", "message": TOO_COMPLEX}
+            raise PdfWorkerError("pdf queue gave no answer") from exc
+        if reply.get("ok"):
+            for sha in produced_blobs(req, reply["result"]):
+                self.blobs.fetch(sha, self.store)
+        return reply
+
+    def close(self) -> None:
+        self.broker.close()
+
+
+def build_pool(config: Config, store: BlobStore) -> SigningPool:
+    """The PDF workers the configuration asks for: the task queue, or this process's own workers."""
+    if config.pdf_queue_url:
+        box = SecretBox(load_secret(config.instance_path, "master", "SIGNER_MASTER_KEY"))
+        return QueuePool(config.pdf_queue_url, store, box, timeout=config.pdf_timeout_seconds,
+                         bulk_timeout=config.bulk_timeout_seconds)
+    return SigningPool(config.signing_workers, timeout=config.pdf_timeout_seconds, bulk_workers=config.bulk_workers,
+                       bulk_timeout=config.bulk_timeout_seconds, memory_bytes=config.pdf_memory_mb * 1024 * 1024,
+                       blob_root=config.blob_path)
+
+
+class QueueJobs:
+    """The queue worker's side: fetch a job's documents, run it in the local pool, hand back the results."""
+
+    def __init__(self, pool: SigningPool, store: BlobStore, blobs: RedisBlobs, box: SecretBox,
+                 font_paths: list[str]) -> None:
+        self.pool = pool
+        self.box = box
+        self.store = store
+        self.blobs = blobs
+        self.font_paths = font_paths
+        # Documents already in the local store (fetched or produced here): a round's next step usually
+        # reads what this worker wrote, so it need not come back from Redis.
+        self._local: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _open_tsa(self, sealed: str) -> dict[str, Any]:
+        try:
+            return dict(json.loads(self.box.open(base64.b64decode(sealed), TSA_PURPOSE)))
+        except InvalidTag as exc:
+            raise PdfWorkerError("cannot open the TSA credentials: this queue worker's SIGNER_MASTER_KEY is not "
+                                 "the web nodes'") from exc
+
+    def _have(self, sha256: str) -> bool:
+        with self._lock:
+            return sha256 in self._local
+
+    def _keep(self, sha256: str) -> None:
+        with self._lock:
+            self._local[sha256] = None
+            if len(self._local) > 1024:
+                self._local.popitem(last=False)
+
+    def __call__(self, req: dict[str, Any]) -> dict[str, Any]:
+        try:
+            blob = req.get("pdf_blob")
+            if blob and not self._have(blob):
+                self.blobs.fetch(blob, self.store)
+                self._keep(blob)
+            if req.get("font_paths"):  # the web node's paths: this machine prepared its own copies
+                if not self.font_paths:
+                    raise PdfWorkerError("this queue worker has no CJK stamp font (install fonts-noto-cjk)")
+                req = {**req, "font_paths": self.font_paths}
+            if req.get("tsa_sealed"):
+                req = {**req, "tsa": self._open_tsa(req.pop("tsa_sealed"))}
+            reply = self.pool.reply(req)
+            if reply.get("ok"):
+                for sha in produced_blobs(req, reply["result"]):
+                    self.blobs.send(sha, self.store)
+                    self._keep(sha)
+            return reply
+        except (PdfWorkerError, OSError, redis.RedisError) as exc:
+            log.error("pdf queue job %s failed: %s", req.get("op"), exc)
+            return {"ok": False, "kind": "internal", "code": "internal", "message": repr(exc)}
+
+
+def run_queue_worker(config: Config, lanes: tuple[str, ...] = (SIGNING, BULK)) -> None:
+    """``signer pdf-worker``: answer the queues of ``lanes`` until SIGTERM/SIGINT.
+
+    One Dramatiq worker per lane, each with as many threads as its lane has worker processes, so a
+    lane's jobs wait only for their own lane.
+    """
+    from dramatiq import Worker
+
+    url = config.pdf_queue_url
+    if not url:
+        raise SystemExit("SIGNER_PDF_QUEUE is not set (redis://…)")
+    store = FileBlobStore(config.blob_path)
+    pool = SigningPool(max(1, config.signing_workers), timeout=config.pdf_timeout_seconds,
+                       bulk_workers=max(1, config.bulk_workers), bulk_timeout=config.bulk_timeout_seconds,
+                       memory_bytes=config.pdf_memory_mb * 1024 * 1024, blob_root=config.blob_path)
+    pool.start()
+    box = SecretBox(load_secret(config.instance_path, "master", "SIGNER_MASTER_KEY"))
+    jobs = QueueJobs(pool, store, RedisBlobs(redis.Redis.from_url(url)), box, ensure_stamp_fonts(config))
+    workers = []
+    for lane in lanes:
+        broker, _backend = make_broker(url)  # one per lane: each worker consumes only its own queue
+        declare(broker, lane, jobs)
+        threads = pool.lanes[lane].size
+        workers.append(Worker(broker, queues={QUEUES[lane]}, worker_threads=threads, worker_timeout=POLL_MS[lane]))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    for worker in workers:
+        worker.start()
+    log.info("pdf queue worker ready", extra={"queues": [QUEUES[lane] for lane in lanes]})
+    stop.wait()
+    for worker in workers:
+        worker.stop()
+    pool.close()
