@@ -395,26 +395,33 @@ def figure_p4(waiting: int) -> None:
         gevent.sleep(2)
         before = rss(pid)
 
-        def one(_: int) -> PcClient:
+        failures: list[str] = []
+
+        def one(_: int) -> PcClient | None:
             page = PcClient(live.url)
             page.http.cookies.update(pc.http.cookies)
             page.csrf = pc.csrf
-            created = page.create_session(sample_pdf("Waiting"), "等待扫码", ONE_SEAL)
-            created.raise_for_status()
-            page.join(created.json()["id"])
+            try:
+                created = page.create_session(sample_pdf("Waiting"), "等待扫码", ONE_SEAL)
+                created.raise_for_status()
+                page.join(created.json()["id"])
+            except Exception as exc:  # a busy machine times out a handshake now and then: counted, not fatal
+                failures.append(f"{type(exc).__name__}: {exc}"[:200])
+                page.close()
+                return None
             page.frames.clear()  # keep the load process small: frames are not needed
             return page
 
-        pages = list(Pool(20).imap_unordered(one, range(waiting)))
+        pages = [p for p in Pool(10).imap_unordered(one, range(waiting)) if p is not None]
         gevent.sleep(5)  # frames keep flowing; let the server settle
         gc.collect()
         after = rss(pid)
         for page in pages:
             page.close()
-        per = (after - before) / waiting / 1024
+        per = (after - before) / max(len(pages), 1) / 1024
         report(f"P4   memory per waiting QR session: {per:.0f} KB (RSS {before / 2**20:.0f} → "
-               f"{after / 2**20:.0f} MB over {waiting} waiting sessions, each with its PC page's socket; "
-               f"target ≤ 100 KB at 5,000)")
+               f"{after / 2**20:.0f} MB over {len(pages)} waiting sessions, each with its PC page's socket; "
+               f"{len(failures)} could not be opened; target ≤ 100 KB at 5,000)")
 
 
 def figure_p5(users: int, seconds: float, phone_key_for: Callable[[str], PhoneKey]) -> None:
@@ -467,10 +474,12 @@ def main() -> None:
     counts = {"p1": 5 if q else 20, "users": 10 if q else 50, "p2": 20 if q else 150, "sockets": 100 if q else 1000,
               "p4": 100 if q else 1000, "p5_seconds": 20 if q else 60, "raw_runs": 3 if q else 9}
     report(f"machine: {machine()}")
-    raw = raw_baseline(counts["raw_runs"]) if only & {"P1", "P2"} else {"cpu_s": 0.0, "wall_s": 0.0}
+    no_raw = {"cpu_s": 0.0, "cpu_median_s": 0.0, "wall_s": 0.0}
+    raw = raw_baseline(counts["raw_runs"]) if only & {"P1", "P2"} else no_raw
     if raw["cpu_s"]:
-        report(f"raw pyHanko (B-B, one visible stamp, in-process key): CPU {raw['cpu_s'] * 1000:.1f} ms, "
-               f"wall {raw['wall_s'] * 1000:.1f} ms per signature")
+        report(f"raw pyHanko (B-B, one visible stamp, in-process key): CPU {raw['cpu_s'] * 1000:.1f} ms (least of "
+               f"{counts['raw_runs']} warm runs; median {raw['cpu_median_s'] * 1000:.1f} ms), "
+               f"wall {raw['wall_s'] * 1000:.1f} ms (median) per signature")
     keys: dict[str, PhoneKey] = {}
 
     def phone_key_for(url: str) -> PhoneKey:

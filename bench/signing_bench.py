@@ -173,7 +173,7 @@ def prepared_pdf(services, pdf: bytes, seals: int) -> bytes:
 
 
 def raw_baseline(runs: int) -> dict[str, float]:
-    """CPU and wall time of one raw pyHanko signature (B-B, one visible stamp), medians of warm runs.
+    """CPU and wall time of one raw pyHanko signature (B-B, one visible stamp) over warm runs.
 
     The load harness (bench/load.py) runs this in its own process, so nothing else shares its CPU clock.
     """
@@ -186,7 +186,8 @@ def raw_baseline(runs: int) -> dict[str, float]:
         wall.append(raw_seconds(services, key, prepared, 1, PadesLevel.B_B))
         cpu.append(time.process_time() - started)
     services.pool.close()
-    return {"cpu_s": statistics.median(cpu), "wall_s": statistics.median(wall)}
+    # The least CPU of the warm runs: on a shared machine other work only ever adds to a run's CPU time.
+    return {"cpu_s": min(cpu), "cpu_median_s": statistics.median(cpu), "wall_s": statistics.median(wall)}
 
 
 def main() -> None:
