@@ -289,7 +289,8 @@ class SigningService:
             row = s.get(SigningSession, session_id)
         if row is None:
             raise NotFound("签署会话不存在")
-        if self._expire_if_due(session_id, row) or row.status == S.EXPIRED:
+        if row.status == S.EXPIRED or _overdue(row, utcnow()):
+            self._expire_if_due(session_id, row)  # whoever wins the move, the session is over
             raise Gone("签署会话已过期", code=ErrorCode.SESSION_EXPIRED)
         return row
 
