@@ -41,10 +41,12 @@ lint: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/signer demo --out out/demo
 
+# make bench LOAD_ARGS=--quick  — the load harness with small counts (bench/README.md)
 bench: $(STAMP)
 	$(PY) bench/signing_bench.py
 	$(PY) bench/loop_latency.py
 	$(PY) bench/queue_bench.py
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -6,17 +6,17 @@ import logging
 import time
 from typing import Any
 
-from flask import request, session
+from flask import request
 from flask_socketio import Namespace, SocketIO, join_room
 
 from api.auth import bearer_token, current_account
 from api.http import binding_token
-from api.schemas.signing import SessionStateSchema
+from signer.accounts.service import AppIdentity
 from signer.core.errors import DomainError, ErrorCode, NotAuthenticated
 from signer.core.logging_setup import new_request_id, reset_request_id, set_request_id
 
 from .events import ApproveEvent, JoinEvent, RejectEvent, ScanEvent, SignRoundEvent, ack
-from .notifier import APP_NAMESPACE, PC_NAMESPACE, SocketNotifier, session_room
+from .notifier import APP_NAMESPACE, PC_NAMESPACE, STATE_SCHEMA, SocketNotifier, session_room
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +60,14 @@ class PcNamespace(_Traced):
             state = self.services.signing.state(session_id)
             if state["status"] == "waiting":
                 sid = request.sid  # type: ignore[attr-defined]  # Flask-SocketIO sets it; it ships no types
-                self.sio.start_background_task(self._frames, sid, session_id)
-            return SessionStateSchema().dump(state)
+                self.sio.start_background_task(self._frames, sid, session_id, state["confirmation_code"])
+            return STATE_SCHEMA.dump(state)
 
         return ack(JoinEvent, data, join)
 
-    def _frames(self, sid: str, session_id: str) -> None:
-        """Send a fresh QR frame at each step while the page is connected and the session waits."""
+    def _frames(self, sid: str, session_id: str, confirmation_code: str) -> None:
+        """Send a fresh QR frame at each step while the page is connected and the session waits (one read of
+        the session per step; the image is rendered once per session step)."""
         step_seconds = self.services.config.qr_step_seconds
         manager = self.sio.server.manager
         while manager.is_connected(sid, PC_NAMESPACE):
@@ -77,8 +78,8 @@ class PcNamespace(_Traced):
             if payload is None:
                 return
             step = int(payload.split("&t=")[1].split("&")[0])
-            self.notifier.qr_frame(sid, session_id, payload, step,
-                                   self.services.signing.state(session_id)["confirmation_code"])
+            png = self.services.signing.frame_png(session_id, payload)
+            self.notifier.qr_frame(sid, session_id, payload, png, step, confirmation_code)
             self.sio.sleep(step_seconds - time.time() % step_seconds + 0.05)
 
 
@@ -88,18 +89,32 @@ class AppNamespace(_Traced):
     def __init__(self, services: Any) -> None:
         super().__init__(APP_NAMESPACE)
         self.services = services
+        # Who each connected socket of this process is (token, identity), identified once at connect.
+        self._identities: dict[str, tuple[str, AppIdentity]] = {}
 
     def on_connect(self, auth: Any = None) -> None:
         token = (auth or {}).get("token") if isinstance(auth, dict) else None
         token = token or bearer_token()
         try:
-            self.services.accounts.identify_app(token)
+            who = self.services.accounts.identify_app(token)
         except DomainError as exc:
             raise ConnectionRefusedError(exc.code) from exc
-        session["app_token"] = token
+        assert isinstance(token, str)  # identify_app refuses a missing token
+        self._identities[self._sid()] = (token, who)
 
-    def _who(self) -> Any:
-        return self.services.accounts.identify_app(session.get("app_token"))
+    def on_disconnect(self, *_reason: Any) -> None:
+        self._identities.pop(self._sid(), None)
+
+    @staticmethod
+    def _sid() -> str:
+        return request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO (no types)
+
+    def _who(self) -> AppIdentity:
+        """The identity of connect, re-confirmed by one lean query (a revoked token stops at the next event)."""
+        known = self._identities.get(self._sid())
+        if known is None:
+            raise NotAuthenticated("缺少访问令牌", code=ErrorCode.NO_TOKEN)
+        return self.services.accounts.confirm_app(*known)
 
     def _ip(self) -> str:
         return request.remote_addr or ""

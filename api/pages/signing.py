@@ -14,7 +14,7 @@ from signer.signing.drafts import pades_levels, seal_palette
 
 from ..auth import check_csrf, client_ip, csrf_token, current_account, login_pc, logout_pc, services
 from ..http import binding_token, draft_token, set_binding_cookie
-from ..schemas.signing import SessionStateSchema
+from ..schemas.signing import DraftSchema, SessionStateSchema
 from .error_pages import error_page
 from .frame import enterprise_page, landing, render_page
 
@@ -90,7 +90,7 @@ def sign_place(account: Account, draft_id: str):
     trail = [*SIGN_TRAIL, "放置印章"]
     drafts = services().drafts
     try:
-        draft = drafts.view(drafts.for_pc(draft_id, account, draft_token(draft_id)))
+        draft = DraftSchema().dump(drafts.view(drafts.for_pc(draft_id, account, draft_token(draft_id))))
     except DomainError as exc:
         return _error(exc, trail)
     without = {kind.value for kind in services().seals.without_image(account.id)}

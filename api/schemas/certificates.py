@@ -8,9 +8,11 @@ from datetime import timedelta
 from marshmallow import fields, validate
 
 from signer.accounts.models import Account
-from signer.applications.rules import DISPLAY_STATE_LABELS
+from signer.applications.enums import SHIPPING_STATUS_LABELS
+from signer.applications.rules import DISPLAY_STATE_LABELS, state_label
 from signer.certificates.binding import BindingService
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind, CertificateStatus
+from signer.certificates.listing import CertificateRow
 from signer.certificates.models import Certificate
 from signer.certificates.service import EXPIRING_WINDOW
 from signer.certificates.status import status_label
@@ -119,11 +121,13 @@ class CertificateListQuerySchema(Schema):
 
 
 class CertificateRowSchema(Schema):
+    """Dumps a :class:`CertificateRow`, adding its labels."""
+
     number = fields.Int(metadata={"description": "序号"})
     certificate_id = fields.Int(allow_none=True)
     application_id = fields.Int(allow_none=True, metadata={"description": "the open application, if any"})
     kind = fields.Str()
-    kind_label = fields.Str()
+    kind_label = fields.Method("_kind_label", metadata={"type": "string"})
     bound_account = fields.Str(allow_none=True)
     bound_name = fields.Str(allow_none=True)
     phone = fields.Str(allow_none=True)
@@ -131,15 +135,25 @@ class CertificateRowSchema(Schema):
     usage_count = fields.Int(allow_none=True)
     remaining = fields.Int(allow_none=True)
     status = fields.Str()
-    status_label = fields.Str()
+    status_label = fields.Method("_status_label", metadata={"type": "string"})
     shipping_application_id = fields.Int(allow_none=True, metadata={"description": "I: the KEY's parcel"})
     shipping_status = fields.Str(allow_none=True, metadata={"description": "pending / shipped / delivered"})
-    shipping_status_label = fields.Str(allow_none=True, metadata={"description": "邮寄状态"})
+    shipping_status_label = fields.Method("_shipping_status_label", allow_none=True,
+                                          metadata={"type": "string", "description": "邮寄状态"})
     shipping_carrier = fields.Str(allow_none=True, metadata={"description": "快递公司"})
     tracking_number = fields.Str(allow_none=True, metadata={"description": "运单号"})
     operations = fields.List(fields.Str())
     unavailable = fields.Dict(keys=fields.Str(), values=fields.Str(),
                               metadata={"description": "toolbar operation → why it is not offered"})
+
+    def _kind_label(self, row: CertificateRow) -> str:
+        return CERTIFICATE_KIND_LABELS[row.kind]
+
+    def _status_label(self, row: CertificateRow) -> str:
+        return state_label(row.status)
+
+    def _shipping_status_label(self, row: CertificateRow) -> str | None:
+        return SHIPPING_STATUS_LABELS[row.shipping_status] if row.shipping_status else None
 
 
 class CertificatePageSchema(Schema):

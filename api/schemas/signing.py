@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from marshmallow import fields, pre_dump, validate
 
 from signer.seals.enums import SealKind
+from signer.signing.drafts import DraftPage
 from signer.signing.enums import SESSION_STATUS_LABELS, PadesLevel, SessionStatus
 from signer.signing.progress import Phase, SigningProgress
 
@@ -141,7 +143,11 @@ class DraftPageSchema(Schema):
     height_pt = fields.Float()
     width_px = fields.Int(metadata={"description": "the preview's size in pixels"})
     height_px = fields.Int()
-    image_url = fields.Str(metadata={"description": "PNG preview, about 800 px wide"})
+    image_url = fields.Method("_image_url", metadata={"type": "string",
+                                                      "description": "PNG preview, about 800 px wide"})
+
+    def _image_url(self, page: DraftPage) -> str:
+        return url_for("drafts_api.page_png", draft_id=page.draft_id, number=page.number)
 
 
 class PlacedSealSchema(Schema):
@@ -154,6 +160,8 @@ class PlacedSealSchema(Schema):
 
 
 class DraftSchema(Schema):
+    """Dumps a :class:`DraftView` (inside a request: the page URLs come from the routes)."""
+
     id = fields.Str()
     title = fields.Str()
     page_count = fields.Int()
@@ -161,7 +169,7 @@ class DraftSchema(Schema):
     pades_level = fields.Str()
     placements = fields.List(fields.Nested(PlacedSealSchema), metadata={"description": "the last ones started"})
     pages = fields.List(fields.Nested(DraftPageSchema))
-    expires_at = fields.Str()
+    expires_at = fields.DateTime()
     last_session_id = fields.Str(allow_none=True)
 
 

@@ -55,14 +55,14 @@ def state(account: Account, session_id: str):
 def qr_png(account: Account, session_id: str):
     """The current QR frame as PNG (the page gets frames over Socket.IO; this is the same image)."""
     from signer.core.errors import Conflict
-    from signer.signing import qr
 
     svc = services()
     svc.signing.for_pc(session_id, account, binding_token(session_id))
     payload = svc.signing.frame_payload(session_id)
     if payload is None:
         raise Conflict("该会话已不再等待扫码", code=ErrorCode.NOT_WAITING)
-    return Response(qr.render_png(payload), mimetype="image/png", headers={"Cache-Control": "no-store"})
+    return Response(svc.signing.frame_png(session_id, payload), mimetype="image/png",
+                    headers={"Cache-Control": "no-store"})
 
 
 @bp.post("/<session_id>/cancel")

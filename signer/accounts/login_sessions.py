@@ -66,13 +66,16 @@ class LoginSessions:
             return None
         sid = session_id(token)
         now = utcnow()
-        with self.db.read() as s:
-            row = s.get(LoginSession, sid)
-            if row is None or row.ended_at is not None or row.expires_at <= now:
-                return None
-            account = s.get(Account, row.account_id)
-            stale = now - row.last_seen_at >= TOUCH_EVERY
-        if account is None or not account.active:
+        with self.db.read() as s:  # one query for the session and its account: every page and call asks
+            found = s.execute(select(LoginSession, Account).join(Account, Account.id == LoginSession.account_id)
+                              .where(LoginSession.id == sid)).one_or_none()
+        if found is None:
+            return None
+        row, account = found
+        if row.ended_at is not None or row.expires_at <= now:
+            return None
+        stale = now - row.last_seen_at >= TOUCH_EVERY
+        if not account.active:
             return None
         if stale:
             with self.db.write() as s:

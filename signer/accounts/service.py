@@ -103,6 +103,26 @@ class AccountService:
             raise NotAuthenticated("访问令牌无效或已过期", code=ErrorCode.BAD_TOKEN)
         return AppIdentity(account, device)
 
+    def confirm_app(self, token: str | None, known: AppIdentity) -> AppIdentity:
+        """``known``, identified from ``token`` when its socket connected, if the token is still good.
+
+        A socket is identified once, at connect; each event then asks only this one indexed question
+        (token neither revoked nor expired, account active), so a logout, a revoked token or a disabled
+        account is refused at the very next event, in every process.
+        """
+        if not token:
+            raise NotAuthenticated("缺少访问令牌", code=ErrorCode.NO_TOKEN)
+        with self.db.read() as s:
+            live = s.execute(
+                select(ApiToken.id).join(Account, Account.id == ApiToken.account_id)
+                .where(ApiToken.token_hash == token_digest(token), ApiToken.account_id == known.account.id,
+                       ApiToken.device_id == known.device.id, ApiToken.revoked_at.is_(None),
+                       ApiToken.expires_at > utcnow(), Account.active.is_(True))
+            ).first()
+        if live is None:
+            raise NotAuthenticated("访问令牌无效或已过期", code=ErrorCode.BAD_TOKEN)
+        return known
+
     def revoke_app_token(self, token: str) -> None:
         with self.db.write() as s:
             row = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))

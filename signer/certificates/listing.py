@@ -19,10 +19,10 @@ from signer.accounts import access
 from signer.accounts.enums import Role
 from signer.accounts.models import Account
 from signer.applications import rules
-from signer.applications.enums import SHIPPING_STATUS_LABELS, ApplicationKind, ShippingStatus
+from signer.applications.enums import ApplicationKind, ShippingStatus
 from signer.applications.models import Application
 from signer.applications.rules import DISPLAY_STATE_LABELS, state_label
-from signer.certificates.enums import CERTIFICATE_KIND_LABELS, CertificateKind
+from signer.certificates.enums import CertificateKind
 from signer.certificates.models import Certificate
 from signer.certificates.status import state_column
 from signer.core.db import Database
@@ -53,8 +53,31 @@ class ListFilter:
 
 
 @dataclass(frozen=True)
+class CertificateRow:
+    """One row of 证书管理: a certificate (with its open application, if any) or a 新签 not yet approved."""
+
+    number: int  # 序号
+    certificate_id: int | None
+    application_id: int | None  # the open application, if any
+    kind: CertificateKind
+    bound_account: str | None
+    bound_name: str | None
+    phone: str | None
+    not_after: datetime | None
+    usage_count: int | None
+    remaining: int | None
+    status: str  # the list state (A5): a key of DISPLAY_STATE_LABELS
+    shipping_application_id: int | None  # I: the application whose KEY parcel this is
+    shipping_status: ShippingStatus | None
+    shipping_carrier: str | None
+    tracking_number: str | None
+    operations: list[str]  # what the row's 操作 and the toolbar offer now
+    unavailable: dict[str, str]  # toolbar operation → why it is not offered
+
+
+@dataclass(frozen=True)
 class ListPage:
-    items: list[dict[str, Any]]
+    items: list[CertificateRow]
     total: int
     page: int
     per_page: int
@@ -126,38 +149,29 @@ class CertificateList:
                                              rows.c.application_id.desc())
                               .limit(per_page).offset((page - 1) * per_page)).mappings().all()
         start = (page - 1) * per_page
-        items = [self._row(r, start + i + 1, actor, now) for i, r in enumerate(found)]
+        items = [self._row(r, start + i + 1, actor) for i, r in enumerate(found)]
         return ListPage(items, total, page, per_page)
 
-    def _row(self, r: Any, number: int, actor: Account, now: datetime) -> dict[str, Any]:
+    def _row(self, r: Any, number: int, actor: Account) -> CertificateRow:
         kind = CertificateKind(r["kind"])
         state = r["state"]
         issued = r["row_type"] == "certificate"
+        in_use = issued and r["not_after"] is not None
         limit = r["usage_limit"]
         parcel = ShippingStatus(r["shipping_status"]) if r["shipping_status"] else None
-        return {
-            "number": number,  # 序号
-            "certificate_id": r["certificate_id"],
-            "application_id": r["application_id"],
-            "kind": kind.value,
-            "kind_label": CERTIFICATE_KIND_LABELS[kind],
-            "bound_account": r["username"],
-            "bound_name": r["display_name"],
-            "phone": r["phone"],
-            "not_after": r["not_after"] if issued else None,
-            "usage_count": r["usage_count"] if issued and r["not_after"] else None,
-            "remaining": max(0, limit - r["usage_count"]) if issued and r["not_after"] and limit is not None else None,
-            "status": state,
-            "status_label": state_label(state),
-            "shipping_application_id": r["shipping_application_id"],
-            "shipping_status": parcel.value if parcel else None,
-            "shipping_status_label": SHIPPING_STATUS_LABELS[parcel] if parcel else None,
-            "shipping_carrier": r["shipping_carrier"],
-            "tracking_number": r["tracking_number"],
-            "operations": self.operations(kind, state, issued, r["application_id"] is not None, actor)
+        has_open = r["application_id"] is not None
+        return CertificateRow(
+            number=number, certificate_id=r["certificate_id"], application_id=r["application_id"], kind=kind,
+            bound_account=r["username"], bound_name=r["display_name"], phone=r["phone"],
+            not_after=r["not_after"] if issued else None,
+            usage_count=r["usage_count"] if in_use else None,
+            remaining=max(0, limit - r["usage_count"]) if in_use and limit is not None else None,
+            status=state, shipping_application_id=r["shipping_application_id"], shipping_status=parcel,
+            shipping_carrier=r["shipping_carrier"], tracking_number=r["tracking_number"],
+            operations=self.operations(kind, state, issued, has_open, actor)
             + (["confirm_receipt"] if parcel == ShippingStatus.SHIPPED else []),
-            "unavailable": self.unavailable(kind, state, r["application_id"] is not None, actor),
-        }
+            unavailable=self.unavailable(kind, state, has_open, actor),
+        )
 
     @staticmethod
     def operations(kind: CertificateKind, state: str, issued: bool, has_open: bool, actor: Account) -> list[str]:

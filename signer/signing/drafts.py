@@ -13,8 +13,8 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import asdict
-from datetime import timedelta
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -50,6 +50,36 @@ PADES_LEVEL_LABELS = {
 }
 # What a seal box is when it is dropped (points); the user can resize it afterwards.
 DEFAULT_SEAL_SIZE = {SealKind.COMPANY: (150, 110), SealKind.LEGAL_REP: (150, 110), SealKind.HANDWRITTEN: (150, 80)}
+
+
+@dataclass(frozen=True)
+class DraftPage:
+    """A page as the placement page lays it out: the visible box (PDF points, origin bottom-left) and /Rotate,
+    its size as shown (rotation applied) and its preview's size in pixels."""
+
+    draft_id: str
+    number: int  # 1-based
+    box: tuple[float, float, float, float]  # llx, lly, urx, ury
+    rotation: int
+    width_pt: float
+    height_pt: float
+    width_px: int
+    height_px: int
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """A draft with its pages and the choices last started from it."""
+
+    id: str
+    title: str
+    page_count: int
+    document_sha256: str
+    pades_level: PadesLevel
+    placements: tuple[dict[str, Any], ...]
+    pages: tuple[DraftPage, ...]
+    expires_at: datetime
+    last_session_id: str | None
 
 
 def _digest(token: str) -> str:
@@ -137,7 +167,8 @@ class DraftService:
         with self.db.read() as s:
             return s.scalar(select(SigningDraft.id).where(SigningDraft.last_session_id == session_id))
 
-    def view(self, row: SigningDraft) -> dict[str, Any]:
+    def view(self, row: SigningDraft) -> DraftView:
+        """The draft with each page's geometry; the preview size of a page not rendered yet is computed."""
         with self.db.read() as s:
             rendered = {p.number: p for p in s.scalars(select(SigningDraftPage)
                                                        .where(SigningDraftPage.draft_id == row.id))}
@@ -149,16 +180,10 @@ class DraftService:
             turned = rotation in (90, 270)
             width_pt, height_pt = (ury - lly, urx - llx) if turned else (urx - llx, ury - lly)
             width_px, height_px = (done.width_px, done.height_px) if done else preview_size(width_pt, height_pt)
-            pages.append({
-                "number": number, "box": [llx, lly, urx, ury], "rotation": rotation,
-                "width_pt": width_pt, "height_pt": height_pt, "width_px": width_px, "height_px": height_px,
-                "image_url": f"/api/v1/drafts/{row.id}/pages/{number}.png",
-            })
-        return {
-            "id": row.id, "title": row.title, "page_count": row.page_count, "document_sha256": row.document_sha256,
-            "pades_level": row.pades_level.value, "placements": row.placements, "pages": pages,
-            "expires_at": row.expires_at.isoformat(), "last_session_id": row.last_session_id,
-        }
+            pages.append(DraftPage(row.id, number, (llx, lly, urx, ury), rotation, width_pt, height_pt,
+                                   width_px, height_px))
+        return DraftView(row.id, row.title, row.page_count, row.document_sha256, row.pades_level,
+                         tuple(row.placements), tuple(pages), row.expires_at, row.last_session_id)
 
     def page_png(self, row: SigningDraft, number: int) -> bytes:
         """A page preview; rendered now (with the next few pages) if no one asked for it before."""

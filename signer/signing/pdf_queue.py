@@ -49,10 +49,10 @@ from signer.signing.signing_pool import (
     BULK,
     DOCUMENT_OPS,
     SIGNING,
-    TOO_COMPLEX,
     PdfWorkerError,
     SigningPool,
     lane_of,
+    too_complex,
 )
 from signer.signing.stamp_fonts import ensure_stamp_fonts
 
@@ -151,7 +151,7 @@ class QueuePool(SigningPool):
         except ResultTimeout as exc:
             if req["op"] in DOCUMENT_OPS:
                 log.warning("pdf queue gave no answer on %s", req["op"])
-                return {"ok": False, "kind": "pdf_rejected", "code": "too_complex", "message": TOO_COMPLEX}
+                return too_complex()
             raise PdfWorkerError("pdf queue gave no answer") from exc
         if reply.get("ok"):
             for sha in produced_blobs(req, reply["result"]):
@@ -225,7 +225,7 @@ class QueueJobs:
             return reply
         except (PdfWorkerError, OSError, redis.RedisError) as exc:
             log.error("pdf queue job %s failed: %s", req.get("op"), exc)
-            return {"ok": False, "kind": "internal", "code": "internal", "message": repr(exc)}
+            return {"ok": False, "kind": "internal", "message": repr(exc)}
 
 
 def run_queue_worker(config: Config, lanes: tuple[str, ...] = (SIGNING, BULK)) -> None:

@@ -76,6 +76,27 @@ def render_png(payload: str, box_size: int = 8) -> bytes:
     return buf.getvalue()
 
 
+class FrameImages:
+    """The PNG of each session's current frame, rendered once per step: every page of the session, each
+    reconnect and the HTTP fallback within that step reuse it. Holds one image per session (the newest step),
+    for at most ``max_sessions`` sessions (the oldest go first)."""
+
+    def __init__(self, max_sessions: int = 10_000) -> None:
+        self.max_sessions = max_sessions
+        self._images: dict[str, tuple[str, bytes]] = {}
+
+    def png(self, session_id: str, payload: str) -> bytes:
+        cached = self._images.get(session_id)
+        if cached is not None and cached[0] == payload:
+            return cached[1]
+        image = render_png(payload)
+        self._images.pop(session_id, None)
+        self._images[session_id] = (payload, image)
+        if len(self._images) > self.max_sessions:
+            self._images.pop(next(iter(self._images)))
+        return image
+
+
 def confirmation_code(session_id: str, document_sha256: str) -> str:
     """Six digits both screens show, so the user sees that the phone and the PC talk about one document."""
     digest = hashlib.sha256(f"{session_id}|{document_sha256}".encode()).digest()

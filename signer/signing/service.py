@@ -52,6 +52,7 @@ RoundRefused = (CertificateUnusable, SealUnusable)
 SIGNING_GRACE = timedelta(minutes=2)
 TIMESTAMPED_LEVELS = frozenset({PadesLevel.B_T, PadesLevel.B_LT, PadesLevel.B_LTA})
 LONG_TERM_LEVELS = frozenset({PadesLevel.B_LT, PadesLevel.B_LTA})
+PLACEMENT_CACHE_SESSIONS = 20_000  # sessions whose placements a process keeps (a few hundred bytes each)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,27 @@ class PlacementRequest:
     y: float
     width: float
     height: float
+
+
+@dataclass(frozen=True)
+class PlacedSeal:
+    """A stored seal placement of a session, as plain values (``SealPlacementRow``; they never change)."""
+
+    position: int
+    seal_kind: SealKind
+    field_name: str
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def _overdue(row: SigningSession, now: datetime) -> bool:
+    """Past its deadline and not finished (a session being signed gets a short grace)."""
+    if row.status in TERMINAL_SESSION_STATUSES:
+        return False
+    return now >= row.expires_at + (SIGNING_GRACE if row.status == S.SIGNING else timedelta(0))
 
 
 def _b64(data: bytes) -> str:
@@ -86,6 +108,8 @@ class SigningService:
         self.seals = seals or SealService(db, store)
         self.fonts = FontPreparation(config)
         self._font_paths: list[str] | None = None
+        self._placement_cache: dict[str, tuple[PlacedSeal, ...]] = {}
+        self._frame_images = qr.FrameImages()
 
     # -- K1: create ----------------------------------------------------------------------------
     def create(self, creator: Account, pdf: bytes, title: str, placements: list[PlacementRequest],
@@ -153,15 +177,33 @@ class SigningService:
         return row
 
     def state(self, session_id: str) -> dict[str, Any]:
-        self._expire_if_due(session_id)
+        """The session's state as the PC page shows it; an overdue session is expired first."""
         with self.db.read() as s:
-            row = s.get(SigningSession, session_id)
-            if row is None:
+            found = self._with_signer(s, session_id)
+            if found is None:
                 raise NotFound("签署会话不存在")
-            return self._state(s, row)
+            if not _overdue(found[0], utcnow()):
+                return self._state(s, *found)
+        self._expire_if_due(session_id, found[0])
+        return self._current_state(session_id)
 
-    def _state(self, s: Session, row: SigningSession) -> dict[str, Any]:
-        scanned_by = s.get(Account, row.scanned_by) if row.scanned_by else None
+    def _current_state(self, session_id: str) -> dict[str, Any]:
+        """The state as stored, without the expiry check (for the push right after a transition)."""
+        with self.db.read() as s:
+            found = self._with_signer(s, session_id)
+            if found is None:
+                raise NotFound("签署会话不存在")
+            return self._state(s, *found)
+
+    @staticmethod
+    def _with_signer(s: Session, session_id: str) -> tuple[SigningSession, Account | None] | None:
+        """The session and the account that scanned it, in one query."""
+        found = s.execute(select(SigningSession, Account)
+                          .outerjoin(Account, Account.id == SigningSession.scanned_by)
+                          .where(SigningSession.id == session_id)).one_or_none()
+        return (found[0], found[1]) if found is not None else None
+
+    def _state(self, s: Session, row: SigningSession, scanned_by: Account | None) -> dict[str, Any]:
         return {
             "id": row.id,
             "status": row.status.value,
@@ -180,38 +222,51 @@ class SigningService:
         }
 
     @staticmethod
-    def _seal_view(p: SealPlacementRow) -> dict[str, Any]:
+    def _seal_view(p: PlacedSeal) -> dict[str, Any]:
         return {"seal": p.seal_kind.value, "label": SEAL_KIND_LABELS[p.seal_kind], "page": p.page,
                 "x": p.x, "y": p.y, "width": p.width, "height": p.height, "field_name": p.field_name}
 
-    @staticmethod
-    def _placements(s: Session, session_id: str) -> list[SealPlacementRow]:
-        return list(s.scalars(select(SealPlacementRow).where(SealPlacementRow.session_id == session_id)
-                              .order_by(SealPlacementRow.position)))
+    def _placements(self, s: Session, session_id: str) -> tuple[PlacedSeal, ...]:
+        """A session's seal placements, in order. They never change after ``create``, so each process reads
+        them once per session and keeps them as plain values."""
+        cached = self._placement_cache.get(session_id)
+        if cached is None:
+            cached = tuple(PlacedSeal(p.position, p.seal_kind, p.field_name, p.page, p.x, p.y, p.width, p.height)
+                           for p in s.scalars(select(SealPlacementRow)
+                                              .where(SealPlacementRow.session_id == session_id)
+                                              .order_by(SealPlacementRow.position)))
+            if not cached:
+                return cached
+            self._placement_cache[session_id] = cached
+            if len(self._placement_cache) > PLACEMENT_CACHE_SESSIONS:
+                self._placement_cache.pop(next(iter(self._placement_cache)))  # the oldest session
+        return cached
 
     def _notify(self, session_id: str) -> None:
-        self.notifier.session_changed(session_id, self.state(session_id))
+        self.notifier.session_changed(session_id, self._current_state(session_id))
 
     # -- K2: QR frames -------------------------------------------------------------------------
     def frame_payload(self, session_id: str) -> str | None:
         """The current frame's payload, or None once the session no longer accepts scans."""
-        self._expire_if_due(session_id)
         with self.db.read() as s:
             row = s.get(SigningSession, session_id)
-        if row is None or row.status != S.WAITING:
+        if row is None or row.status != S.WAITING or self._expire_if_due(session_id, row):
             return None
         step = qr.current_step(self.config.qr_step_seconds)
         return qr.make_payload(self.config.qr_scheme, row.qr_secret, row.id, step)
 
+    def frame_png(self, session_id: str, payload: str) -> bytes:
+        """The PNG of a payload ``frame_payload`` gave, rendered once per session step."""
+        return self._frame_images.png(session_id, payload)
+
     # -- expiry --------------------------------------------------------------------------------
-    def _expire_if_due(self, session_id: str) -> bool:
+    def _expire_if_due(self, session_id: str, row: SigningSession | None = None) -> bool:
+        """Expire the session if it is overdue (``row``: the session just read, to save reading it again)."""
         now = utcnow()
-        with self.db.read() as s:
-            row = s.get(SigningSession, session_id)
-        if row is None or row.status in TERMINAL_SESSION_STATUSES:
-            return False
-        deadline = row.expires_at + (SIGNING_GRACE if row.status == S.SIGNING else timedelta(0))
-        if now < deadline:
+        if row is None:
+            with self.db.read() as s:
+                row = s.get(SigningSession, session_id)
+        if row is None or not _overdue(row, now):
             return False
         try:
             with self.db.write() as s:
@@ -219,7 +274,7 @@ class SigningService:
                 audit.record(s, None, AuditAction.SIGNING_EXPIRE, "signing_session", session_id, {})
         except Conflict:
             return False
-        self.notifier.session_changed(session_id, self.state(session_id))
+        self._notify(session_id)
         return True
 
     def expire_due(self) -> list[str]:
@@ -232,13 +287,12 @@ class SigningService:
         return [sid for sid in ids if self._expire_if_due(sid)]
 
     def _live(self, session_id: str) -> SigningSession:
-        if self._expire_if_due(session_id):
-            raise Gone("签署会话已过期", code=ErrorCode.SESSION_EXPIRED)
         with self.db.read() as s:
             row = s.get(SigningSession, session_id)
         if row is None:
             raise NotFound("签署会话不存在")
-        if row.status == S.EXPIRED:
+        if row.status == S.EXPIRED or _overdue(row, utcnow()):
+            self._expire_if_due(session_id, row)  # whoever wins the move, the session is over
             raise Gone("签署会话已过期", code=ErrorCode.SESSION_EXPIRED)
         return row
 
@@ -401,7 +455,7 @@ class SigningService:
         return self._font_paths
 
     @staticmethod
-    def _stamp_lines(signer: Account | None, cert: Certificate, placement: SealPlacementRow,
+    def _stamp_lines(signer: Account | None, cert: Certificate, placement: PlacedSeal,
                      chinese: bool = True) -> list[str]:
         """One short line under the seal: who signed and when (the worker fills in the signing time)."""
         if chinese:

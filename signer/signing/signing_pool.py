@@ -136,6 +136,12 @@ class _Lane:
         self._idle = None
 
 
+def too_complex() -> dict[str, Any]:
+    """The reply that stands for a job lost on its document (out of time or memory): refused, not failed."""
+    exc = PdfRejected("too_complex", TOO_COMPLEX)
+    return {"ok": False, "kind": "pdf_rejected", "code": exc.code, "message": exc.message}
+
+
 def result_of(reply: dict[str, Any]) -> dict[str, Any]:
     """A worker's reply as the caller sees it: the result, or the error it stands for."""
     if reply["ok"]:
@@ -195,7 +201,7 @@ class SigningPool:
         except PdfWorkerError as exc:
             if op in DOCUMENT_OPS:
                 log.warning("pdf worker lost on %s: %s", op, exc)
-                return {"ok": False, "kind": "pdf_rejected", "code": "too_complex", "message": TOO_COMPLEX}
+                return too_complex()
             raise
 
     def worker_pids(self) -> list[int]:

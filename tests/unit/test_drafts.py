@@ -5,18 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.writer import PdfFileWriter
 from sqlalchemy import select, update
 
+from api.schemas.signing import DraftSchema
+from api.views import drafts as drafts_api
 from pdfsign.preview import page_geometry, preview_size, render_pages
 from signer.accounts.models import Account
 from signer.core.errors import Forbidden, Gone, NotFound, TooLarge, Unprocessable
 from signer.core.models import AuditEvent
 from signer.demo.samples import sample_pdf
 from signer.seals.enums import SealKind
+from signer.signing.drafts import DraftView
 from signer.signing.enums import PadesLevel, SessionStatus
 from signer.signing.models import SigningDraft, SigningDraftPage, SigningSession
 from signer.signing.service import PlacementRequest
@@ -36,6 +41,14 @@ def account(services, username: str = "admin") -> Account:
         return s.scalar(select(Account).where(Account.username == username))
 
 
+def _wire(view: DraftView) -> dict[str, Any]:
+    """The draft as the API sends it: the schema builds the page URLs from the drafts routes."""
+    app = Flask(__name__)
+    app.register_blueprint(drafts_api.bp)
+    with app.test_request_context():
+        return DraftSchema().dump(view)
+
+
 def test_preview_geometry_follows_crop_box_and_rotation():
     pdf = rotated(sample_pdf("Turned", pages=2), 90, crop=(10, 20, 500, 800))
     geometry = page_geometry(pdf)
@@ -53,8 +66,8 @@ def test_upload_renders_first_pages_and_the_rest_on_request(services):
     row, token = services.drafts.create(admin, sample_pdf("Quote", pages=5), "报价单", "10.0.0.1")
     drafts = services.drafts
     view = drafts.view(drafts.for_pc(row.id, admin, token))
-    assert view["title"] == "报价单" and view["page_count"] == 5 and len(view["pages"]) == 5
-    assert view["pages"][0]["width_pt"] == 595 and view["pages"][0]["image_url"].endswith("/pages/1.png")
+    assert view.title == "报价单" and view.page_count == 5 and len(view.pages) == 5
+    assert view.pages[0].width_pt == 595 and _wire(view)["pages"][0]["image_url"].endswith("/pages/1.png")
     with services.db.read() as s:
         rendered = set(s.scalars(select(SigningDraftPage.number).where(SigningDraftPage.draft_id == row.id)))
     assert rendered == {1, 2, 3}
@@ -128,9 +141,9 @@ def test_start_creates_the_session_and_remembers_the_choices(services):
     assert state["title"] == "报价单（终版）" and state["page_count"] == 2
     assert [(s["seal"], s["page"], s["x"]) for s in state["seals"]] == [("company", 1, 60), ("legal_rep", 2, 240.5)]
     view = services.drafts.view(services.drafts.for_pc(row.id, admin, token))
-    assert view["placements"][1] == {"seal": "legal_rep", "page": 2, "x": 240.5, "y": 60, "width": 150,
-                                     "height": 110}
-    assert view["pades_level"] == "B-T" and view["last_session_id"] == session.id
+    assert view.placements[1] == {"seal": "legal_rep", "page": 2, "x": 240.5, "y": 60, "width": 150,
+                                  "height": 110}
+    assert view.pades_level == "B-T" and view.last_session_id == session.id
     assert services.drafts.draft_of_session(session.id) == row.id
     with services.db.read() as s:
         assert s.get(SigningSession, session.id).document_sha256 == row.document_sha256

@@ -12,6 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select, update
 
+from api.schemas.certificates import CertificatePageSchema
 from keystore import device as ks_device
 from pdfsign.validate import all_valid, validate_pdf
 from signer.accounts.models import Enterprise
@@ -89,8 +90,8 @@ def test_b1_to_b7_new_mobile_certificate_from_form_to_phone(services):
     app = services.lifecycle.applications.apply_new(admin, new_form(services, admin), IP)
     assert (app.status, app.price_fen, app.period_years) == (A.PENDING_ORDER, 30000, 1)
     assert app.agreements_accepted_at is not None and app.id_number == "11010519491231002X"
-    page = services.lifecycle.listing.page(admin, _filter(state="pending_order"))
-    assert [(r["application_id"], r["status_label"], r["bound_account"]) for r in page.items] == [
+    page = CertificatePageSchema().dump(services.lifecycle.listing.page(admin, _filter(state="pending_order")))
+    assert [(r["application_id"], r["status_label"], r["bound_account"]) for r in page["items"]] == [
         (app.id, "待生成订单", "operator2")]
 
     order = services.lifecycle.orders.create(admin, [app.id], None, IP)

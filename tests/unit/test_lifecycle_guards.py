@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from api.schemas.certificates import CertificateRowSchema
 from signer.accounts.models import Account, Enterprise
 from signer.applications.enums import ApplicationKind, ApplicationStatus, AttachmentKind, IdType
 from signer.applications.models import Application
@@ -310,17 +311,17 @@ def test_a1_list_filters_pages_and_status_labels(services):
     issue_new(services)
     listing = services.lifecycle.listing
     everything = listing.page(admin, ListFilter(per_page=10))
-    labels = sorted(r["status_label"] for r in everything.items)
+    labels = sorted(CertificateRowSchema().dump(r)["status_label"] for r in everything.items)
     assert everything.total == 3 and labels == ["已生效", "已生效", "待下载"]  # operator1's seed, 安心签, operator2
     assert listing.page(admin, ListFilter(kind="anxinqian")).total == 1
-    assert [r["bound_name"] for r in listing.page(admin, ListFilter(name="王办")).items] == ["王办理"]
+    assert [r.bound_name for r in listing.page(admin, ListFilter(name="王办")).items] == ["王办理"]
     assert listing.page(admin, ListFilter(username="operator%")).total == 0  # % is literal
-    assert listing.page(admin, ListFilter(state="pending_download")).items[0]["bound_account"] == "operator1"
+    assert listing.page(admin, ListFilter(state="pending_download")).items[0].bound_account == "operator1"
     second = listing.page(admin, ListFilter(per_page=2, page=2))
-    assert second.total == 3 and len(second.items) == 1 and second.items[0]["number"] == 3
-    row = next(r for r in everything.items if r["bound_account"] == "operator2")
-    assert {"renew", "unfreeze"}.isdisjoint(row["operations"])
-    assert {"change", "extend", "revoke", "reissue", "phone_change"} <= set(row["operations"])
+    assert second.total == 3 and len(second.items) == 1 and second.items[0].number == 3
+    row = next(r for r in everything.items if r.bound_account == "operator2")
+    assert {"renew", "unfreeze"}.isdisjoint(row.operations)
+    assert {"change", "extend", "revoke", "reissue", "phone_change"} <= set(row.operations)
 
 
 def test_e_processing_records_show_every_step_and_tampering_is_detected(services):

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from api.schemas.certificates import BoundCertificateSchema, CertificateSchema, CertificateView, bound_view
+from api.schemas.certificates import (
+    BoundCertificateSchema,
+    CertificateRowSchema,
+    CertificateSchema,
+    CertificateView,
+    bound_view,
+)
 from signer.applications.enums import OPEN_APPLICATION_STATUSES
 from signer.certificates.enums import CertificateStatus
 from signer.certificates.listing import ListFilter
@@ -28,9 +34,9 @@ def test_every_view_of_a_certificate_shows_the_same_label(services, days_left, l
     lc = services.lifecycle
     admin = account(services, "admin")
     cert = certificate(services, cert_id)
-    [row] = [r for r in lc.listing.page(admin, ListFilter()).items if r["certificate_id"] == cert_id]
+    [row] = [r for r in lc.listing.page(admin, ListFilter()).items if r.certificate_id == cert_id]
     shown = {
-        "list": row["status_label"],
+        "list": CertificateRowSchema().dump(row)["status_label"],
         "app": CertificateSchema().dump(CertificateView(cert, None, lc.settings.renewal_window))["status_label"],
         "bind": BoundCertificateSchema().dump(bound_view(lc.binding, cert))["status_label"],
     }
@@ -42,4 +48,4 @@ def test_application_statuses_are_shown_but_never_a_certificate_status(services)
     admin = account(services, "admin")
     services.lifecycle.applications.apply_new(admin, new_form(services, admin), "127.0.0.1")
     [row] = services.lifecycle.listing.page(admin, ListFilter(state="pending_order")).items
-    assert (row["status"], row["status_label"]) == ("pending_order", "待生成订单")
+    assert (row.status, CertificateRowSchema().dump(row)["status_label"]) == ("pending_order", "待生成订单")

@@ -1,0 +1,517 @@
+"""The whole service under load (issue 12): Locust users over the real HTTP and Socket.IO protocol.
+
+A user is a PC page and the phone that signs for it: the PC logs in (once), uploads a PDF with one seal at
+B-B, joins its session on ``/pc`` and waits for the pushes, the phone (the reference APP client, ``mobile/``)
+scans the frame, approves and signs the round, the PC downloads the signed PDF. Phones keep their unlocked
+key (the scrypt verifier and the opened private key), so the server is measured, not the phones' KDF.
+``signer serve`` runs as a subprocess (SQLite, 2 PDF workers per lane) on a free loopback port with a
+throwaway instance; its CPU comes from its process tree (user + system of the server and its children).
+
+    .venv/bin/python bench/load.py [--quick] [--only P1,P2,...]
+
+Figures, each with its baseline or target (the issue's table):
+  P1  raw pyHanko CPU per signature ÷ server CPU per signed session          target ≥ 0.5
+  P2  scan → PC 已扫码 push, p99, at 50 concurrent sessions                   target ≤ 50 ms
+  P2b last round → PC 已签署 push, p99, at 50 concurrent sessions             target ≤ 1.5× raw signing
+  P3  ping round trip p99 of idle /pc sockets while signing at full load    target ≤ 100 ms (1,000 sockets)
+  P4  server memory per waiting QR session (RSS delta ÷ count)              target ≤ 100 KB (5,000 waiting)
+  P5  sessions/s, two processes on PostgreSQL + Redis ÷ one process         target ≥ 1.8
+"""
+
+from __future__ import annotations
+
+import locust  # first: it monkey-patches the standard library for gevent
+
+# isort: split
+import argparse
+import base64
+import gc
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import gevent
+import gevent.event
+import psutil
+import socketio
+from gevent.pool import Pool
+from locust.env import Environment
+from locust.exception import StopUser
+
+from keystore import load_private_key, open_keystore, unlock_response, verifier_from_password
+from mobile import AppClient
+from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
+from signer.demo.samples import sample_pdf
+
+BENCH = Path(__file__).resolve().parent
+ONE_SEAL = [{"seal": "company", "page": 1, "x": 60, "y": 60, "width": 150, "height": 110}]
+SERVER_ENV = {"SIGNER_SIGNING_WORKERS": "2", "SIGNER_BULK_WORKERS": "2", "SIGNER_USAGE_LIMIT": "10000000",
+              "SIGNER_UPLOADS_PER_ENTERPRISE": "1000", "SIGNER_SESSION_TTL": "900", "SIGNER_LOG_LEVEL": "WARNING"}
+
+
+# --- the server and its process tree ------------------------------------------------------------
+
+
+def tree_cpu(pid: int) -> tuple[float, float]:
+    """(whole tree, serving process alone) CPU seconds, user + system."""
+    root = psutil.Process(pid)
+    own = sum(root.cpu_times()[:2])
+    total = own
+    for child in root.children(recursive=True):
+        with suppress(psutil.NoSuchProcess):
+            total += sum(child.cpu_times()[:2])
+    return total, own
+
+
+def rss(pid: int) -> int:
+    return psutil.Process(pid).memory_info().rss
+
+
+@contextmanager
+def server(env: dict[str, str] | None = None, count: int = 1) -> Iterator[list[LiveServer]]:
+    """``count`` servers on one instance folder (the first runs ``signer init``)."""
+    instance = Path(tempfile.mkdtemp(prefix="signer-load-")) / "instance"
+    started: list[LiveServer] = []
+    try:
+        for i in range(count):
+            started.append(LiveServer(instance, env={**SERVER_ENV, **(env or {})}, init=i == 0).start(timeout=180))
+        yield started
+    finally:
+        for live in reversed(started):
+            live.stop()
+
+
+# --- a phone that keeps its unlocked key ----------------------------------------------------------
+
+
+@dataclass
+class PhoneKey:
+    """The demo phone's certificate, logged-in state folder and unlocked key, shared by every simulated phone."""
+
+    home: Path
+    cert_id: int
+    verifier: bytes = b""
+    password_key: bytes = b""
+    key: Any = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class CachedKeyPhone(AppClient):
+    """The reference APP client, with ``approve`` using the cached verifier and key (no KDF per session)."""
+
+    def __init__(self, url: str, cached: PhoneKey) -> None:
+        super().__init__(url, cached.home)
+        self.cached = cached
+
+    def approve_cached(self, on_last_round: Callable[[], None]) -> None:
+        scan = self._pending()
+        challenge = scan["challenge"]
+        response = unlock_response(self.cached.verifier, base64.b64decode(challenge["nonce"]))
+        result = self._call("approve", {"session_id": scan["session_id"], "challenge_id": challenge["id"],
+                                        "response": base64.b64encode(response).decode()})
+        with self.cached.lock:
+            if self.cached.key is None:
+                ks = self.storage.load_keystore(self.cached.cert_id)
+                der = open_keystore(ks, self.cached.password_key, base64.b64decode(result["share"]), self.device_id)
+                self.cached.key = load_private_key(der)
+        rnd = result["round"]
+        try:
+            while True:
+                if rnd["position"] + 1 == rnd["total"]:
+                    on_last_round()
+                answer = self._sign_round(self.cached.key, scan["session_id"], rnd, None)
+                if answer.get("done"):
+                    return
+                rnd = answer["round"]
+        finally:
+            self.close()
+
+
+def enrol_phone(url: str) -> PhoneKey:
+    home = Path(tempfile.mkdtemp(prefix="signer-load-phone-"))
+    phone = AppClient(url, home)
+    phone.login("operator1", DEMO_PASSWORD)
+    cert_id = phone.certificates()[0]["id"]
+    phone.download_certificate(cert_id, SIGNING_PASSWORD)
+    password_key, verifier = verifier_from_password(SIGNING_PASSWORD, phone.storage.load_keystore(cert_id).kdf)
+    return PhoneKey(home, cert_id, verifier, password_key)
+
+
+def same_phone_at(key: PhoneKey, url: str) -> PhoneKey:
+    """The same phone (device, token, keystore) talking to another process of the same deployment: the APP
+    client sends its token only to the server that issued it, so its state names that process."""
+    home = Path(tempfile.mkdtemp(prefix="signer-load-phone-")) / "phone"
+    shutil.copytree(key.home, home)
+    AppClient(url, home).storage.update_state(server_url=url)
+    return PhoneKey(home, key.cert_id, key.verifier, key.password_key)
+
+
+def pc_login(url: str) -> PcClient:
+    pc = PcClient(url)
+    pc.login("admin", DEMO_PASSWORD)
+    return pc
+
+
+# --- one signed session ---------------------------------------------------------------------------
+
+
+@dataclass
+class Samples:
+    scanned_ms: list[float] = field(default_factory=list)
+    signed_ms: list[float] = field(default_factory=list)
+    session_ms: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Target:
+    """Where a user's PC and phone talk to (different servers in the two-process run)."""
+
+    pc_url: str
+    phone_url: str
+    login: PcClient
+    phone_key: PhoneKey
+
+
+def signed_session(target: Target, samples: Samples) -> None:
+    """create → join → QR frame → scan → 已扫码 → approve → sign → 已签署 → download."""
+    begun = time.perf_counter()
+    pc = PcClient(target.pc_url)
+    pc.http.cookies.update(target.login.http.cookies)
+    pc.csrf = target.login.csrf
+    phone = CachedKeyPhone(target.phone_url, target.phone_key)
+    try:
+        created = pc.create_session(sample_pdf("Load contract"), "压力测试合同", ONE_SEAL)
+        created.raise_for_status()
+        session_id = created.json()["id"]
+        pc.join(session_id)
+        frame = pc.wait_frame(timeout=30)
+        sent = time.perf_counter()
+        phone.scan(frame["payload"])
+        pc.wait_status("scanned")
+        samples.scanned_ms.append((time.perf_counter() - sent) * 1000)
+        last: list[float] = []
+        phone.approve_cached(lambda: last.append(time.perf_counter()))
+        pc.wait_status("signed")
+        samples.signed_ms.append((time.perf_counter() - last[-1]) * 1000)
+        if pc.download(session_id).status_code != 200:
+            raise RuntimeError("download refused")
+        samples.session_ms.append((time.perf_counter() - begun) * 1000)
+    finally:
+        pc.close()
+        phone.close()
+
+
+# --- Locust users ---------------------------------------------------------------------------------
+
+
+class Budget:
+    """How many sessions the users may still start; set ``done`` once they all finished."""
+
+    def __init__(self, sessions: int | None, seconds: float | None = None) -> None:
+        self.left = sessions
+        self.until = time.monotonic() + seconds if seconds else None
+        self.running = 0
+        self.completed = 0
+        self.done = gevent.event.Event()
+
+    def take(self) -> bool:
+        if (self.left is not None and self.left <= 0) or (self.until is not None and time.monotonic() >= self.until):
+            if self.running == 0:
+                self.done.set()
+            return False
+        if self.left is not None:
+            self.left -= 1
+        self.running += 1
+        return True
+
+    def finish(self, ok: bool) -> None:
+        self.running -= 1
+        self.completed += ok
+
+
+class SigningUser(locust.User):
+    """A PC page with its phone, one signed session after another."""
+
+    wait_time = locust.constant(0)
+    targets: ClassVar[list[Target]] = []
+    samples = Samples()
+    budget = Budget(0)
+    _next = 0
+
+    def on_start(self) -> None:
+        cls = SigningUser
+        self.target = cls.targets[cls._next % len(cls.targets)]
+        cls._next += 1
+
+    @locust.task
+    def sign(self) -> None:
+        budget = SigningUser.budget
+        if not budget.take():
+            raise StopUser()
+        started = time.perf_counter()
+        ok = False
+        try:
+            signed_session(self.target, SigningUser.samples)
+            ok = True
+        except Exception as exc:  # counted and shown; the run goes on
+            SigningUser.samples.failures.append(f"{type(exc).__name__}: {exc}"[:200])
+            self.environment.events.request.fire(request_type="session", name="signed session",
+                                                 response_time=(time.perf_counter() - started) * 1000,
+                                                 response_length=0, exception=exc)
+        else:
+            self.environment.events.request.fire(request_type="session", name="signed session",
+                                                 response_time=(time.perf_counter() - started) * 1000,
+                                                 response_length=0, exception=None)
+        finally:
+            budget.finish(ok)
+
+
+def run_users(targets: list[Target], users: int, budget: Budget) -> tuple[Samples, float]:
+    """Run ``users`` Locust users until the budget is spent; returns the samples and the elapsed seconds."""
+    SigningUser.targets, SigningUser.samples, SigningUser.budget, SigningUser._next = targets, Samples(), budget, 0
+    env = Environment(user_classes=[SigningUser])
+    runner = env.create_local_runner()
+    started = time.perf_counter()
+    runner.start(users, spawn_rate=max(users, 1))
+    while not budget.done.wait(0.5):
+        if runner.user_count == 0 and budget.running == 0:
+            break
+    elapsed = time.perf_counter() - started
+    runner.quit()
+    return SigningUser.samples, elapsed
+
+
+# --- idle /pc sockets (P3, P4) ----------------------------------------------------------------------
+
+
+def open_pc_socket(url: str, cookies: str) -> socketio.Client:
+    client = socketio.Client(reconnection=False)
+    client.connect(url, namespaces=["/pc"], transports=["websocket"], headers={"Cookie": cookies},
+                   wait_timeout=60)
+    return client
+
+
+def ping(client: socketio.Client) -> float:
+    """One application round trip on ``/pc``: an empty ``join`` the server answers with a validation error."""
+    started = time.perf_counter()
+    reply = client.call("join", {}, namespace="/pc", timeout=30)
+    if reply.get("ok") is not False:
+        raise RuntimeError(f"unexpected ping answer {reply}")
+    return (time.perf_counter() - started) * 1000
+
+
+def cookie_header(pc: PcClient) -> str:
+    return "; ".join(f"{c.name}={c.value}" for c in pc.http.cookies)
+
+
+# --- the figures ------------------------------------------------------------------------------------
+
+
+def p99(values: list[float]) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def raw_baseline(runs: int) -> dict[str, float]:
+    out = subprocess.run([sys.executable, str(BENCH / "signing_bench.py"), "--raw-json", "--runs", str(runs)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def report(line: str) -> None:
+    print(line, flush=True)
+
+
+def figure_p1(url: str, pid: int, target: Target, sessions: int, raw: dict[str, float]) -> None:
+    run_users([target], 1, Budget(2))  # warm: imports, fonts, first connections
+    before = tree_cpu(pid)
+    samples, _ = run_users([target], 1, Budget(sessions))
+    total, web = (a - b for a, b in zip(tree_cpu(pid), before, strict=True))
+    done = len(samples.session_ms)
+    if not done:
+        report(f"P1   no session completed: {samples.failures[:3]}")
+        return
+    per, per_web = total / done, web / done
+    report(f"P1   server CPU per signed session: {per * 1000:.0f} ms (web process {per_web * 1000:.0f} ms, "
+           f"PDF workers {(per - per_web) * 1000:.0f} ms) over {done} sessions one after another")
+    report(f"     raw pyHanko CPU per signature: {raw['cpu_s'] * 1000:.1f} ms → P1 = raw ÷ ours = "
+           f"{raw['cpu_s'] / per:.2f}  (target ≥ 0.5; 0.12 when the issue was filed)")
+
+
+def figure_p2(target: Target, users: int, sessions: int, raw: dict[str, float]) -> Samples:
+    samples, elapsed = run_users([target], users, Budget(sessions))
+    done = len(samples.session_ms)
+    report(f"P2   scan → PC 已扫码 p99 at {users} concurrent: {p99(samples.scanned_ms):.0f} ms "
+           f"(median {statistics.median(samples.scanned_ms or [0]):.0f} ms; target ≤ 50 ms)")
+    limit = 1.5 * raw["wall_s"] * 1000
+    report(f"P2b  last round → PC 已签署 p99 at {users} concurrent: {p99(samples.signed_ms):.0f} ms "
+           f"(median {statistics.median(samples.signed_ms or [0]):.0f} ms; target ≤ 1.5 × raw signing "
+           f"{raw['wall_s'] * 1000:.0f} ms = {limit:.0f} ms)")
+    report(f"     {done} sessions in {elapsed:.1f} s = {done / elapsed:.2f} sessions/s, "
+           f"{len(samples.failures)} failed {samples.failures[:2]}")
+    return samples
+
+
+def figure_p3(url: str, target: Target, sockets: int, users: int, sessions: int) -> None:
+    cookies = cookie_header(target.login)
+    pool = Pool(50)
+    idle = [s for s in pool.imap_unordered(lambda _: open_pc_socket(url, cookies), range(sockets))]
+    rtts: list[float] = []
+    stop = gevent.event.Event()
+
+    def pinger() -> None:
+        i = 0
+        while not stop.is_set():
+            rtts.append(ping(idle[i % len(idle)]))
+            i += 1
+            gevent.sleep(0.02)
+
+    pingers = [gevent.spawn(pinger) for _ in range(4)]
+    samples, _ = run_users([target], users, Budget(sessions))
+    stop.set()
+    gevent.joinall(pingers)
+    for client in idle:
+        client.disconnect()
+    report(f"P3   ping round trip p99 of {sockets} idle /pc sockets while {users} users sign: {p99(rtts):.0f} ms "
+           f"(median {statistics.median(rtts or [0]):.0f} ms, {len(rtts)} pings, {len(samples.session_ms)} "
+           f"sessions signed meanwhile; target ≤ 100 ms at 1,000 sockets)")
+
+
+def figure_p4(waiting: int) -> None:
+    with server() as (live,):
+        pid = live.proc.pid if live.proc else 0
+        pc = pc_login(live.url)
+        warm = PcClient(live.url)  # one session first, so imports and first-use caches are not counted
+        warm.http.cookies.update(pc.http.cookies)
+        warm.csrf = pc.csrf
+        warm_id = warm.create_session(sample_pdf("Waiting"), "等待扫码", ONE_SEAL).json()["id"]
+        warm.join(warm_id)
+        warm.wait_frame(timeout=30)
+        gevent.sleep(2)
+        before = rss(pid)
+
+        failures: list[str] = []
+
+        def one(_: int) -> PcClient | None:
+            page = PcClient(live.url)
+            page.http.cookies.update(pc.http.cookies)
+            page.csrf = pc.csrf
+            try:
+                created = page.create_session(sample_pdf("Waiting"), "等待扫码", ONE_SEAL)
+                created.raise_for_status()
+                page.join(created.json()["id"])
+            except Exception as exc:  # a busy machine times out a handshake now and then: counted, not fatal
+                failures.append(f"{type(exc).__name__}: {exc}"[:200])
+                page.close()
+                return None
+            page.frames.clear()  # keep the load process small: frames are not needed
+            return page
+
+        pages = [p for p in Pool(10).imap_unordered(one, range(waiting)) if p is not None]
+        gevent.sleep(5)  # frames keep flowing; let the server settle
+        gc.collect()
+        after = rss(pid)
+        for page in pages:
+            page.close()
+        per = (after - before) / max(len(pages), 1) / 1024
+        report(f"P4   memory per waiting QR session: {per:.0f} KB (RSS {before / 2**20:.0f} → "
+               f"{after / 2**20:.0f} MB over {len(pages)} waiting sessions, each with its PC page's socket; "
+               f"{len(failures)} could not be opened; target ≤ 100 KB at 5,000)")
+
+
+def figure_p5(users: int, seconds: float, phone_key_for: Callable[[str], PhoneKey]) -> None:
+    import psycopg
+
+    base = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    name = f"signer_load_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = {"DATABASE_URL": base.rsplit("/", 1)[0] + "/" + name, "SIGNER_REDIS_URL": redis_url}
+    rates: dict[str, float] = {}
+    failed: dict[str, list[str]] = {}
+    try:
+        with server(env, count=2) as (first, second):
+            phone_key = phone_key_for(first.url)
+            one = [Target(first.url, first.url, pc_login(first.url), phone_key)]
+            two = [Target(first.url, second.url, pc_login(first.url), same_phone_at(phone_key, second.url)),
+                   Target(second.url, first.url, pc_login(second.url), phone_key)]
+            run_users(one, 2, Budget(4))  # warm both
+            run_users(two, 2, Budget(4))
+            for label, targets in (("one", one), ("two", two)):
+                samples, elapsed = run_users(targets, users, Budget(None, seconds))
+                rates[label] = len(samples.session_ms) / elapsed
+                failed[label] = samples.failures
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    report(f"P5   sessions/s on PostgreSQL + Redis with {users} users: one process {rates['one']:.2f}, two processes "
+           f"{rates['two']:.2f} → P5 = {rates['two'] / rates['one']:.2f}  (target ≥ 1.8; this machine has "
+           f"{psutil.cpu_count()} cores for both processes, their PDF workers and the load)")
+    for label, failures in failed.items():
+        if failures:
+            report(f"     {label}: {len(failures)} failed, e.g. {failures[:2]}")
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), "unknown CPU")
+    return f"{model}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GB RAM"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5", help="comma-separated figures")
+    args = parser.parse_args()
+    only = {f.strip().upper() for f in args.only.split(",")}
+    q = args.quick
+    counts = {"p1": 5 if q else 20, "users": 10 if q else 50, "p2": 20 if q else 150, "sockets": 100 if q else 1000,
+              "p4": 100 if q else 1000, "p5_seconds": 20 if q else 60, "raw_runs": 3 if q else 9}
+    report(f"machine: {machine()}")
+    no_raw = {"cpu_s": 0.0, "cpu_median_s": 0.0, "wall_s": 0.0}
+    raw = raw_baseline(counts["raw_runs"]) if only & {"P1", "P2"} else no_raw
+    if raw["cpu_s"]:
+        report(f"raw pyHanko (B-B, one visible stamp, in-process key): CPU {raw['cpu_s'] * 1000:.1f} ms (least of "
+               f"{counts['raw_runs']} warm runs; median {raw['cpu_median_s'] * 1000:.1f} ms), "
+               f"wall {raw['wall_s'] * 1000:.1f} ms (median) per signature")
+    keys: dict[str, PhoneKey] = {}
+
+    def phone_key_for(url: str) -> PhoneKey:
+        if url not in keys:
+            keys[url] = enrol_phone(url)
+        return keys[url]
+
+    if only & {"P1", "P2", "P3"}:
+        with server() as (live,):
+            pid = live.proc.pid if live.proc else 0
+            target = Target(live.url, live.url, pc_login(live.url), phone_key_for(live.url))
+            if "P1" in only:
+                figure_p1(live.url, pid, target, counts["p1"], raw)
+            if "P2" in only:
+                figure_p2(target, counts["users"], counts["p2"], raw)
+            if "P3" in only:
+                figure_p3(live.url, target, counts["sockets"], counts["users"], counts["p2"] // 2)
+    if "P4" in only:
+        figure_p4(counts["p4"])
+    if "P5" in only:
+        figure_p5(counts["users"], counts["p5_seconds"], phone_key_for)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Issue 12 item 2: the web process does less per event, and no rule is weakened by it.
+
+An APP socket is identified once at connect and each event re-confirms the token with one lean query, so a
+logged-out token, a disabled account or another device's token is still refused. A QR frame is rendered once
+per session step however many pages ask for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import update
+
+from mobile.client import decode_qr_image
+from signer.accounts.models import Account
+from signer.core.errors import NotAuthenticated
+from signer.signing import qr
+from tests.helpers import PASSWORD, provision
+from tests.unit.test_scan_to_sign_domain import new_session
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str):
+    services, _notifier = provision(tmp_path, database_url, seal_images=True)
+    yield services
+    services.db.dispose()
+
+
+def app_token(services, username: str = "operator1", device: str = "phone-1") -> str:
+    account = services.accounts.authenticate(username, PASSWORD, "127.0.0.1")
+    return services.accounts.issue_app_token(account, device, "test phone", "127.0.0.1")
+
+
+def test_identity_of_connect_is_confirmed_while_the_token_lives(env):
+    services = env
+    token = app_token(services)
+    who = services.accounts.identify_app(token)
+    assert services.accounts.confirm_app(token, who) is who
+
+
+def test_logged_out_token_is_refused_at_the_next_event(env):
+    services = env
+    token = app_token(services)
+    who = services.accounts.identify_app(token)  # the socket connected with it
+    services.accounts.revoke_app_token(token)  # POST /app/logout
+    with pytest.raises(NotAuthenticated) as err:
+        services.accounts.confirm_app(token, who)
+    assert err.value.code == "bad_token" and err.value.message == "访问令牌无效或已过期"
+
+
+def test_disabled_account_is_refused_at_the_next_event(env):
+    services = env
+    token = app_token(services)
+    who = services.accounts.identify_app(token)
+    with services.db.write() as s:
+        s.execute(update(Account).where(Account.id == who.account.id).values(active=False))
+    with pytest.raises(NotAuthenticated):
+        services.accounts.confirm_app(token, who)
+
+
+def test_a_token_does_not_confirm_another_identity(env):
+    services = env
+    mine = services.accounts.identify_app(app_token(services, device="phone-1"))
+    other_token = app_token(services, "admin", device="phone-2")
+    with pytest.raises(NotAuthenticated):
+        services.accounts.confirm_app(other_token, mine)
+
+
+def test_qr_frame_is_rendered_once_per_session_step(env, tmp_path, monkeypatch):
+    services = env
+    rendered: list[str] = []
+    real = qr.render_png
+
+    def counting(payload: str, box_size: int = 8) -> bytes:
+        rendered.append(payload)
+        return real(payload, box_size)
+
+    monkeypatch.setattr(qr, "render_png", counting)
+    sid = new_session(services)
+    payload = services.signing.frame_payload(sid)
+    first = services.signing.frame_png(sid, payload)  # the page's socket
+    again = services.signing.frame_png(sid, payload)  # a second tab, a reconnect, the HTTP fallback
+    assert again == first and rendered == [payload]
+    image = tmp_path / "frame.png"
+    image.write_bytes(first)
+    assert Image.open(image).format == "PNG" and decode_qr_image(image) == payload
+    step = int(payload.split("&t=")[1].split("&")[0])
+    next_step = qr.make_payload(services.config.qr_scheme, b"k" * 32, sid, step + 1)
+    services.signing.frame_png(sid, next_step)
+    assert rendered == [payload, next_step]
+
+
+def test_frame_images_keep_one_image_per_session_and_a_bounded_number_of_sessions():
+    frames = qr.FrameImages(max_sessions=2)
+    for sid in ("session-a", "session-b", "session-c"):
+        frames.png(sid, f"ygqc://sign?s={sid}&t=1&h=x")
+    frames.png("session-c", "ygqc://sign?s=session-c&t=2&h=y")
+    assert list(frames._images) == ["session-b", "session-c"]
