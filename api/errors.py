@@ -1,10 +1,11 @@
-"""Typed domain errors, schema errors and HTTP errors → one JSON shape; internals never leak."""
+"""Typed domain errors, schema errors and HTTP errors → one JSON shape for API requests, a Chinese error page
+(api/pages/error_pages.py) for everything a browser opens; internals never leak."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, make_response, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -12,7 +13,13 @@ from signer.core import errors as e
 from signer.core.errors import ErrorCode
 from signer.core.metrics import API_ERRORS
 
+from .pages.error_pages import error_page
+
 log = logging.getLogger(__name__)
+API_PREFIXES = ("/api/", "/pki/", "/socket.io/")
+FALLBACK_PAGE = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>服务器内部错误</title>'
+                 '</head><body><h1>服务器内部错误</h1><p>服务器出了点问题，请稍后再试。</p>'
+                 '<p><a href="/">返回首页</a></p></body></html>')
 
 STATUS = {
     e.ValidationFailed: 400,
@@ -46,9 +53,26 @@ def domain_error_response(exc: e.DomainError) -> tuple[Response, int]:
     return resp, status_of(exc)
 
 
+def wants_json() -> bool:
+    """An API client's request (JSON errors), not a page a person opened (HTML errors)."""
+    return request.path.startswith(API_PREFIXES) or request.is_json
+
+
+def page_error(status: int, message: str | None = None) -> Response:
+    """The Chinese error page; if even that cannot be drawn (the database is down), a static one."""
+    try:
+        return error_page(status, message)
+    except Exception:
+        log.exception("the error page itself failed")
+        return make_response(FALLBACK_PAGE, 500)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(e.DomainError)
     def _domain(exc: e.DomainError):
+        if not wants_json():
+            API_ERRORS.labels(code=exc.code).inc()
+            return page_error(status_of(exc), exc.message)
         return domain_error_response(exc)
 
     @app.errorhandler(ValidationError)
@@ -59,8 +83,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        if not request.path.startswith(("/api/", "/pki/")):
-            return exc
+        if not wants_json():
+            return page_error(exc.code or 500)
         code = ErrorCode.for_http(exc.name)
         message = {413: "上传的文件过大", 404: "资源不存在", 405: "不支持的请求方法"}.get(exc.code or 0, exc.name)
         API_ERRORS.labels(code=code).inc()
@@ -70,4 +94,6 @@ def register(app: Flask) -> None:
     def _internal(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         API_ERRORS.labels(code=ErrorCode.INTERNAL).inc()
+        if not wants_json():
+            return page_error(500)
         return jsonify(error_body(ErrorCode.INTERNAL, "服务器内部错误")), 500

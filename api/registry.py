@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from .pages import cashier, member
+from .pages import cashier, frame, member
 from .pages import signing as signing_pages
 from .views import (
     accounts,
@@ -34,3 +34,4 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
 def register_blueprints(flask_app: Flask) -> None:
     for bp in BLUEPRINTS:
         flask_app.register_blueprint(bp)
+    frame.install(flask_app)

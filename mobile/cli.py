@@ -13,6 +13,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from .storage import Storage, default_home
 
 SERVER_ENV = "SIGNER_APP_SERVER"
 DEFAULT_SERVER = "http://127.0.0.1:5000"
+
+BEIJING = timezone(timedelta(hours=8), "CST")  # the APP shows what the member center shows: 北京时间
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -54,6 +57,19 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines.extend("  ".join(_pad(v, widths[i]) for i, v in enumerate(row)).rstrip() for row in cells)
     return "\n".join(lines)
+
+
+def beijing_time(value: Any) -> str:
+    """An ISO time from the server as ``2030-01-01 08:00:00（北京时间）``; anything else is shown as given."""
+    if not value:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）"
 
 
 class Passwords:
@@ -152,7 +168,7 @@ def cmd_certs(client: AppClient, args: argparse.Namespace) -> int:
         except AppError:
             local = "无"
         rows.append([cert_id, item.get("status_label") or item.get("status"), item.get("bound_account") or "未绑定",
-                     item.get("serial"), item.get("not_after"), item.get("remaining"), local,
+                     item.get("serial"), beijing_time(item.get("not_after")), item.get("remaining"), local,
                      _INSTALL.get(item.get("install") or "", "")])
     print(format_table(["ID", "状态", "绑定账号", "序列号", "有效期至", "剩余次数", "本机密钥", "待办"], rows))
     return EXIT_OK
@@ -164,7 +180,7 @@ def cmd_install(client: AppClient, args: argparse.Namespace) -> int:
     result = client.install_certificate(args.cert_id, password)
     print(f"证书已安装（沿用原证书 {result['predecessor_id']} 的密钥）")
     print(f"序列号: {result['serial']}")
-    print(f"有效期至: {result['not_after']}")
+    print(f"有效期至: {beijing_time(result['not_after'])}")
     return EXIT_OK
 
 
@@ -227,7 +243,7 @@ def cmd_download(client: AppClient, args: argparse.Namespace) -> int:
     print("证书已下载到本机")
     print(f"序列号: {result['serial']}")
     print(f"主题: {result['subject']}")
-    print(f"有效期至: {result['not_after']}")
+    print(f"有效期至: {beijing_time(result['not_after'])}")
     return EXIT_OK
 
 
@@ -261,7 +277,7 @@ def describe_scan(info: dict[str, Any]) -> str:
     lines += [
         f"签名证书: {cert.get('serial', '')}  {cert.get('subject', '')}",
         f"电脑: {info.get('pc_ip', '')}  {info.get('pc_user_agent', '')}",
-        f"有效期至: {info.get('expires_at', '')}",
+        f"有效期至: {beijing_time(info.get('expires_at'))}",
     ]
     return "\n".join(lines)
 

@@ -5,36 +5,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 
 from signer.accounts.models import Account
 from signer.core.errors import DomainError
 
-from ..auth import check_csrf, client_ip, csrf_token, services
+from ..auth import check_csrf, client_ip, services
 from ..presenters import order_view
-from .frame import page_login_required
+from .error_pages import error_page
+from .frame import enterprise_page, render_page
 
 bp = Blueprint("cashier", __name__)
 
 
 def _page(account: Account, order_no: str, **context: Any) -> Any:
-    lc = services().lifecycle
+    """The cashier of one order: who pays (the enterprise), what for, how much; 404 for another's order."""
+    svc = services()
+    lc = svc.lifecycle
+    trail = ["采购订单", ("订单管理", "member_pages.orders"), "收银台"]
     try:
         order = lc.orders.get(account, order_no)
     except DomainError as exc:
-        return render_template("error.html", account=account, csrf_token=csrf_token(), message=exc.message), 404
-    return render_template("cashier.html", account=account, csrf_token=csrf_token(),
-                           order=order_view(lc.orders.facts(order)), **context)
+        return error_page(404, exc.message, "member_pages.orders", trail)
+    return render_page("cashier.html", "member_pages.orders", trail, order=order_view(lc.orders.facts(order)),
+                       payer=svc.enterprise_name(order.enterprise_id), **context)
 
 
 @bp.get("/pay/sandbox/<order_no>")
-@page_login_required
+@enterprise_page
 def cashier(account: Account, order_no: str):
     return _page(account, order_no)
 
 
 @bp.post("/pay/sandbox/<order_no>")
-@page_login_required
+@enterprise_page
 def pay(account: Account, order_no: str):
     check_csrf()
     try:

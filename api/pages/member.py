@@ -7,10 +7,9 @@ API uses, so no domain rule lives in a page.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, request, url_for
 
 from signer.accounts.enums import Role
 from signer.accounts.models import Account
@@ -33,10 +32,11 @@ from signer.core.errors import DomainError, ErrorCode
 from signer.core.models import utcnow
 from signer.seals.enums import SEAL_KIND_LABELS, SEAL_TYPE_LABELS, SealKind, SealType
 
-from ..auth import csrf_token, current_account, services
+from ..auth import services
 from ..errors import status_of
 from ..presenters import application_view, order_view, profile_view, record_view
-from .frame import crumbs, menu, page_login_required
+from .error_pages import error_page
+from .frame import enterprise_page, page_login_required, render_page, reviewer_page
 
 bp = Blueprint("member_pages", __name__, url_prefix="/member")
 CERT_TRAIL: list[Any] = ["证书服务", ("证书管理", "member_pages.certificates")]
@@ -57,7 +57,6 @@ AGREEMENT_TITLES = dict(zip(rules.AGREEMENTS, (
 # B1: 适用业务 of each certificate type (the manual's type cards).
 BUSINESSES = ("询价交易", "废旧物资处置", "电子招投标")
 # B3: the wizard's attachments in the manual's order; seal images are jpg/png, scans may be PDF too.
-CST = timezone(timedelta(hours=8), "CST")  # the pages show Beijing time; the API speaks UTC
 UPLOADS = (
     (AttachmentKind.COMPANY_SEAL, False, None),
     (AttachmentKind.LEGAL_REP_SIGNATURE, False, None),
@@ -76,26 +75,8 @@ TOOLBAR = (ApplicationKind.RENEW, ApplicationKind.REISSUE, ApplicationKind.REVOK
            ApplicationKind.CHANGE, ApplicationKind.EXTEND, ApplicationKind.PHONE_CHANGE)
 
 
-@bp.app_template_filter("cst")
-def cst(value: datetime | None) -> str:
-    """A UTC time as Beijing time (naive values are UTC)."""
-    if value is None:
-        return "-"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _page(template: str, active: str, trail: list[Any], **context: Any) -> str:
-    account = current_account()
-    enterprise = services().enterprise_name(account.enterprise_id) if account else ""
-    groups = menu(active)
-    if account is not None and account.role == Role.REVIEWER:  # the review pages are for platform staff only
-        entry = {"label": "审核管理", "url": url_for("member_pages.review_queue"),
-                 "active": active == "member_pages.review_queue"}
-        groups.append({"label": "平台审核", "entries": [entry]})
-    return render_template(template, account=account, csrf_token=csrf_token(), enterprise_name=enterprise,
-                           menu=groups, crumbs=crumbs(*trail), **context)
+    return render_page(template, active, trail, **context)
 
 
 def _paged(items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
@@ -115,13 +96,13 @@ def _paged(items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
         "keep": keep, "url": url}
 
 
-def _error(exc: DomainError, active: str, trail: list[Any]) -> tuple[str, int]:
-    return _page("error.html", active, trail, message=exc.message), status_of(exc)
+def _error(exc: DomainError, active: str, trail: list[Any]) -> Response:
+    return error_page(status_of(exc), exc.message, active, trail)
 
 
 # -- A1–A5 证书管理 --------------------------------------------------------------------------------------
 @bp.get("/certificates")
-@page_login_required
+@enterprise_page
 def certificates(account: Account) -> Any:
     anxinqian = services().lifecycle.listing.holds(account, CertificateKind.ANXINQIAN)
     return _page("member/certificates.html", "member_pages.certificates", ["证书服务", "证书管理"],
@@ -171,7 +152,7 @@ def agreement(account: Account, name: str) -> Any:
 
 
 @bp.get("/certificates/new")
-@page_login_required
+@enterprise_page
 def new_certificate(account: Account) -> Any:
     """B1–B3 新签: 办理证书 → 办理信息 → 附件上传, one page whose steps keep what was typed."""
     lc = services().lifecycle
@@ -192,7 +173,7 @@ def new_certificate(account: Account) -> Any:
 
 
 @bp.get("/certificates/<int:cert_id>/seals")
-@page_login_required
+@enterprise_page
 def assign_seals(account: Account, cert_id: int) -> Any:
     """B8 分配印章: the company seal, the legal-representative seal and the handwritten signature of the
     certificate's bound account (administrators change them; everyone of the enterprise may look)."""
@@ -206,7 +187,7 @@ def assign_seals(account: Account, cert_id: int) -> Any:
                 raise
             bound = None
         if bound is None:
-            return _page("error.html", "member_pages.certificates", trail, message="该证书未绑定账号，请先绑定"), 409
+            return error_page(409, "该证书未绑定账号，请先绑定", "member_pages.certificates", trail)
         assigned = svc.lifecycle.binding.assignments(account, bound.id)
     except DomainError as exc:
         return _error(exc, "member_pages.certificates", trail)
@@ -216,7 +197,7 @@ def assign_seals(account: Account, cert_id: int) -> Any:
 
 
 @bp.get("/certificates/<int:cert_id>/<kind>")
-@page_login_required
+@enterprise_page
 def apply_for(account: Account, cert_id: int, kind: str) -> Any:
     """续签 (C), 变更 (D, J), 补办, 吊销, 解冻, 延长有效期, 变更手机号 (G) of one certificate: the form of the kind."""
     if kind not in {k.value for k in TOOLBAR}:
@@ -288,7 +269,7 @@ def records(account: Account) -> Any:
 
 
 @bp.get("/related-orders")
-@page_login_required
+@enterprise_page
 def related_orders(account: Account) -> Any:
     """关联订单: the orders of a certificate's applications, or the order of an application."""
     lc = services().lifecycle
@@ -309,7 +290,7 @@ def related_orders(account: Account) -> Any:
 
 # -- B4, B5 orders ----------------------------------------------------------------------------------------
 @bp.get("/orders")
-@page_login_required
+@enterprise_page
 def orders(account: Account) -> Any:
     lc = services().lifecycle
     shown, pager = _paged(lc.orders.list(account))
@@ -318,7 +299,7 @@ def orders(account: Account) -> Any:
 
 
 @bp.get("/orders/new")
-@page_login_required
+@enterprise_page
 def new_order(account: Account) -> Any:
     """B4 生成订单 / 批量生成订单 of ``?applications=1,2``: 在线支付 and the invoice profile (default preselected)."""
     lc = services().lifecycle
@@ -342,7 +323,7 @@ def new_order(account: Account) -> Any:
 
 
 @bp.get("/orders/<order_no>")
-@page_login_required
+@enterprise_page
 def order(account: Account, order_no: str) -> Any:
     """B5 查看 an order: 支付 (the cashier) while unpaid, 查看电子发票 (F2) once issued."""
     lc = services().lifecycle
@@ -357,7 +338,7 @@ def order(account: Account, order_no: str) -> Any:
 
 # -- F1 invoice profiles ----------------------------------------------------------------------------------
 @bp.get("/invoices")
-@page_login_required
+@enterprise_page
 def invoices(account: Account) -> Any:
     """F1 发票信息: 新增, 修改, 默认发票, 删除 (confirmed); the default is preselected when ordering."""
     trail = ["发票信息"]
@@ -370,7 +351,7 @@ def invoices(account: Account) -> Any:
 
 # -- B6 platform review -------------------------------------------------------------------------------------
 @bp.get("/review")
-@page_login_required
+@reviewer_page
 def review_queue(account: Account) -> Any:
     lc = services().lifecycle
     trail = ["平台审核", "审核管理"]
@@ -389,7 +370,7 @@ def review_queue(account: Account) -> Any:
 
 
 @bp.get("/review/<int:app_id>")
-@page_login_required
+@reviewer_page
 def review(account: Account, app_id: int) -> Any:
     """One application: its data and attachments (previews), 审核通过 with 维护印章信息, or 驳回 with an opinion."""
     lc = services().lifecycle

@@ -15,7 +15,8 @@ from signer.signing.drafts import pades_levels, seal_palette
 from ..auth import check_csrf, client_ip, csrf_token, current_account, login_pc, logout_pc, services
 from ..http import binding_token, draft_token, set_binding_cookie
 from ..schemas.signing import DraftSchema, SessionStateSchema
-from .frame import crumbs, menu, page_login_required
+from .error_pages import error_page
+from .frame import enterprise_page, landing, render_page
 
 bp = Blueprint("pages", __name__)
 MAX_PREVIEW_PAGES = 200  # pages shown on the placement page; later pages take a seal by its page number
@@ -24,31 +25,29 @@ ERROR_STATUS = {"not_found": 404, "draft_not_found": 404, "draft_expired": 410}
 
 
 def _render(template: str, **context: Any):
-    account = current_account()
-    enterprise = services().enterprise_name(account.enterprise_id) if account else ""
-    return render_template(template, account=account, csrf_token=csrf_token(), enterprise_name=enterprise,
-                           **context)
+    """A page outside the frame (the login page)."""
+    return render_template(template, account=current_account(), csrf_token=csrf_token(), **context)
 
 
 def _member(template: str, active: str, trail: list[Any], **context: Any):
     """A page inside the member-center frame (left menu, breadcrumb)."""
-    return _render(template, menu=menu(active), crumbs=crumbs(*trail), **context)
+    return render_page(template, active, trail, **context)
 
 
 def _error(exc: DomainError, trail: list[Any], default: int = 403):
-    return _member("error.html", "pages.sign_new", trail, message=exc.message), ERROR_STATUS.get(exc.code, default)
+    return error_page(ERROR_STATUS.get(exc.code, default), exc.message, "pages.sign_new", trail)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes to the start page."""
+def _safe_next(target: str | None, account: Account) -> str:
+    """Only same-site relative paths; anything else goes to the account's own start page."""
     if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        return url_for("pages.sign_new")
+        return landing(account)
     return target
 
 
 @bp.get("/")
 def index():
-    return redirect(url_for("pages.sign_new") if current_account() else url_for("pages.login"))
+    return redirect(landing(current_account()))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -65,7 +64,7 @@ def login():
         return _render("login.html", next=next_url, error=exc.message, username=username), (
             429 if isinstance(exc, RateLimited) else 401)
     login_pc(account)
-    return redirect(_safe_next(next_url))
+    return redirect(_safe_next(next_url, account))
 
 
 @bp.post("/logout")
@@ -76,7 +75,7 @@ def logout():
 
 
 @bp.get("/sign")
-@page_login_required
+@enterprise_page
 def sign_new(account: Account):
     """Step 1: upload the PDF (validated on the server, its pages rendered)."""
     limit = current_app.config["SIGNER"].max_pdf_bytes
@@ -85,7 +84,7 @@ def sign_new(account: Account):
 
 
 @bp.get("/sign/draft/<draft_id>")
-@page_login_required
+@enterprise_page
 def sign_place(account: Account, draft_id: str):
     """Step 2: the page previews; drag the seals onto them, choose the PAdES level, start."""
     trail = [*SIGN_TRAIL, "放置印章"]
@@ -103,7 +102,7 @@ def sign_place(account: Account, draft_id: str):
 
 
 @bp.get("/sign/handoff/<token>")
-@page_login_required
+@enterprise_page
 def sign_handoff(account: Account, token: str):
     """A business system's link: this (logged-in) browser becomes the session's page, once."""
     try:
@@ -116,7 +115,7 @@ def sign_handoff(account: Account, token: str):
 
 
 @bp.get("/sign/<session_id>")
-@page_login_required
+@enterprise_page
 def sign_session(account: Account, session_id: str):
     """Step 3: the QR code and the live status."""
     trail = [*SIGN_TRAIL, "扫码签署"]

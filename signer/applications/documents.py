@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 from signer.accounts import access
 from signer.accounts.models import Account, Enterprise
-from signer.billing.pdfdoc import SHANGHAI, Page, render
+from signer.billing.pdfdoc import Page, render
 from signer.core.db import Database, must_get
 from signer.core.errors import NotFound
 from signer.core.models import utcnow
+from signer.core.timeutil import beijing_text
 
 TEMPLATES = {
     "application-form": "企业数字证书申请表",
@@ -109,5 +110,5 @@ class Documents:
         with self.db.read() as s:
             enterprise = must_get(s, Enterprise, enterprise_id)
         page = _BUILDERS[name](enterprise, self.platform)
-        page.text(545, 815, f"生成于 {utcnow().astimezone(SHANGHAI):%Y-%m-%d %H:%M}", 8, "right")
+        page.text(545, 815, f"生成于 {beijing_text(utcnow(), '%Y-%m-%d %H:%M')}", 8, "right")
         return f"{TEMPLATES[name]}.pdf", render(page, self.font_paths(), TEMPLATES[name])

@@ -29,7 +29,7 @@ from signer.applications.models import Application
 from signer.applications.settings import LifecycleSettings
 from signer.billing.enums import INVOICE_TYPE_LABELS, InvoiceType, OrderStatus
 from signer.billing.models import Invoice, InvoiceProfile, Order, OrderItem
-from signer.billing.pdfdoc import SHANGHAI, Page, capital_amount, render, yuan
+from signer.billing.pdfdoc import Page, capital_amount, render, yuan
 from signer.ca.service import CertificateAuthority
 from signer.certificates.enums import CERTIFICATE_KIND_LABELS
 from signer.core import audit
@@ -39,6 +39,7 @@ from signer.core.db import Database, must_get
 from signer.core.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from signer.core.models import utcnow
 from signer.core.storage import BlobStore, store_blob
+from signer.core.timeutil import beijing
 
 TAX_RATE_PERCENT = 6  # 现代服务 (信息技术服务) VAT
 SEAL_FIELD = "InvoiceSeal"
@@ -215,7 +216,7 @@ class InvoiceService:
                 select(OrderItem, Application).join(Application, Application.id == OrderItem.application_id)
                 .where(OrderItem.order_id == order_id).order_by(OrderItem.id)).all()]
         now = utcnow()
-        invoice_no = now.astimezone(SHANGHAI).strftime("%Y%m%d") + f"{secrets.randbelow(10**8):08d}"
+        invoice_no = beijing(now).strftime("%Y%m%d") + f"{secrets.randbelow(10**8):08d}"
         tax = round(order.amount_fen * TAX_RATE_PERCENT / (100 + TAX_RATE_PERCENT))
         drawn = self._draw(order, lines, invoice_no, tax, by, now)
         signed = self._sign(render(drawn, self.font_paths(), f"电子发票 {invoice_no}"))
@@ -244,7 +245,7 @@ class InvoiceService:
         page.text(297.5, 50, INVOICE_TYPE_LABELS[InvoiceType(buyer.get("invoice_type", "normal"))], 18, "center")
         page.line(200, 78, 395, 78, 1.2)
         page.text(400, 95, f"发票号码：{invoice_no}", 9.5)
-        page.text(400, 110, f"开票日期：{now.astimezone(SHANGHAI):%Y年%m月%d日}", 9.5)
+        page.text(400, 110, f"开票日期：{beijing(now):%Y年%m月%d日}", 9.5)
         page.text(400, 125, f"订单号：{order.order_no}", 9.5)
         page.rect(40, 145, 515, 90)
         page.text(50, 152, "购买方", 10.5)

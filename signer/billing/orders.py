@@ -30,6 +30,7 @@ from signer.core.audit_actions import AuditAction
 from signer.core.db import Database, must_get
 from signer.core.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from signer.core.models import utcnow
+from signer.core.timeutil import beijing_text
 
 A = ApplicationStatus
 MAX_ITEMS = 50
@@ -46,8 +47,8 @@ class OrderFacts:
 
 
 def new_order_no() -> str:
-    """CO + UTC time to the second + 6 random digits (unique constraint decides)."""
-    return "CO" + utcnow().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**6):06d}"
+    """CO + Beijing time to the second (the date the customer sees) + 6 random digits (unique constraint decides)."""
+    return "CO" + beijing_text(utcnow(), "%Y%m%d%H%M%S") + f"{secrets.randbelow(10**6):06d}"
 
 
 def profile_snapshot(profile: InvoiceProfile) -> dict[str, Any]:

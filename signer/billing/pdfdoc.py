@@ -8,7 +8,6 @@ is a list of operations in points with the origin at the top-left, which is how 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
 from io import BytesIO
 
 from pyhanko.pdf_utils import generic
@@ -19,7 +18,6 @@ from pdfsign.fonts import font_factory
 from signer.core.errors import ErrorCode, Unprocessable
 
 A4 = (595.0, 842.0)
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # dates on documents; stored times stay UTC
 
 
 @dataclass
