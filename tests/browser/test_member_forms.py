@@ -234,7 +234,7 @@ def test_list_page_size_disabled_reasons_detail_and_seals(live_server, browser_p
     expect(page.locator("#cert-validity")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 至 \d{4}-"))
     expect(page.locator("#cert-usage")).to_have_text("0（剩余 1000 次）")
     expect(detail).to_contain_text("operator1")
-    seals = page.locator("#certificate .seal-image")
+    seals = page.locator("#certificate .seal-choice")
     expect(seals).to_have_count(3)
     screenshot(page, "member-certificate-detail.png")
 
@@ -245,10 +245,10 @@ def test_list_page_size_disabled_reasons_detail_and_seals(live_server, browser_p
     expect(page.locator("#total")).to_have_text("共1条")
     rows.first.locator("a[data-op=assign_seals]").click()
     page.wait_for_url(re.compile(r"/member/certificates/\d+/seals$"))
-    company = page.locator(".seal-image[data-seal=company] img")
+    company = page.locator(".seal-choice[data-seal=company] img")
     expect(company).to_be_visible()
     assert company.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
-    expect(page.locator(".seal-image[data-seal=handwritten] .no-image")).to_have_text("未设置")
+    expect(page.locator(".seal-choice[data-seal=handwritten] .no-image")).to_have_text("未设置")
     expect(page.locator("#no-image-handwritten")).to_contain_text("该账号尚未设置手写签名")
     expect(page.locator("input[name=company]")).to_be_checked()
     screenshot(page, "member-assign-seals-images.png")
