@@ -17,10 +17,8 @@ import argparse
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import redis
@@ -30,28 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from signing_bench import session_seconds, setup
 
 from signer.app import build_services
+from signer.cli_demo import start_queue_worker
 from signer.core.config import Config
 from signer.core.events import NullNotifier
 from signer.demo.samples import sample_pdf
 from signer.signing.enums import PadesLevel
-
-
-def start_queue_worker(instance: Path, url: str, timeout: float = 120) -> subprocess.Popen[bytes]:
-    instance.mkdir(parents=True, exist_ok=True)
-    log_path = instance / "pdf-worker.log"
-    env = {**os.environ, "SIGNER_INSTANCE": str(instance), "SIGNER_PDF_QUEUE": url,
-           "SIGNER_SIGNING_WORKERS": "1", "SIGNER_BULK_WORKERS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "signer.cli", "pdf-worker"], env=env,
-                            stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"pdf worker exited: {log_path.read_text(errors='replace')[-2000:]}")
-        if b"pdf queue worker ready" in log_path.read_bytes():
-            return proc
-        time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("pdf queue worker did not start")
 
 
 def main() -> None:
@@ -68,7 +49,8 @@ def main() -> None:
         return
     workdir = Path(tempfile.mkdtemp(prefix="signer-queue-bench-"))
     local, phone, _key = setup(workdir)
-    worker = start_queue_worker(workdir / "worker", args.redis)
+    worker_env = {"SIGNER_PDF_QUEUE": args.redis, "SIGNER_SIGNING_WORKERS": "1", "SIGNER_BULK_WORKERS": "1"}
+    worker = start_queue_worker(workdir / "worker", worker_env)
     try:
         queued = build_services(Config(instance_path=workdir / "instance", database_url="", signing_workers=1,
                                        base_url="http://127.0.0.1:1", pdf_queue_url=args.redis), NullNotifier())

@@ -99,6 +99,27 @@ class LiveServer:
         self.stop()
 
 
+def start_queue_worker(instance: Path, env: dict[str, str], timeout: float = 120) -> subprocess.Popen[bytes]:
+    """``signer pdf-worker`` with its own instance folder (as on another machine), once it says it is ready.
+
+    Its output goes to ``<instance>/pdf-worker.log``. Raises ``RuntimeError`` if it exits or stays silent.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
+    log_path = instance / "pdf-worker.log"
+    proc = subprocess.Popen([sys.executable, "-m", "signer.cli", "pdf-worker"],
+                            env={**os.environ, "SIGNER_INSTANCE": str(instance), **env},
+                            stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"pdf worker exited: {log_path.read_text(errors='replace')[-3000:]}")
+        if b"pdf queue worker ready" in log_path.read_bytes():
+            return proc
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("pdf queue worker did not start")
+
+
 class PcClient:
     """What the PC browser does, over HTTP and the ``/pc`` namespace."""
 

@@ -108,9 +108,15 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_env() -> dict[str, str]:
+    """The environment of :func:`live_server`; a test module overrides this fixture to change it."""
+    return {"SIGNER_QR_STEP": "1"}
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, live_env: dict[str, str]) -> Iterator[LiveServer]:
     """``signer init`` + ``signer serve`` on a free loopback port, with its own instance folder."""
-    with LiveServer(tmp_path / "instance", env={"SIGNER_QR_STEP": "1"}) as server:
+    with LiveServer(tmp_path / "instance", env=live_env) as server:
         yield server
 
 

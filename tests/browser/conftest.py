@@ -29,6 +29,13 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+def logout(page: Any) -> None:
+    """Leave the page first, then forget the cookies: a request still running on the old page could
+    otherwise set its session cookie again after they were cleared."""
+    page.goto("about:blank")
+    page.context.clear_cookies()
+
+
 def login(page: Any, url: str, username: str = "admin", target: str = "/sign") -> None:
     page.goto(f"{url}{target}")
     assert "/login" in page.url  # not logged in yet
@@ -90,3 +97,15 @@ def sign_via_api(url: str, workdir: Path, pdf: bytes, placements: list[dict[str,
         return resp.content
     finally:
         pc.close()
+
+
+@pytest.fixture
+def no_script_errors(browser_page: Any) -> Iterator[None]:
+    """No page may throw or break the CSP (a refused request's or an error page's "Failed to load resource"
+    is expected). Modules that want it on every test say ``pytestmark = pytest.mark.usefixtures(...)``."""
+    errors: list[str] = []
+    browser_page.on("pageerror", lambda exc: errors.append(str(exc)))
+    browser_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
+                    and not msg.text.startswith("Failed to load resource") else None)
+    yield
+    assert errors == []

@@ -5,9 +5,7 @@ the reviewer's page and the customer's list; B3's seal image tools (在线制作
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from io import BytesIO
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -17,7 +15,6 @@ from playwright.sync_api import expect
 from signer.applications.enums import AttachmentKind
 from signer.applications.service import ApplicationForm
 from signer.certificates.enums import CertificateKind
-from signer.cli_demo import LiveServer
 from signer.demo.samples import sample_pdf
 from signer.seals.enums import SealType
 from tests.lifecycle_helpers import (
@@ -31,25 +28,15 @@ from tests.lifecycle_helpers import (
     upload_all,
 )
 
-from .conftest import login, screenshot
+from .conftest import login, logout, screenshot
 from .test_member_pages import ADMIN_PHONE, LIVE_ENV, instance_services, outbox_code, upload
+
+pytestmark = pytest.mark.usefixtures("no_script_errors")
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    with LiveServer(tmp_path / "instance", env=LIVE_ENV) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def no_script_errors(browser_page: Any) -> Iterator[None]:
-    """No page may throw or break the CSP (a refused request's "Failed to load resource" is expected)."""
-    errors: list[str] = []
-    browser_page.on("pageerror", lambda exc: errors.append(str(exc)))
-    browser_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
-                    and not msg.text.startswith("Failed to load resource") else None)
-    yield
-    assert errors == []
+def live_env() -> dict[str, str]:
+    return LIVE_ENV
 
 
 def key_row(page: Any) -> Any:
@@ -84,13 +71,13 @@ def test_key_made_shipped_and_received_as_the_customer_sees_it(softhsm_token, li
     expect(page.locator("#ship-form")).to_be_visible()
     expect(page.locator("#csr")).to_have_count(0)  # no CSR to paste: the key is made on the KEY
 
-    page.context.clear_cookies()
+    logout(page)
     login(page, url, "admin", "/member/certificates")
     row = key_row(page)
     expect(row.locator(".parcel-status")).to_have_text("待发货")
     expect(row.locator("td.status")).to_have_text("待制作")
 
-    page.context.clear_cookies()
+    logout(page)
     login(page, url, "reviewer", f"/member/review/{app.id}")
     page.click("#ship")  # nothing filled in: the errors are next to the fields
     expect(page.locator("[data-error-for=carrier]")).to_have_text("请填写快递公司")
@@ -106,7 +93,7 @@ def test_key_made_shipped_and_received_as_the_customer_sees_it(softhsm_token, li
     expect(page.locator("#shipping-status")).to_have_text("已发货")
     screenshot(page, "member-review-key-shipped.png")
 
-    page.context.clear_cookies()
+    logout(page)
     login(page, url, "admin", "/member/certificates")
     row = key_row(page)
     expect(row.locator(".parcel-status")).to_have_text("已发货")

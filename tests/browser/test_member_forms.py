@@ -5,9 +5,7 @@ disabled, 费用, 新增/修改发票 from 生成订单, 分配印章 images, �
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from mobile import AppClient
-from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer
+from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD
 from signer.seals.enums import SealKind
 from tests.helpers import add_operator
 from tests.lifecycle_helpers import RESIDENT_ID, account, new_form, seal_png
@@ -26,21 +24,12 @@ from .test_member_pages import ADMIN_PHONE, LIVE_ENV, instance_services, outbox_
 BAD_CHECK_DIGIT = "110105194912310022"
 
 
+pytestmark = pytest.mark.usefixtures("no_script_errors")
+
+
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    with LiveServer(tmp_path / "instance", env=LIVE_ENV) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def no_script_errors(browser_page: Any) -> Iterator[None]:
-    """No page may throw or break the CSP (a refused request's "Failed to load resource" is expected)."""
-    errors: list[str] = []
-    browser_page.on("pageerror", lambda exc: errors.append(str(exc)))
-    browser_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
-                    and not msg.text.startswith("Failed to load resource") else None)
-    yield
-    assert errors == []
+def live_env() -> dict[str, str]:
+    return LIVE_ENV
 
 
 def label(page: Any, field: str) -> Any:

@@ -5,9 +5,7 @@ pages and toolbar; CSRF on the pages' API calls."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,22 +26,13 @@ LIVE_ENV = {"SIGNER_SMS_PROVIDER": "outbox", "SIGNER_SMS_RESEND_SECONDS": "0", "
 ADMIN_PHONE = "13666628413"
 
 
+pytestmark = pytest.mark.usefixtures("no_script_errors")
+
+
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The app with its SMS in the outbox, so a test can read the code the way platform staff can."""
-    with LiveServer(tmp_path / "instance", env=LIVE_ENV) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def no_script_errors(browser_page: Any) -> Iterator[None]:
-    """No page may throw or break the CSP (a refused request's "Failed to load resource" is expected)."""
-    errors: list[str] = []
-    browser_page.on("pageerror", lambda exc: errors.append(str(exc)))
-    browser_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
-                    and not msg.text.startswith("Failed to load resource") else None)
-    yield
-    assert errors == []
+def live_env() -> dict[str, str]:
+    """The SMS in the outbox, so a test can read the code the way platform staff can."""
+    return LIVE_ENV
 
 
 def outbox_code(url: str, phone: str) -> str:

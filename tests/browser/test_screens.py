@@ -6,9 +6,7 @@ its toggle and nothing widens the page)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,10 +52,12 @@ class Seeded:
     cert_not_after: str  # its 失效时间 in Beijing time, to the minute (as the list shows it)
 
 
+pytestmark = pytest.mark.usefixtures("no_script_errors")
+
+
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    with LiveServer(tmp_path / "instance", env=LIVE_ENV) as server:
-        yield server
+def live_env() -> dict[str, str]:
+    return LIVE_ENV
 
 
 @pytest.fixture
@@ -83,17 +83,6 @@ def seeded(live_server: LiveServer) -> Seeded:
     finally:
         services.db.dispose()
         services.pool.close()
-
-
-@pytest.fixture(autouse=True)
-def no_script_errors(browser_page: Any) -> Iterator[None]:
-    """No page may throw or break the CSP (a 403/404 page's own "Failed to load resource" is expected)."""
-    errors: list[str] = []
-    browser_page.on("pageerror", lambda exc: errors.append(str(exc)))
-    browser_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
-                    and not msg.text.startswith("Failed to load resource") else None)
-    yield
-    assert errors == []
 
 
 def sign_in(page: Any, url: str, username: str) -> None:

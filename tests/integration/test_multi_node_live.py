@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 import requests
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from signer.cli_demo import DEMO_PASSWORD, LiveServer, PcClient
+from signer.cli_demo import DEMO_PASSWORD, LiveServer, PcClient, start_queue_worker
 from tests.integration.test_scan_to_sign_live import assert_valid_everywhere, phone_with_certificate, sign_once
 
 
@@ -35,23 +31,6 @@ def queue_url(redis_url: str) -> Iterator[str]:
     client = redis.Redis.from_url(url)
     for key in client.scan_iter("signer*"):
         client.delete(key)
-
-
-def start_queue_worker(instance: Path, env: dict[str, str], timeout: float = 60) -> subprocess.Popen[bytes]:
-    instance.mkdir(parents=True)
-    log_path = instance / "pdf-worker.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "signer.cli", "pdf-worker"], env={**os.environ, "SIGNER_INSTANCE": str(instance), **env},
-        stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"pdf worker exited: {log_path.read_text(errors='replace')[-3000:]}")
-        if b"pdf queue worker ready" in log_path.read_bytes():
-            return proc
-        time.sleep(0.2)
-    proc.kill()
-    raise TimeoutError("pdf queue worker did not start")
 
 
 def test_pc_on_node_a_phone_on_node_b_pdf_work_on_worker_c(postgres_url, redis_url, queue_url, tmp_path):
