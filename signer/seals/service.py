@@ -142,13 +142,14 @@ class SealService:
         with an empty slot, so it is refused before anything is signed (``seal_image_missing``).
         """
         wanted = sorted(set(kinds))
-        assigned = set(s.scalars(select(SealAssignment.seal_kind).where(SealAssignment.account_id == account_id)))
+        assigned = {a.seal_kind: a for a in s.scalars(select(SealAssignment).where(
+            SealAssignment.account_id == account_id))}
         unassigned = [k for k in wanted if k not in assigned]
         if unassigned:
             labels = "、".join(SEAL_KIND_LABELS[k] for k in unassigned)
             raise SealUnusable(f"您未被分配{labels}，不能签署此文件", code=ErrorCode.SEAL_NOT_ASSIGNED,
                                details={"missing": [k.value for k in unassigned]})
-        imageless = [k for k in wanted if self._image_sha(s, account_id, k) is None]
+        imageless = [k for k in wanted if self._shown_sha(s, account_id, k, assigned[k]) is None]
         if imageless:
             reasons = ["您尚未设置手写签名（请先在APP中设置）" if k == SealKind.HANDWRITTEN
                        else f"企业没有{SEAL_KIND_LABELS[k]}的印章图片" for k in imageless]
@@ -180,6 +181,11 @@ class SealService:
                                                            SealAssignment.seal_kind == kind))
         if assignment is None and assigned_only:
             raise SealUnusable(f"您未被分配{SEAL_KIND_LABELS[kind]}", code=ErrorCode.SEAL_NOT_ASSIGNED)
+        return self._shown_sha(s, account_id, kind, assignment)
+
+    @staticmethod
+    def _shown_sha(s: Session, account_id: int, kind: SealKind, assignment: SealAssignment | None) -> str | None:
+        """The image blob for ``kind`` given the account's assignment of it (read by the caller)."""
         sha = assignment.image_sha256 if assignment is not None else None
         if sha is None and kind == SealKind.HANDWRITTEN:
             own = s.get(HandwrittenSignature, account_id)

@@ -68,9 +68,18 @@ def check_frame(frame: Frame, secret: bytes, now_step: int, window: int) -> None
         raise ValidationFailed("二维码已过期，请扫描页面上最新的二维码", code=ErrorCode.STALE_QR)
 
 
+# A fixed mask: the spec lets an encoder pick any of the eight (the decoder reads which from the format bits),
+# and scoring all eight is two thirds of a frame's rendering cost. The payload ends in a MAC, so its modules
+# look random whichever mask is applied.
+FRAME_MASK = 0
+
+
 def render_png(payload: str, box_size: int = 8) -> bytes:
-    img = qrcode.make(payload, box_size=box_size, border=4, error_correction=qrcode.constants.ERROR_CORRECT_M,
-                      image_factory=PilImage)
+    code = qrcode.QRCode(box_size=box_size, border=4, error_correction=qrcode.constants.ERROR_CORRECT_M,
+                         image_factory=PilImage, mask_pattern=FRAME_MASK)
+    code.add_data(payload)
+    code.make(fit=True)
+    img = code.make_image()
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()

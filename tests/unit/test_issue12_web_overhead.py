@@ -97,3 +97,16 @@ def test_frame_images_keep_one_image_per_session_and_a_bounded_number_of_session
         frames.png(sid, f"ygqc://sign?s={sid}&t=1&h=x")
     frames.png("session-c", "ygqc://sign?s=session-c&t=2&h=y")
     assert list(frames._images) == ["session-b", "session-c"]
+
+
+def test_frames_drawn_with_the_fixed_mask_decode_for_many_sessions_and_steps(tmp_path):
+    """Issue 12 item 2: frames skip the mask search (one fixed mask); the phone's decoder still reads every one
+    of a spread of sessions and steps, and the PNG is the same size on the page as before."""
+    image = tmp_path / "frame.png"
+    for i in range(40):
+        sid = f"{i:08x}" * 4
+        payload = qr.make_payload("ygqc", b"secret-%d" % i, sid, 900_000_000 + i * 7919)
+        image.write_bytes(qr.render_png(payload))
+        with Image.open(image) as opened:
+            assert opened.size[0] == opened.size[1] >= 8 * (21 + 8)
+        assert decode_qr_image(image) == payload
