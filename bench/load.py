@@ -58,7 +58,7 @@ from signer.demo.samples import sample_pdf
 BENCH = Path(__file__).resolve().parent
 ONE_SEAL = [{"seal": "company", "page": 1, "x": 60, "y": 60, "width": 150, "height": 110}]
 SERVER_ENV = {"SIGNER_SIGNING_WORKERS": "2", "SIGNER_BULK_WORKERS": "2", "SIGNER_USAGE_LIMIT": "10000000",
-              "SIGNER_UPLOADS_PER_ENTERPRISE": "1000", "SIGNER_SESSION_TTL": "900", "SIGNER_LOG_LEVEL": "WARNING"}
+              "SIGNER_UPLOADS_PER_ENTERPRISE": "1000", "SIGNER_SESSION_TTL": "900"}
 
 
 # --- the server and its process tree ------------------------------------------------------------
