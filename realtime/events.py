@@ -40,10 +40,14 @@ class RejectEvent(Schema):
     session_id = SESSION_ID
 
 
-def ack(schema: type[Schema], data: Any, action: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+# Built once: a schema instance keeps no state between loads, and building one binds (copies) every field.
+JOIN, SCAN, APPROVE, SIGN_ROUND, REJECT = JoinEvent(), ScanEvent(), ApproveEvent(), SignRoundEvent(), RejectEvent()
+
+
+def ack(schema: Schema, data: Any, action: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
     """Validate, run, and wrap the outcome as ``{ok, result}`` or ``{ok: false, error}``."""
     try:
-        parsed = schema().load(data if isinstance(data, dict) else {})
+        parsed = schema.load(data if isinstance(data, dict) else {})
         return {"ok": True, "result": action(parsed)}
     except ValidationError as exc:
         return {"ok": False, "error": {"code": ErrorCode.VALIDATION_FAILED, "message": "请求参数有误",

@@ -15,7 +15,7 @@ from signer.accounts.service import AppIdentity
 from signer.core.errors import DomainError, ErrorCode, NotAuthenticated
 from signer.core.logging_setup import new_request_id, reset_request_id, set_request_id
 
-from .events import ApproveEvent, JoinEvent, RejectEvent, ScanEvent, SignRoundEvent, ack
+from .events import APPROVE, JOIN, REJECT, SCAN, SIGN_ROUND, ack
 from .notifier import APP_NAMESPACE, PC_NAMESPACE, STATE_SCHEMA, SocketNotifier, session_room
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class PcNamespace(_Traced):
                 self.sio.start_background_task(self._frames, sid, session_id, state["confirmation_code"])
             return STATE_SCHEMA.dump(state)
 
-        return ack(JoinEvent, data, join)
+        return ack(JOIN, data, join)
 
     def _frames(self, sid: str, session_id: str, confirmation_code: str) -> None:
         """Send a fresh QR frame at each step while the page is connected and the session waits (one read of
@@ -120,14 +120,14 @@ class AppNamespace(_Traced):
         return request.remote_addr or ""
 
     def on_scan(self, data: Any) -> dict[str, Any]:
-        return ack(ScanEvent, data, lambda p: self.services.signing.scan(self._who(), p["payload"], self._ip()))
+        return ack(SCAN, data, lambda p: self.services.signing.scan(self._who(), p["payload"], self._ip()))
 
     def on_approve(self, data: Any) -> dict[str, Any]:
-        return ack(ApproveEvent, data, lambda p: self.services.signing.approve(
+        return ack(APPROVE, data, lambda p: self.services.signing.approve(
             self._who(), p["session_id"], p["challenge_id"], p["response"], self._ip()))
 
     def on_sign_round(self, data: Any) -> dict[str, Any]:
-        return ack(SignRoundEvent, data, lambda p: self.services.signing.submit(
+        return ack(SIGN_ROUND, data, lambda p: self.services.signing.submit(
             self._who(), p["session_id"], p["position"], p["signature"], self._ip()))
 
     def on_reject(self, data: Any) -> dict[str, Any]:
@@ -135,4 +135,4 @@ class AppNamespace(_Traced):
             self.services.signing.reject(self._who(), p["session_id"], self._ip())
             return {"status": "rejected"}
 
-        return ack(RejectEvent, data, reject)
+        return ack(REJECT, data, reject)

@@ -87,6 +87,6 @@ def start(account: Account, draft_id: str):
     placements = [PlacementRequest(**p) for p in data["placements"]]
     row, token = svc.drafts.start(account, draft_token(draft_id), draft_id, data["title"], placements,
                                   data["pades_level"], client_ip(), request.headers.get("User-Agent", ""))
-    resp = json_response(SessionStateSchema().dump(svc.signing.state(row.id)), 201)
+    resp = json_response(SessionStateSchema().dump(svc.signing.new_state(row)), 201)
     set_binding_cookie(resp, row.id, token)
     return resp

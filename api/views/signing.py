@@ -18,6 +18,7 @@ from ..schemas.forms import SigningSessionFormSchema
 from ..schemas.signing import CreateSessionSchema, SessionStateSchema
 
 bp = Blueprint("signing_api", __name__, url_prefix="/api/v1/signing-sessions")
+STATE_SCHEMA = SessionStateSchema()  # built once: a schema instance holds no per-dump state
 
 
 @bp.post("")
@@ -32,8 +33,8 @@ def create(account: Account):
     row, token = svc.signing.create(account, pdf, title, placements, client_ip(),
                                     request.headers.get("User-Agent", ""),
                                     allowed_account_id=data["signer_account_id"], pades_level=data["pades_level"])
-    state = svc.signing.state(row.id)
-    resp = current_app.response_class(json.dumps(SessionStateSchema().dump(state), ensure_ascii=False),
+    state = svc.signing.new_state(row)
+    resp = current_app.response_class(json.dumps(STATE_SCHEMA.dump(state), ensure_ascii=False),
                                       status=201, mimetype="application/json")
     set_binding_cookie(resp, row.id, token)
     return resp
@@ -44,9 +45,7 @@ def create(account: Account):
 @pc_login_required
 def state(account: Account, session_id: str):
     """The session's current state (the page re-reads it after a reconnect)."""
-    svc = services()
-    svc.signing.for_pc(session_id, account, binding_token(session_id))
-    return SessionStateSchema().dump(svc.signing.state(session_id))
+    return STATE_SCHEMA.dump(services().signing.pc_state(session_id, account, binding_token(session_id)))
 
 
 @bp.get("/<session_id>/qr.png")
@@ -72,7 +71,7 @@ def cancel(account: Account, session_id: str):
     """Cancel from the PC (any non-terminal state)."""
     svc = services()
     svc.signing.cancel(account, binding_token(session_id), session_id, client_ip())
-    return SessionStateSchema().dump(svc.signing.state(session_id))
+    return STATE_SCHEMA.dump(svc.signing.state(session_id))
 
 
 @bp.get("/<session_id>/signed/pages/<int:number>.png")

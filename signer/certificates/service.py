@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from cryptography import x509
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from keystore import server as ks_server
@@ -181,13 +182,12 @@ class CertificateService:
     # -- keystore unlock -----------------------------------------------------------------------
     def new_challenge(self, s: Session, cert: Certificate, device_id: int, purpose: str,
                       session_id: str | None = None) -> UnlockChallenge:
-        challenge = UnlockChallenge(
-            certificate_id=cert.id, device_id=device_id, session_id=session_id, purpose=purpose,
-            nonce=ks_server.new_nonce(), expires_at=utcnow() + CHALLENGE_LIFETIME,
-        )
-        s.add(challenge)
-        s.flush()
-        return challenge
+        values = {"certificate_id": cert.id, "device_id": device_id, "session_id": session_id, "purpose": purpose,
+                  "nonce": ks_server.new_nonce(), "expires_at": utcnow() + CHALLENGE_LIFETIME}
+        # a Core insert (no unit of work); the caller gets the challenge as a plain object with its id
+        table = cast(Table, UnlockChallenge.__table__)
+        challenge_id = s.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
+        return UnlockChallenge(id=challenge_id, **values)
 
     def password_challenge(self, who: AppIdentity, cert_id: int) -> UnlockChallenge:
         with self.db.write() as s:
@@ -240,7 +240,8 @@ class CertificateService:
             ctx = self._context(cert.id, who.device.id)
             verifier = self.box.open(cert.keystore_verifier_enc, "keystore-verifier", ctx)
             if ks_server.check_unlock_response(verifier, challenge.nonce, response):
-                s.execute(update(Certificate).where(Certificate.id == cert.id).values(failed_unlocks=0))
+                if cert.failed_unlocks:  # the row is locked: the count read is the count stored
+                    s.execute(update(Certificate).where(Certificate.id == cert.id).values(failed_unlocks=0))
                 return UnlockOutcome(True, share=self.box.open(cert.keystore_share_enc, "keystore-share", ctx))
             failures = s.execute(
                 update(Certificate).where(Certificate.id == cert.id)

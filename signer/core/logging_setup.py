@@ -32,6 +32,8 @@ _HEX_RUN = re.compile(r"\b[0-9a-fA-F]{32,}\b")
 _MIXED = r"(?=[A-Za-z0-9+/_-]*[0-9])(?=[A-Za-z0-9+/_-]*[a-z])(?=[A-Za-z0-9+/_-]*[A-Z])"
 _B64_RUN = re.compile(r"(?<![A-Za-z0-9+/_=-])" + _MIXED + r"(?:[A-Za-z0-9+_-]{32,}|[A-Za-z0-9+/]{40,})={0,2}"
                       r"(?![A-Za-z0-9+/_-])")
+# A hex or base64 run above needs 32 characters in a row from this set: a line without such a stretch skips both.
+_LONG_RUN = re.compile(r"[A-Za-z0-9+/_-]{32}")
 # Record attributes every LogRecord has; anything else came in through ``extra=`` and is logged as a field.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
@@ -60,10 +62,13 @@ def reset_request_id(token: contextvars.Token[str | None]) -> None:
 def redact(text: str) -> str:
     """Scrub secret-looking values: ``password=…``, JSON ``"token": "…"``, Cookie/Authorization headers,
     long hex or base64 runs (keys, tokens, shares, cookies)."""
-    text = _HEADER.sub(lambda m: m["key"] + REDACTED, text)
-    text = _KEY_VALUE.sub(lambda m: m["key"] + REDACTED, text)
-    text = _HEX_RUN.sub(REDACTED, text)
-    return _B64_RUN.sub(REDACTED, text)
+    if ":" in text or "=" in text:  # a header or a key=value needs one of them
+        text = _HEADER.sub(lambda m: m["key"] + REDACTED, text)
+        text = _KEY_VALUE.sub(lambda m: m["key"] + REDACTED, text)
+    if _LONG_RUN.search(text):
+        text = _HEX_RUN.sub(REDACTED, text)
+        text = _B64_RUN.sub(REDACTED, text)
+    return text
 
 
 def _redact_value(key: str, value: Any) -> Any:

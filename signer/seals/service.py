@@ -135,8 +135,9 @@ class SealService:
         sha = self._image_sha(s, account_id, kind)
         return self.store.get(sha) if sha else None
 
-    def require_usable(self, s: Session, account_id: int, kinds: Iterable[SealKind]) -> None:
-        """Every seal kind a session places is assigned to the account and has an image to show.
+    def require_usable(self, s: Session, account_id: int, kinds: Iterable[SealKind]) -> dict[SealKind, str]:
+        """Every seal kind a session places is assigned to the account and has an image to show; returns the
+        image (blob hash) each kind shows, as read in the caller's transaction.
 
         Part of the rule every signing round checks (signer/signing/service.py): a seal without an image would sign
         with an empty slot, so it is refused before anything is signed (``seal_image_missing``).
@@ -149,12 +150,14 @@ class SealService:
             labels = "、".join(SEAL_KIND_LABELS[k] for k in unassigned)
             raise SealUnusable(f"您未被分配{labels}，不能签署此文件", code=ErrorCode.SEAL_NOT_ASSIGNED,
                                details={"missing": [k.value for k in unassigned]})
-        imageless = [k for k in wanted if self._shown_sha(s, account_id, k, assigned[k]) is None]
+        shown = {k: self._shown_sha(s, account_id, k, assigned[k]) for k in wanted}
+        imageless = [k for k, sha in shown.items() if sha is None]
         if imageless:
             reasons = ["您尚未设置手写签名（请先在APP中设置）" if k == SealKind.HANDWRITTEN
                        else f"企业没有{SEAL_KIND_LABELS[k]}的印章图片" for k in imageless]
             raise SealUnusable(f"{'；'.join(reasons)}，不能签署此文件", code=ErrorCode.SEAL_IMAGE_MISSING,
                                details={"missing": [k.value for k in imageless]})
+        return {k: sha for k, sha in shown.items() if sha is not None}
 
     def preview_image(self, account_id: int, kind: SealKind) -> bytes | None:
         """The image a seal of ``kind`` would show for this account, assigned or not (the placement page

@@ -10,13 +10,14 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from pdfsign.errors import PdfRejected, SignatureValueInvalid
@@ -52,6 +53,10 @@ RoundRefused = (CertificateUnusable, SealUnusable)
 SIGNING_GRACE = timedelta(minutes=2)
 TIMESTAMPED_LEVELS = frozenset({PadesLevel.B_T, PadesLevel.B_LT, PadesLevel.B_LTA})
 LONG_TERM_LEVELS = frozenset({PadesLevel.B_LT, PadesLevel.B_LTA})
+# Rows inserted with Core statements, skipping the ORM's unit of work on the hot path.
+_SESSIONS = cast(Table, SigningSession.__table__)
+_PLACEMENTS = cast(Table, SealPlacementRow.__table__)
+_ROUNDS = cast(Table, SigningRound.__table__)
 PLACEMENT_CACHE_SESSIONS = 20_000  # sessions whose placements a process keeps (a few hundred bytes each)
 
 
@@ -77,6 +82,15 @@ class PlacedSeal:
     y: float
     width: float
     height: float
+
+
+class Signable(NamedTuple):
+    """What the signing rule read inside a write transaction, kept for the round that follows: the locked
+    certificate, the session's seal placements and the image each placed seal kind shows (blob hashes)."""
+
+    cert: Certificate
+    placements: tuple[PlacedSeal, ...]
+    images: dict[SealKind, str]
 
 
 def _overdue(row: SigningSession, now: datetime) -> bool:
@@ -124,11 +138,10 @@ class SigningService:
         if not 1 <= len(placements) <= 10:
             raise ValidationFailed("请指定1至10个签章位置", details={"placements": ["1-10"]})
         session_id = secrets.token_urlsafe(16)
-        fields = [
-            {"field_name": f"Seal{i + 1}_{p.seal.value}", "page": p.page, "x": p.x, "y": p.y,
-             "width": p.width, "height": p.height}
-            for i, p in enumerate(placements)
-        ]
+        placed = tuple(PlacedSeal(i, p.seal, f"Seal{i + 1}_{p.seal.value}", p.page, float(p.x), float(p.y),
+                                  float(p.width), float(p.height)) for i, p in enumerate(placements))
+        fields = [{"field_name": p.field_name, "page": p.page, "x": p.x, "y": p.y, "width": p.width,
+                   "height": p.height} for p in placed]
         try:
             prepared = self.pool.request("prepare_document", pdf=_b64(pdf), placements=fields,
                                          max_bytes=self.config.max_pdf_bytes)
@@ -145,7 +158,7 @@ class SigningService:
                     raise NotFound("指定的签署账号不存在")
             store_blob(s, self.store, pdf, "application/pdf")
             prepared_sha = store_blob(s, self.store, base64.b64decode(prepared["pdf"]), "application/pdf")
-            row = SigningSession(
+            values = dict(
                 id=session_id, enterprise_id=creator.enterprise_id, created_by=creator.id,
                 allowed_account_id=allowed_account_id, title=(title or "未命名文件")[:200],
                 document_sha256=document_sha, prepared_sha256=prepared_sha, page_count=prepared["page_count"],
@@ -153,35 +166,60 @@ class SigningService:
                 binding_token_hash=_digest(binding_token),
                 confirmation_code=qr.confirmation_code(session_id, document_sha),
                 pc_ip=pc_ip[:64], pc_user_agent=user_agent[:300], webhook_url=webhook_url,
-                expires_at=now + timedelta(seconds=self.config.session_ttl_seconds),
+                expires_at=now + timedelta(seconds=self.config.session_ttl_seconds), current_round=0, created_at=now,
             )
-            s.add(row)
-            s.flush()
-            for i, (p, f) in enumerate(zip(placements, fields, strict=True)):
-                s.add(SealPlacementRow(session_id=session_id, position=i, seal_kind=p.seal,
-                                       field_name=f["field_name"], page=p.page, x=p.x, y=p.y,
-                                       width=p.width, height=p.height))
+            # Core inserts (no unit of work); the caller gets the session as a plain object with the same values
+            s.execute(insert(_SESSIONS).values(**values))
+            s.execute(insert(_PLACEMENTS), [
+                {"session_id": session_id, "position": seal.position, "seal_kind": seal.seal_kind,
+                 "field_name": seal.field_name, "page": seal.page, "x": seal.x, "y": seal.y, "width": seal.width,
+                 "height": seal.height} for seal in placed])
+            row = SigningSession(**values)
             audit.record(s, Actor(creator.id, creator.username, pc_ip), AuditAction.SIGNING_CREATE, "signing_session",
                          session_id, {"document": document_sha, "seals": [p.seal.value for p in placements]})
+        self._keep_placements(session_id, placed)
         return row, binding_token
+
+    def new_state(self, row: SigningSession) -> dict[str, Any]:
+        """The state of a session ``create`` just returned (waiting, nobody scanned), without reading it back."""
+        placements = self._placement_cache.get(row.id)
+        if placements is None:  # pushed out of the cache meanwhile
+            return self.state(row.id)
+        return self._view(row, None, placements)
 
     # -- access for the PC ---------------------------------------------------------------------
     def for_pc(self, session_id: str, account: Account, binding_token: str | None) -> SigningSession:
         """The session, if this logged-in account's enterprise owns it and this browser created it."""
         with self.db.read() as s:
             row = s.get(SigningSession, session_id)
-        if row is None or row.enterprise_id != account.enterprise_id:
+        if row is None:
+            raise NotFound("签署会话不存在")
+        self._check_pc(row, account, binding_token)
+        return row
+
+    @staticmethod
+    def _check_pc(row: SigningSession, account: Account, binding_token: str | None) -> None:
+        if row.enterprise_id != account.enterprise_id:
             raise NotFound("签署会话不存在")
         if not binding_token or not hmac.compare_digest(_digest(binding_token), row.binding_token_hash):
             raise Forbidden("只有发起签署的浏览器可以查看此会话", code=ErrorCode.NOT_BOUND_BROWSER)
-        return row
 
     def state(self, session_id: str) -> dict[str, Any]:
         """The session's state as the PC page shows it; an overdue session is expired first."""
+        return self._state_checked(session_id)
+
+    def pc_state(self, session_id: str, account: Account, binding_token: str | None) -> dict[str, Any]:
+        """``for_pc`` and ``state`` in one read: the state, for the browser that created the session."""
+        return self._state_checked(session_id, lambda row: self._check_pc(row, account, binding_token))
+
+    def _state_checked(self, session_id: str,
+                       check: Callable[[SigningSession], None] | None = None) -> dict[str, Any]:
         with self.db.read() as s:
             found = self._with_signer(s, session_id)
             if found is None:
                 raise NotFound("签署会话不存在")
+            if check is not None:
+                check(found[0])
             if not _overdue(found[0], utcnow()):
                 return self._state(s, *found)
         self._expire_if_due(session_id, found[0])
@@ -204,9 +242,15 @@ class SigningService:
         return (found[0], found[1]) if found is not None else None
 
     def _state(self, s: Session, row: SigningSession, scanned_by: Account | None) -> dict[str, Any]:
+        return self._view(row, scanned_by, self._placements(s, row.id))
+
+    def _view(self, row: SigningSession, scanned_by: Account | None, placements: tuple[PlacedSeal, ...],
+              status: SessionStatus | None = None, current_round: int | None = None) -> dict[str, Any]:
+        """The state of ``row``, or of ``row`` once moved to ``status`` / ``current_round``."""
+        status = status or row.status
         return {
             "id": row.id,
-            "status": row.status.value,
+            "status": status.value,
             "title": row.title,
             "page_count": row.page_count,
             "document_sha256": row.document_sha256,
@@ -215,10 +259,10 @@ class SigningService:
             "expires_at": row.expires_at.isoformat(),
             "scanned_by": {"username": scanned_by.username, "name": scanned_by.display_name}
             if scanned_by else None,
-            "seals": [self._seal_view(p) for p in self._placements(s, row.id)],
-            "current_round": row.current_round,
+            "seals": [self._seal_view(p) for p in placements],
+            "current_round": row.current_round if current_round is None else current_round,
             "failure": row.failure,
-            "signed": row.status == S.SIGNED,
+            "signed": status == S.SIGNED,
         }
 
     @staticmethod
@@ -235,15 +279,24 @@ class SigningService:
                            for p in s.scalars(select(SealPlacementRow)
                                               .where(SealPlacementRow.session_id == session_id)
                                               .order_by(SealPlacementRow.position)))
-            if not cached:
-                return cached
-            self._placement_cache[session_id] = cached
-            if len(self._placement_cache) > PLACEMENT_CACHE_SESSIONS:
-                self._placement_cache.pop(next(iter(self._placement_cache)))  # the oldest session
+            self._keep_placements(session_id, cached)
         return cached
+
+    def _keep_placements(self, session_id: str, placements: tuple[PlacedSeal, ...]) -> None:
+        if not placements:
+            return
+        self._placement_cache[session_id] = placements
+        if len(self._placement_cache) > PLACEMENT_CACHE_SESSIONS:
+            self._placement_cache.pop(next(iter(self._placement_cache)))  # the oldest session
 
     def _notify(self, session_id: str) -> None:
         self.notifier.session_changed(session_id, self._current_state(session_id))
+
+    def _push(self, row: SigningSession, scanned_by: Account, placements: tuple[PlacedSeal, ...],
+              status: SessionStatus | None = None, current_round: int | None = None) -> None:
+        """Push the state our own committed transition produced, from the values it read and wrote (the
+        session row before the move, and the move's new values) instead of reading the session again."""
+        self.notifier.session_changed(row.id, self._view(row, scanned_by, placements, status, current_round))
 
     # -- K2: QR frames -------------------------------------------------------------------------
     def frame_payload(self, session_id: str) -> str | None:
@@ -289,6 +342,10 @@ class SigningService:
     def _live(self, session_id: str) -> SigningSession:
         with self.db.read() as s:
             row = s.get(SigningSession, session_id)
+        return self._require_live(session_id, row)
+
+    def _require_live(self, session_id: str, row: SigningSession | None) -> SigningSession:
+        """``row`` (just read), unless the session is missing or over."""
         if row is None:
             raise NotFound("签署会话不存在")
         if row.status == S.EXPIRED or _overdue(row, utcnow()):
@@ -316,8 +373,7 @@ class SigningService:
             ))
             if cert_id is None:
                 raise Forbidden("本设备上没有有效的移动端证书", code=ErrorCode.NO_CERTIFICATE)
-            cert = self._require_may_finish(s, row.id, cert_id, account.id)
-            placements = self._placements(s, row.id)
+            cert, placements, _images = self._require_may_finish(s, row.id, cert_id, account.id)
             move_session(s, row.id, S.WAITING, S.SCANNED, scanned_by=account.id, device_id=who.device.id,
                          certificate_id=cert.id, scanned_at=utcnow())
             challenge = self.certs.new_challenge(s, cert, who.device.id, "sign", row.id)
@@ -338,11 +394,12 @@ class SigningService:
                 "seals": [self._seal_view(p) for p in placements],
                 "challenge": {"id": challenge.id, "nonce": _b64(challenge.nonce)},
             }
-        self._notify(row.id)
+        self._push(row, account, placements, S.SCANNED)
         return view
 
-    def _scanned_by(self, who: AppIdentity, session_id: str, status: SessionStatus) -> SigningSession:
-        row = self._live(session_id)
+    @staticmethod
+    def _scanned_by(who: AppIdentity, row: SigningSession, status: SessionStatus) -> SigningSession:
+        """``row`` (live), if this phone scanned it and it is in ``status``."""
         if row.scanned_by != who.account.id or row.device_id != who.device.id:
             raise Forbidden("此签署会话由其他设备扫码", code=ErrorCode.NOT_YOUR_SESSION)
         if row.status != status:
@@ -350,14 +407,15 @@ class SigningService:
         return row
 
     def _require_may_finish(self, s: Session, session_id: str, cert_id: int | None, account_id: int | None,
-                            count_use: bool = False) -> Certificate:
+                            count_use: bool = False) -> Signable:
         """May this certificate finish a round of this session? The one rule, checked inside the write
         transaction of scan, approve and every signature value (certificate row locked; with ``count_use``
         the use is counted in the same step). Raises one of ``RoundRefused``."""
         assert cert_id is not None and account_id is not None  # set when the session was scanned
         cert = require_signable(s, cert_id, count_use)
-        self.seals.require_usable(s, account_id, [p.seal_kind for p in self._placements(s, session_id)])
-        return cert
+        placements = self._placements(s, session_id)
+        images = self.seals.require_usable(s, account_id, [p.seal_kind for p in placements])
+        return Signable(cert, placements, images)
 
     def _fail(self, session_id: str, expected: SessionStatus, reason: str, actor: Actor) -> None:
         try:
@@ -371,7 +429,7 @@ class SigningService:
     # -- K4: approve (unlock) and the first round ----------------------------------------------
     def approve(self, who: AppIdentity, session_id: str, challenge_id: int, response: bytes,
                 ip: str) -> dict[str, Any]:
-        row = self._scanned_by(who, session_id, S.SCANNED)
+        row = self._scanned_by(who, self._live(session_id), S.SCANNED)
         actor = who.actor(ip)
         try:
             share = self.certs.require_unlock(who, challenge_id, response, "sign", ip, session_id)
@@ -387,42 +445,39 @@ class SigningService:
             raise
         try:
             with self.db.write() as s:
-                self._require_may_finish(s, session_id, row.certificate_id, row.scanned_by)
+                signable = self._require_may_finish(s, session_id, row.certificate_id, row.scanned_by)
                 move_session(s, session_id, S.SCANNED, S.SIGNING)
                 audit.record(s, actor, AuditAction.SIGNING_APPROVE, "signing_session", session_id, {})
         except RoundRefused as exc:
             self._fail(session_id, S.SCANNED, exc.message, actor)
             raise
-        self._notify(session_id)
+        self._push(row, who.account, signable.placements, S.SIGNING)
         try:
-            first = self._prepare_round(session_id, 0)
+            assert row.prepared_sha256 is not None  # a session is prepared when it is created
+            first = self._prepare_round(row, 0, row.prepared_sha256, signable, who.account)
         except Exception:
             self._fail(session_id, S.SIGNING, "签署准备失败", actor)
             raise
         return {"share": _b64(share), "round": first}
 
-    def _cert_and_chain(self, s: Session, row: SigningSession) -> tuple[Certificate, bytes, list[bytes]]:
-        """The session's certificate, its DER and the CA chain (DER)."""
-        cert = s.get(Certificate, row.certificate_id)
+    def _der_and_chain(self, cert: Certificate | None) -> tuple[bytes, list[bytes]]:
+        """The certificate's DER and the CA chain (DER)."""
         if cert is None or cert.certificate_der is None:
             raise Conflict("证书不可用")
-        chain = [c.public_bytes(serialization.Encoding.DER) for c in self.ca.chain()]
-        return cert, cert.certificate_der, chain
+        return cert.certificate_der, [c.public_bytes(serialization.Encoding.DER) for c in self.ca.chain()]
 
-    def _prepare_round(self, session_id: str, position: int) -> dict[str, Any]:
-        with self.db.read() as s:
-            row = s.get(SigningSession, session_id)
-            assert row is not None and row.scanned_by is not None  # a session in signing was scanned
-            placements = self._placements(s, session_id)
-            cert, cert_der, chain = self._cert_and_chain(s, row)
-            signer = s.get(Account, row.scanned_by)
-            previous = s.scalar(select(SigningRound).where(SigningRound.session_id == session_id,
-                                                           SigningRound.position == position - 1))
-        source_sha = previous.output_sha256 if previous is not None else row.prepared_sha256
-        assert source_sha is not None  # a session is prepared, and a finished round has its output
+    def _prepare_round(self, row: SigningSession, position: int, source_sha: str, signable: Signable,
+                       signer: Account) -> dict[str, Any]:
+        """The first half of round ``position`` on ``source_sha`` (the prepared document, or the previous
+        round's output), with what the rule check just read in the same conversation: the certificate, the
+        placements and the seal images (``signable``), and the account that scanned (``signer``)."""
+        session_id = row.id
+        placements, cert = signable.placements, signable.cert
+        cert_der, chain = self._der_and_chain(cert)
         placement = placements[position]
         font_paths = self.font_paths()
-        image = self.seals.image_for(row.scanned_by, placement.seal_kind) if font_paths else None
+        image_sha = signable.images.get(placement.seal_kind) if font_paths else None
+        image = self.store.get(image_sha) if image_sha else None
         result = self.pool.request(
             "prepare_round", pdf_blob=source_sha, field_name=placement.field_name,
             cert=_b64(cert_der), chain=[_b64(c) for c in chain],
@@ -435,8 +490,8 @@ class SigningService:
         prepared = result["prepared"]  # the prepared PDF is in the blob store, named by its hash
         with self.db.write() as s:
             pdf_sha = store_blob(s, self.store, self.store.get(prepared["prepared_pdf_sha256"]), "application/pdf")
-            s.add(SigningRound(session_id=session_id, position=position, prepared=prepared,
-                               prepared_pdf_sha256=pdf_sha))
+            s.execute(insert(_ROUNDS).values(session_id=session_id, position=position, prepared=prepared,
+                                                  prepared_pdf_sha256=pdf_sha))
         return {
             "position": position,
             "total": len(placements),
@@ -467,15 +522,17 @@ class SigningService:
     # -- K4/K5: the phone's signature value for a round ----------------------------------------
     def submit(self, who: AppIdentity, session_id: str, position: int, signature: bytes,
                ip: str) -> dict[str, Any]:
-        row = self._scanned_by(who, session_id, S.SIGNING)
+        with self.db.read() as s:  # the session, its round and certificate in one read
+            found = s.get(SigningSession, session_id)
+            round_row = s.scalar(select(SigningRound).where(SigningRound.session_id == session_id,
+                                                            SigningRound.position == position))
+            cert = s.get(Certificate, found.certificate_id) if found and found.certificate_id else None
+            total = len(self._placements(s, session_id))
+        row = self._scanned_by(who, self._require_live(session_id, found), S.SIGNING)
         actor = who.actor(ip)
         if position != row.current_round:
             raise Conflict("签署轮次不匹配", code=ErrorCode.WRONG_ROUND)
-        with self.db.read() as s:
-            round_row = s.scalar(select(SigningRound).where(SigningRound.session_id == session_id,
-                                                            SigningRound.position == position))
-            _cert, cert_der, chain = self._cert_and_chain(s, row)
-            total = len(self._placements(s, session_id))
+        cert_der, chain = self._der_and_chain(cert)
         if round_row is None or round_row.finished_at is not None:
             raise Conflict("该轮签署不存在或已完成", code=ErrorCode.WRONG_ROUND)
         timestamped = row.pades_level in TIMESTAMPED_LEVELS
@@ -501,29 +558,32 @@ class SigningService:
         last = position + 1 == total
         try:
             with self.db.write() as s:
-                self._finish_round(s, row, round_row.id, position, output, now, last, actor)
+                signable, output_sha = self._finish_round(s, row, round_row.id, position, output, now, last, actor)
         except RoundRefused as exc:
             self._fail(session_id, S.SIGNING, exc.message, actor)
             raise
-        self._notify(session_id)
         if last:
+            self._push(row, who.account, signable.placements, S.SIGNED, position + 1)
             return {"done": True, "status": S.SIGNED.value}
-        return {"done": False, "round": self._prepare_round(session_id, position + 1)}
+        self._push(row, who.account, signable.placements, current_round=position + 1)
+        return {"done": False, "round": self._prepare_round(row, position + 1, output_sha, signable, who.account)}
 
     def _progress(self, row: SigningSession, seal: int, total: int, phase: Phase) -> None:
         """Tell the PC page which phase started (the seal being signed is in the state already)."""
         self.notifier.signing_progress(SigningProgress(row.id, seal, total, phase, row.pades_level))
 
     def _finish_round(self, s: Session, row: SigningSession, round_id: int, position: int, output: bytes,
-                      now: datetime, last: bool, actor: Actor) -> None:
+                      now: datetime, last: bool, actor: Actor) -> tuple[Signable, str]:
         """Record a finished round; the last one moves the session to 已签署 and counts the use, all in the
-        caller's transaction and only while the certificate may still sign."""
+        caller's transaction and only while the certificate may still sign. Returns what the rule check read
+        and the output's hash."""
         session_id = row.id
-        cert = self._require_may_finish(s, session_id, row.certificate_id, row.scanned_by, count_use=last)
+        signable = self._require_may_finish(s, session_id, row.certificate_id, row.scanned_by, count_use=last)
+        output_sha = store_blob(s, self.store, output, "application/pdf")
         done = rowcount(s.execute(
             update(SigningRound)
             .where(SigningRound.id == round_id, SigningRound.finished_at.is_(None))
-            .values(finished_at=now, output_sha256=store_blob(s, self.store, output, "application/pdf"))
+            .values(finished_at=now, output_sha256=output_sha)
             .execution_options(synchronize_session=False)
         ))
         if done != 1:
@@ -533,10 +593,11 @@ class SigningService:
             move_session(s, session_id, S.SIGNING, S.SIGNED, signed_sha256=signed_sha, finished_at=now,
                          current_round=position + 1)
             audit.record(s, actor, AuditAction.SIGNING_SIGNED, "signing_session", session_id,
-                         {"certificate": cert.serial_hex, "signed": signed_sha})
+                         {"certificate": signable.cert.serial_hex, "signed": signed_sha})
         else:
             s.execute(update(SigningSession).where(SigningSession.id == session_id)
                       .values(current_round=position + 1))
+        return signable, output_sha
 
     def _add_long_term_data(self, pdf: bytes, cert_der: bytes, level: PadesLevel) -> bytes:
         """B-LT: one revision with the DSS; B-LTA: plus a document timestamp (after the last seal)."""
@@ -551,7 +612,7 @@ class SigningService:
 
     # -- terminal states -----------------------------------------------------------------------
     def reject(self, who: AppIdentity, session_id: str, ip: str) -> None:
-        self._scanned_by(who, session_id, S.SCANNED)
+        self._scanned_by(who, self._live(session_id), S.SCANNED)
         with self.db.write() as s:
             move_session(s, session_id, S.SCANNED, S.REJECTED, finished_at=utcnow())
             audit.record(s, who.actor(ip), AuditAction.SIGNING_REJECT, "signing_session", session_id, {})
