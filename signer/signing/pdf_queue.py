@@ -168,9 +168,14 @@ def build_pool(config: Config, store: BlobStore) -> SigningPool:
         box = SecretBox(load_secret(config.instance_path, "master", "SIGNER_MASTER_KEY"))
         return QueuePool(config.pdf_queue_url, store, box, timeout=config.pdf_timeout_seconds,
                          bulk_timeout=config.bulk_timeout_seconds)
-    return SigningPool(config.signing_workers, timeout=config.pdf_timeout_seconds, bulk_workers=config.bulk_workers,
+    return local_pool(config, config.signing_workers, config.bulk_workers)
+
+
+def local_pool(config: Config, workers: int, bulk_workers: int) -> SigningPool:
+    """This machine's worker processes as the configuration limits and schedules them."""
+    return SigningPool(workers, timeout=config.pdf_timeout_seconds, bulk_workers=bulk_workers,
                        bulk_timeout=config.bulk_timeout_seconds, memory_bytes=config.pdf_memory_mb * 1024 * 1024,
-                       blob_root=config.blob_path)
+                       blob_root=config.blob_path, nice=config.pdf_nice, bulk_nice=config.bulk_pdf_nice)
 
 
 class QueueJobs:
@@ -240,9 +245,7 @@ def run_queue_worker(config: Config, lanes: tuple[str, ...] = (SIGNING, BULK)) -
     if not url:
         raise SystemExit("SIGNER_PDF_QUEUE is not set (redis://…)")
     store = FileBlobStore(config.blob_path)
-    pool = SigningPool(max(1, config.signing_workers), timeout=config.pdf_timeout_seconds,
-                       bulk_workers=max(1, config.bulk_workers), bulk_timeout=config.bulk_timeout_seconds,
-                       memory_bytes=config.pdf_memory_mb * 1024 * 1024, blob_root=config.blob_path)
+    pool = local_pool(config, max(1, config.signing_workers), max(1, config.bulk_workers))
     pool.start()
     box = SecretBox(load_secret(config.instance_path, "master", "SIGNER_MASTER_KEY"))
     jobs = QueueJobs(pool, store, RedisBlobs(redis.Redis.from_url(url)), box, ensure_stamp_fonts(config))
