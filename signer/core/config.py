@@ -52,10 +52,11 @@ class Config:
     bulk_timeout_seconds: int = field(default_factory=lambda: _env_int("SIGNER_BULK_PDF_TIMEOUT", 30))
     pdf_memory_mb: int = field(default_factory=lambda: _env_int("SIGNER_PDF_MEMORY_MB", 1024))
     # How much lower the PDF worker processes are scheduled than the process that starts them (nice
-    # increments, 0-19): when PDF work saturates the CPU, the web process's event loop (pushes, scans,
-    # pings) still gets it first, and uploads and verification yield to signing rounds.
-    pdf_nice: int = field(default_factory=lambda: _env_int("SIGNER_PDF_NICE", 10))
-    bulk_pdf_nice: int = field(default_factory=lambda: _env_int("SIGNER_BULK_PDF_NICE", 15))
+    # increments, 0-19; docs/deployment.md): uploads and verification yield the CPU to the web process and
+    # to signing rounds. The signing lane stays at 0 by default: a person waits for its rounds too, and on
+    # two cores lowering it slowed rounds more than it sped up pushes (bench/README.md).
+    pdf_nice: int = field(default_factory=lambda: _env_int("SIGNER_PDF_NICE", 0))
+    bulk_pdf_nice: int = field(default_factory=lambda: _env_int("SIGNER_BULK_PDF_NICE", 10))
     # redis://…: PDF jobs go to a task queue answered by `signer pdf-worker` processes (any machine);
     # empty: this process's own worker processes (the embedded default).
     pdf_queue_url: str = field(default_factory=lambda: _env("SIGNER_PDF_QUEUE", ""))

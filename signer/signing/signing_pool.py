@@ -18,10 +18,10 @@ caller passes ``pdf_blob`` (a hash in the store) and gets the produced documents
 same store, which the workers read and write directly (they run on this machine); only hashes cross the
 pipe. Uploads still travel inline (``pdf``), since they are not stored until they pass the checks.
 
-Workers run at a lower scheduling priority than the process that starts them (``nice``, ``bulk_nice``:
-nice increments, the bulk lane's at least the signing lane's): PDF work is CPU-bound and can saturate
-the machine, and then the event loop's short jobs (pushes, scans, pings) must still get the CPU at once.
-The priority is set by the parent right after the worker starts, before its imports.
+Each lane's workers can run at a lower scheduling priority than the process that starts them (``nice``,
+``bulk_nice``: nice increments, the bulk lane's at least the signing lane's), so that a burst of PDF work
+yields the CPU to the event loop's short jobs (pushes, scans, pings) and bulk work yields to rounds. The
+parent sets it right after the worker starts, before the worker's imports.
 
 Under gevent, ``subprocess`` and ``queue`` are cooperative: a greenlet waiting for a worker's reply
 yields to the loop. With ``workers=0`` every request is handled in-process (CLI, unit tests).
