@@ -8,6 +8,8 @@ from gevent import monkey
 monkey.patch_all()
 
 from signer.app import create_app, start_background_tasks  # noqa: E402
+from signer.serving import settle_heap  # noqa: E402
 
 app = create_app()
 start_background_tasks(app)
+settle_heap()

@@ -9,6 +9,14 @@ throwaway instance; its CPU comes from its process tree (user + system of the se
 
     .venv/bin/python bench/load.py [--quick] [--only P1,P2,...]
 
+P2, P2b and P3 are measured with 50 people signing at once: a new session opens as soon as a user's last
+one is done (so 50 are open all along), and the phone side waits as a person does (``THINK``: 2–6 s from
+the QR frame to the scan, 4–12 s from 已扫码 to the approval, i.e. reading what will be signed and typing
+the signing password; uniform, seeded per user; the people arrive over ``ARRIVAL_SECONDS``, after a few
+warm-up sessions). The same users with no think time at all saturate the machine; that run is printed on
+its own line as the throughput and queueing figure. The load process shares the machine's cores with the
+server: each line says how much CPU it took.
+
 Figures, each with its baseline or target (the issue's table):
   P1  raw pyHanko CPU per signature ÷ server CPU per signed session          target ≥ 0.5
   P2  scan → PC 已扫码 push, p99, at 50 concurrent sessions                   target ≤ 50 ms
@@ -28,6 +36,7 @@ import base64
 import gc
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -185,8 +194,13 @@ class Target:
     phone_key: PhoneKey
 
 
-def signed_session(target: Target, samples: Samples) -> None:
-    """create → join → QR frame → scan → 已扫码 → approve → sign → 已签署 → download."""
+def no_think(step: str) -> None:
+    """Zero think time: the phone acts the moment it can."""
+
+
+def signed_session(target: Target, samples: Samples, think: Callable[[str], None] = no_think) -> None:
+    """create → join → QR frame → scan → 已扫码 → approve → sign → 已签署 → download; ``think("scan")`` and
+    ``think("approve")`` are the person's pauses before each."""
     begun = time.perf_counter()
     pc = PcClient(target.pc_url)
     pc.http.cookies.update(target.login.http.cookies)
@@ -197,11 +211,13 @@ def signed_session(target: Target, samples: Samples) -> None:
         created.raise_for_status()
         session_id = created.json()["id"]
         pc.join(session_id)
-        frame = pc.wait_frame(timeout=30)
+        pc.wait_frame(timeout=30)
+        think("scan")
         sent = time.perf_counter()
-        phone.scan(frame["payload"])
+        phone.scan(pc.frames[-1]["payload"])  # the frame on the page when the person scans
         pc.wait_status("scanned")
         samples.scanned_ms.append((time.perf_counter() - sent) * 1000)
+        think("approve")
         last: list[float] = []
         phone.approve_cached(lambda: last.append(time.perf_counter()))
         pc.wait_status("signed")
@@ -242,19 +258,43 @@ class Budget:
         self.completed += ok
 
 
+@dataclass(frozen=True)
+class ThinkTimes:
+    """How long a person takes on the phone side, in seconds (uniform in each range, seeded per user)."""
+
+    scan: tuple[float, float] = (2.0, 6.0)  # QR frame on the page → phone out, app open, scanned
+    approve: tuple[float, float] = (4.0, 12.0)  # 已扫码 → read what will be signed, type the signing password
+    seed: int = 12
+
+    def describe(self) -> str:
+        return (f"think time {self.scan[0]:g}–{self.scan[1]:g} s frame → scan, "
+                f"{self.approve[0]:g}–{self.approve[1]:g} s scan → approve")
+
+
+THINK = ThinkTimes()
+ARRIVAL_SECONDS = 10  # the people of a think-time run start their first session spread over this time
+
+
 class SigningUser(locust.User):
-    """A PC page with its phone, one signed session after another."""
+    """A PC page with its phone, one signed session after another (the next opens when one is done)."""
 
     wait_time = locust.constant(0)
     targets: ClassVar[list[Target]] = []
     samples = Samples()
     budget = Budget(0)
+    think: ThinkTimes | None = None
     _next = 0
 
     def on_start(self) -> None:
         cls = SigningUser
         self.target = cls.targets[cls._next % len(cls.targets)]
+        self.rng = random.Random(f"{cls.think.seed if cls.think else 0}-{cls._next}")
         cls._next += 1
+
+    def pause(self, step: str) -> None:
+        if SigningUser.think is not None:
+            low, high = getattr(SigningUser.think, step)
+            gevent.sleep(self.rng.uniform(low, high))
 
     @locust.task
     def sign(self) -> None:
@@ -264,7 +304,7 @@ class SigningUser(locust.User):
         started = time.perf_counter()
         ok = False
         try:
-            signed_session(self.target, SigningUser.samples)
+            signed_session(self.target, SigningUser.samples, self.pause)
             ok = True
         except Exception as exc:  # counted and shown; the run goes on
             SigningUser.samples.failures.append(f"{type(exc).__name__}: {exc}"[:200])
@@ -279,13 +319,16 @@ class SigningUser(locust.User):
             budget.finish(ok)
 
 
-def run_users(targets: list[Target], users: int, budget: Budget) -> tuple[Samples, float]:
-    """Run ``users`` Locust users until the budget is spent; returns the samples and the elapsed seconds."""
+def run_users(targets: list[Target], users: int, budget: Budget, think: ThinkTimes | None = None,
+              spawn_rate: float | None = None) -> tuple[Samples, float]:
+    """Run ``users`` Locust users (started ``spawn_rate`` a second; default all at once) until the budget is
+    spent; returns the samples and the elapsed seconds."""
     SigningUser.targets, SigningUser.samples, SigningUser.budget, SigningUser._next = targets, Samples(), budget, 0
+    SigningUser.think = think
     env = Environment(user_classes=[SigningUser])
     runner = env.create_local_runner()
     started = time.perf_counter()
-    runner.start(users, spawn_rate=max(users, 1))
+    runner.start(users, spawn_rate=spawn_rate or max(users, 1))
     while not budget.done.wait(0.5):
         if runner.user_count == 0 and budget.running == 0:
             break
@@ -353,43 +396,96 @@ def figure_p1(url: str, pid: int, target: Target, sessions: int, raw: dict[str, 
            f"{raw['cpu_s'] / per:.2f}  (target ≥ 0.5; 0.12 when the issue was filed)")
 
 
-def figure_p2(target: Target, users: int, sessions: int, raw: dict[str, float]) -> Samples:
-    samples, elapsed = run_users([target], users, Budget(sessions))
+@dataclass
+class Shares:
+    """CPU the load process and the server's process tree took during a run, as shares of the machine."""
+
+    load: float = 0.0
+    server: float = 0.0
+    web: float = 0.0
+    loadavg: float = 0.0
+
+    def describe(self) -> str:
+        return (f"CPU: server tree {self.server:.0%} (web process {self.web:.0%}), load process {self.load:.0%} "
+                f"of the machine's {psutil.cpu_count()} cores; load average {self.loadavg:.1f}")
+
+
+@contextmanager
+def cpu_shares(server_pid: int) -> Iterator[Shares]:
+    me = psutil.Process()
+    shares = Shares()
+    load, (served, web), started = sum(me.cpu_times()[:2]), tree_cpu(server_pid), time.perf_counter()
+    yield shares
+    capacity = (time.perf_counter() - started) * (psutil.cpu_count() or 1)
+    shares.load = (sum(me.cpu_times()[:2]) - load) / capacity
+    now_served, now_web = tree_cpu(server_pid)
+    shares.server, shares.web = (now_served - served) / capacity, (now_web - web) / capacity
+    shares.loadavg = os.getloadavg()[0]
+
+
+def throughput(samples: Samples, elapsed: float) -> str:
     done = len(samples.session_ms)
-    report(f"P2   scan → PC 已扫码 p99 at {users} concurrent: {p99(samples.scanned_ms):.0f} ms "
-           f"(median {statistics.median(samples.scanned_ms or [0]):.0f} ms; target ≤ 50 ms)")
+    open_on_average = sum(samples.session_ms) / 1000 / elapsed
+    return (f"{done} sessions in {elapsed:.1f} s = {done / elapsed:.2f} sessions/s, {open_on_average:.0f} open on "
+            f"average, {len(samples.failures)} failed {samples.failures[:2]}")
+
+
+def figure_p2(target: Target, pid: int, users: int, sessions: int, raw: dict[str, float]) -> Samples:
     limit = 1.5 * raw["wall_s"] * 1000
-    report(f"P2b  last round → PC 已签署 p99 at {users} concurrent: {p99(samples.signed_ms):.0f} ms "
+    run_users([target], 2, Budget(4))  # warm: imports, fonts in each PDF worker, first connections
+    with cpu_shares(pid) as shares:  # people arrive over ARRIVAL_SECONDS, not all in the same instant
+        samples, elapsed = run_users([target], users, Budget(sessions), THINK, users / ARRIVAL_SECONDS)
+    report(f"P2   scan → PC 已扫码 p99, {users} concurrent sessions ({users} people signing: {THINK.describe()}): "
+           f"{p99(samples.scanned_ms):.0f} ms (median {statistics.median(samples.scanned_ms or [0]):.0f} ms; "
+           f"target ≤ 50 ms)")
+    report(f"P2b  last round → PC 已签署 p99, same run: {p99(samples.signed_ms):.0f} ms "
            f"(median {statistics.median(samples.signed_ms or [0]):.0f} ms; target ≤ 1.5 × raw signing "
            f"{raw['wall_s'] * 1000:.0f} ms = {limit:.0f} ms)")
-    report(f"     {done} sessions in {elapsed:.1f} s = {done / elapsed:.2f} sessions/s, "
-           f"{len(samples.failures)} failed {samples.failures[:2]}")
+    report(f"     {throughput(samples, elapsed)}; {shares.describe()}")
+    with cpu_shares(pid) as shares:
+        saturated, elapsed = run_users([target], users, Budget(sessions))
+    report(f"sat  saturation (the same {users} users with zero think time: throughput and queueing, not P2): "
+           f"已扫码 p99 {p99(saturated.scanned_ms):.0f} ms (median {statistics.median(saturated.scanned_ms or [0]):.0f}"
+           f" ms), 已签署 p99 {p99(saturated.signed_ms):.0f} ms (median "
+           f"{statistics.median(saturated.signed_ms or [0]):.0f} ms)")
+    report(f"     {throughput(saturated, elapsed)}; {shares.describe()}")
     return samples
 
 
-def figure_p3(url: str, target: Target, sockets: int, users: int, sessions: int) -> None:
+def figure_p3(url: str, target: Target, pid: int, sockets: int, users: int, sessions: int) -> None:
     cookies = cookie_header(target.login)
     pool = Pool(50)
     idle = [s for s in pool.imap_unordered(lambda _: open_pc_socket(url, cookies), range(sockets))]
-    rtts: list[float] = []
-    stop = gevent.event.Event()
 
-    def pinger() -> None:
-        i = 0
-        while not stop.is_set():
-            rtts.append(ping(idle[i % len(idle)]))
-            i += 1
-            gevent.sleep(0.02)
+    def pinged(think: ThinkTimes | None) -> tuple[list[float], Samples, Shares]:
+        rtts: list[float] = []
+        stop = gevent.event.Event()
 
-    pingers = [gevent.spawn(pinger) for _ in range(4)]
-    samples, _ = run_users([target], users, Budget(sessions))
-    stop.set()
-    gevent.joinall(pingers)
+        def pinger() -> None:
+            i = 0
+            while not stop.is_set():
+                rtts.append(ping(idle[i % len(idle)]))
+                i += 1
+                gevent.sleep(0.02)
+
+        with cpu_shares(pid) as shares:
+            pingers = [gevent.spawn(pinger) for _ in range(4)]
+            samples, _ = run_users([target], users, Budget(sessions), think,
+                                   users / ARRIVAL_SECONDS if think else None)
+            stop.set()
+            gevent.joinall(pingers)
+        return rtts, samples, shares
+
+    for label, think in (("P3  ", THINK), ("sat ", None)):
+        rtts, samples, shares = pinged(think)
+        who = f"{users} people sign ({think.describe()})" if think else \
+            f"{users} users sign with zero think time (saturation, not P3)"
+        report(f"{label} ping round trip p99 of {sockets} idle /pc sockets while {who}: {p99(rtts):.0f} ms "
+               f"(median {statistics.median(rtts or [0]):.0f} ms, {len(rtts)} pings, {len(samples.session_ms)} "
+               f"sessions signed meanwhile; target ≤ 100 ms at 1,000 sockets)")
+        report(f"     {shares.describe()}")
     for client in idle:
         client.disconnect()
-    report(f"P3   ping round trip p99 of {sockets} idle /pc sockets while {users} users sign: {p99(rtts):.0f} ms "
-           f"(median {statistics.median(rtts or [0]):.0f} ms, {len(rtts)} pings, {len(samples.session_ms)} "
-           f"sessions signed meanwhile; target ≤ 100 ms at 1,000 sockets)")
 
 
 def figure_p4(waiting: int) -> None:
@@ -504,9 +600,9 @@ def main() -> None:
             if "P1" in only:
                 figure_p1(live.url, pid, target, counts["p1"], raw)
             if "P2" in only:
-                figure_p2(target, counts["users"], counts["p2"], raw)
+                figure_p2(target, pid, counts["users"], counts["p2"], raw)
             if "P3" in only:
-                figure_p3(live.url, target, counts["sockets"], counts["users"], counts["p2"] // 2)
+                figure_p3(live.url, target, pid, counts["sockets"], counts["users"], counts["p2"] // 2)
     if "P4" in only:
         figure_p4(counts["p4"])
     if "P5" in only:

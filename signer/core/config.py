@@ -14,9 +14,21 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+class ConfigError(ValueError):
+    """A setting the service cannot run with; the message names the variable and what it accepts."""
+
+
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, not {raw!r}") from None
+
+
+MAX_NICE = 19  # the lowest scheduling priority on Linux
 
 
 @dataclass
@@ -39,6 +51,12 @@ class Config:
     bulk_workers: int = field(default_factory=lambda: _env_int("SIGNER_BULK_WORKERS", 2))
     bulk_timeout_seconds: int = field(default_factory=lambda: _env_int("SIGNER_BULK_PDF_TIMEOUT", 30))
     pdf_memory_mb: int = field(default_factory=lambda: _env_int("SIGNER_PDF_MEMORY_MB", 1024))
+    # How much lower the PDF worker processes are scheduled than the process that starts them (nice
+    # increments, 0-19; docs/deployment.md): uploads and verification yield the CPU to the web process and
+    # to signing rounds. The signing lane stays at 0 by default: a person waits for its rounds too, and on
+    # two cores lowering it slowed rounds more than it sped up pushes (bench/README.md).
+    pdf_nice: int = field(default_factory=lambda: _env_int("SIGNER_PDF_NICE", 0))
+    bulk_pdf_nice: int = field(default_factory=lambda: _env_int("SIGNER_BULK_PDF_NICE", 10))
     # redis://…: PDF jobs go to a task queue answered by `signer pdf-worker` processes (any machine);
     # empty: this process's own worker processes (the embedded default).
     pdf_queue_url: str = field(default_factory=lambda: _env("SIGNER_PDF_QUEUE", ""))
@@ -58,6 +76,15 @@ class Config:
     font_dir_override: str = field(default_factory=lambda: _env("SIGNER_FONT_DIR", ""))
     # The certificate lifecycle (prices, renewal window, SMS, uploads): signer/applications/settings.py.
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
+
+    def __post_init__(self) -> None:
+        for name, value in (("SIGNER_PDF_NICE", self.pdf_nice), ("SIGNER_BULK_PDF_NICE", self.bulk_pdf_nice)):
+            if not 0 <= value <= MAX_NICE:
+                raise ConfigError(f"{name} must be a nice increment from 0 to {MAX_NICE} (how much lower than the "
+                                  f"web process its PDF workers run), not {value}")
+        if self.bulk_pdf_nice < self.pdf_nice:
+            raise ConfigError(f"SIGNER_BULK_PDF_NICE ({self.bulk_pdf_nice}) must be at least SIGNER_PDF_NICE "
+                              f"({self.pdf_nice}): uploads and verification must not outrank signing rounds")
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -17,6 +17,12 @@ its worker processes read and write as in the embedded set-up. Every transfer is
 hash. Jobs and their results are JSON in Redis (Dramatiq's broker and result backend); only the
 results of the job's own request are read back.
 
+An idle queue worker does not poll: Dramatiq's Redis consumer fetches, and when its queue is empty it
+sleeps before fetching again, which adds up to that sleep to every job a person waits for (or, with short
+sleeps, hundreds of Redis calls a second per idle worker). Here the sender pushes a wake-up token onto a
+list per queue after each job (:func:`wake_key`), and an idle consumer blocks on that list
+(:class:`WakingBroker`): a job is fetched as soon as it is sent, and an idle worker makes one call a second.
+
 A timestamped round needs the platform TSA's key in the worker process. It never crosses Redis in the
 clear: the web node seals it (:class:`~signer.core.secretbox.SecretBox`, AES-GCM under the master key that
 every node and queue worker of one deployment shares) and the queue worker opens it just before the job
@@ -31,13 +37,15 @@ import json
 import logging
 import signal
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
 import dramatiq
 import redis
 from cryptography.exceptions import InvalidTag
-from dramatiq.brokers.redis import RedisBroker
+from dramatiq.broker import MessageProxy
+from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.results import Results, ResultTimeout
 from dramatiq.results.backends.redis import RedisBackend
 
@@ -65,10 +73,9 @@ TSA_PURPOSE = "pdf-queue-tsa"  # SecretBox purpose of the TSA credentials a time
 BLOB_TTL_SECONDS = 900
 QUEUE_WAIT_SECONDS = 30  # on top of the lane's own timeout: a job may wait for a free worker
 PING_WAIT_SECONDS = 5  # the readiness probe: does some queue worker answer?
-# Dramatiq's Redis consumer polls an empty queue with a backoff up to this many milliseconds; its default
-# (1 s) would add about half a second to a round after a quiet spell. A person waits on the signing queue:
-# 4 ms adds ~2 ms per job for a few hundred small Redis calls a second while idle; uploads can wait more.
-POLL_MS = {SIGNING: 4, BULK: 50}
+IDLE_WAIT_SECONDS = 1  # an idle consumer waits this long for a wake-up token before fetching anyway
+FULL_WAIT_SECONDS = 0.002  # a consumer with its prefetch full waits for an ack, which sends no token
+WAKE_TOKENS = 64  # tokens kept per queue when no consumer takes them (e.g. every queue worker is down)
 
 
 def _blob_key(sha256: str) -> str:
@@ -103,11 +110,49 @@ class RedisBlobs:
         store.put(data)
 
 
+def wake_key(queue_name: str) -> str:
+    return f"{NAMESPACE}-wake:{queue_name}"
+
+
+class _WakingConsumer(_RedisConsumer):
+    """Dramatiq's Redis consumer, blocking on the queue's wake-up list instead of sleeping when idle."""
+
+    def __init__(self, broker: RedisBroker, queue_name: str, prefetch: int, timeout: int) -> None:
+        super().__init__(broker, queue_name, prefetch, 0)  # 0: its own backoff never sleeps
+        self.wait_seconds = max(timeout / 1000, FULL_WAIT_SECONDS)
+
+    def __next__(self) -> MessageProxy | None:
+        message: MessageProxy | None = super().__next__()
+        if message is None:
+            if self.outstanding_message_count < self.prefetch:
+                self.broker.client.blpop([wake_key(self.queue_name)], timeout=self.wait_seconds)
+            else:
+                time.sleep(FULL_WAIT_SECONDS)
+        return message
+
+
+class WakingBroker(RedisBroker):
+    """A Redis broker whose consumers wait for a wake-up token (see the module's docstring)."""
+
+    @property
+    def consumer_class(self) -> type[_RedisConsumer]:
+        return _WakingConsumer
+
+
 def make_broker(url: str) -> tuple[RedisBroker, RedisBackend]:
     """A Dramatiq broker on ``url`` with results kept in the same Redis (no retries: a job is answered
     once, with its reply or its error as data)."""
     backend = RedisBackend(url=url, namespace=f"{NAMESPACE}-results")
-    return RedisBroker(url=url, namespace=NAMESPACE, middleware=[Results(backend=backend)]), backend
+    return WakingBroker(url=url, namespace=NAMESPACE, middleware=[Results(backend=backend)]), backend
+
+
+def wake(client: redis.Redis, queue_name: str) -> None:
+    """Tell an idle consumer of ``queue_name`` that a job was sent (one round trip)."""
+    key = wake_key(queue_name)
+    with client.pipeline(transaction=False) as pipe:
+        pipe.lpush(key, 1)
+        pipe.ltrim(key, 0, WAKE_TOKENS - 1)
+        pipe.execute()
 
 
 def declare(broker: RedisBroker, lane: str, fn: Any = None) -> dramatiq.Actor[Any, Any]:
@@ -145,6 +190,7 @@ class QueuePool(SigningPool):
             sealed = self.box.seal(json.dumps(req["tsa"]).encode(), TSA_PURPOSE)
             req = {**req, "tsa": None, "tsa_sealed": base64.b64encode(sealed).decode()}
         message = self.actors[lane].send(req)
+        wake(self.blobs.client, QUEUES[lane])
         wait = PING_WAIT_SECONDS if req["op"] == "ping" else self.waits[lane] + QUEUE_WAIT_SECONDS
         try:
             reply: dict[str, Any] = message.get_result(backend=self.backend, block=True, timeout=int(wait * 1000))
@@ -168,9 +214,14 @@ def build_pool(config: Config, store: BlobStore) -> SigningPool:
         box = SecretBox(load_secret(config.instance_path, "master", "SIGNER_MASTER_KEY"))
         return QueuePool(config.pdf_queue_url, store, box, timeout=config.pdf_timeout_seconds,
                          bulk_timeout=config.bulk_timeout_seconds)
-    return SigningPool(config.signing_workers, timeout=config.pdf_timeout_seconds, bulk_workers=config.bulk_workers,
+    return local_pool(config, config.signing_workers, config.bulk_workers)
+
+
+def local_pool(config: Config, workers: int, bulk_workers: int) -> SigningPool:
+    """This machine's worker processes as the configuration limits and schedules them."""
+    return SigningPool(workers, timeout=config.pdf_timeout_seconds, bulk_workers=bulk_workers,
                        bulk_timeout=config.bulk_timeout_seconds, memory_bytes=config.pdf_memory_mb * 1024 * 1024,
-                       blob_root=config.blob_path)
+                       blob_root=config.blob_path, nice=config.pdf_nice, bulk_nice=config.bulk_pdf_nice)
 
 
 class QueueJobs:
@@ -240,9 +291,7 @@ def run_queue_worker(config: Config, lanes: tuple[str, ...] = (SIGNING, BULK)) -
     if not url:
         raise SystemExit("SIGNER_PDF_QUEUE is not set (redis://…)")
     store = FileBlobStore(config.blob_path)
-    pool = SigningPool(max(1, config.signing_workers), timeout=config.pdf_timeout_seconds,
-                       bulk_workers=max(1, config.bulk_workers), bulk_timeout=config.bulk_timeout_seconds,
-                       memory_bytes=config.pdf_memory_mb * 1024 * 1024, blob_root=config.blob_path)
+    pool = local_pool(config, max(1, config.signing_workers), max(1, config.bulk_workers))
     pool.start()
     box = SecretBox(load_secret(config.instance_path, "master", "SIGNER_MASTER_KEY"))
     jobs = QueueJobs(pool, store, RedisBlobs(redis.Redis.from_url(url)), box, ensure_stamp_fonts(config))
@@ -251,7 +300,8 @@ def run_queue_worker(config: Config, lanes: tuple[str, ...] = (SIGNING, BULK)) -
         broker, _backend = make_broker(url)  # one per lane: each worker consumes only its own queue
         declare(broker, lane, jobs)
         threads = pool.lanes[lane].size
-        workers.append(Worker(broker, queues={QUEUES[lane]}, worker_threads=threads, worker_timeout=POLL_MS[lane]))
+        workers.append(Worker(broker, queues={QUEUES[lane]}, worker_threads=threads,
+                              worker_timeout=IDLE_WAIT_SECONDS * 1000))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

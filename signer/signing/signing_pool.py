@@ -18,13 +18,20 @@ caller passes ``pdf_blob`` (a hash in the store) and gets the produced documents
 same store, which the workers read and write directly (they run on this machine); only hashes cross the
 pipe. Uploads still travel inline (``pdf``), since they are not stored until they pass the checks.
 
+Each lane's workers can run at a lower scheduling priority than the process that starts them (``nice``,
+``bulk_nice``: nice increments, the bulk lane's at least the signing lane's), so that a burst of PDF work
+yields the CPU to the event loop's short jobs (pushes, scans, pings) and bulk work yields to rounds. The
+parent sets it right after the worker starts, before the worker's imports.
+
 Under gevent, ``subprocess`` and ``queue`` are cooperative: a greenlet waiting for a worker's reply
 yields to the loop. With ``workers=0`` every request is handled in-process (CLI, unit tests).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import queue
 import select
 import subprocess
@@ -61,9 +68,19 @@ def lane_of(op: str) -> str:
     return BULK if op in BULK_OPS else SIGNING
 
 
+def lower_priority(pid: int, increment: int) -> None:
+    """Schedule process ``pid`` ``increment`` nice levels below this process (capped at the lowest)."""
+    if increment <= 0:
+        return
+    niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + increment)
+    with contextlib.suppress(ProcessLookupError):  # it already exited: the pool replaces it
+        os.setpriority(os.PRIO_PROCESS, pid, niceness)
+
+
 class _Process:
-    def __init__(self, command: Sequence[str] = WORKER_COMMAND) -> None:
+    def __init__(self, command: Sequence[str] = WORKER_COMMAND, nice: int = 0) -> None:
         self.proc = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # noqa: S603 - our command
+        lower_priority(self.proc.pid, nice)
 
     def call(self, request: dict[str, Any], timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
         """Send one request and wait for its reply; a worker silent past ``timeout`` is killed
@@ -95,17 +112,21 @@ class _Process:
 class _Lane:
     """A fixed number of worker processes; a request waits for an idle one."""
 
-    def __init__(self, size: int, timeout: float, command: Sequence[str]) -> None:
+    def __init__(self, size: int, timeout: float, command: Sequence[str], nice: int = 0) -> None:
         self.size = size
         self.timeout = timeout
         self.command = tuple(command)
+        self.nice = nice
         self._idle: queue.Queue[_Process] | None = None
 
     def start(self) -> None:
         if self._idle is None and self.size > 0:
             self._idle = queue.Queue()
             for _ in range(self.size):
-                self._idle.put(_Process(self.command))
+                self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Process:
+        return _Process(self.command, self.nice)
 
     def call(self, req: dict[str, Any]) -> dict[str, Any]:
         self.start()
@@ -122,7 +143,7 @@ class _Lane:
         finally:
             if retire or not proc.alive():  # killed, crashed or retired after a limit: replace it
                 proc.close()
-                proc = _Process(self.command)
+                proc = self._spawn()
             self._idle.put(proc)
 
     def pids(self) -> list[int]:
@@ -157,12 +178,13 @@ def result_of(reply: dict[str, Any]) -> dict[str, Any]:
 
 class SigningPool:
     """``workers``: the signing lane's size (0: everything in-process); ``bulk_workers``: the bulk lane's
-    (default: as many as the signing lane)."""
+    (default: as many as the signing lane); ``nice``, ``bulk_nice``: how much lower each lane's workers
+    are scheduled than this process."""
 
     def __init__(self, workers: int, timeout: float = DEFAULT_TIMEOUT,
                  command: Sequence[str] = WORKER_COMMAND, *, bulk_workers: int | None = None,
                  bulk_timeout: float = DEFAULT_BULK_TIMEOUT, memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
-                 blob_root: Path | None = None) -> None:
+                 blob_root: Path | None = None, nice: int = 0, bulk_nice: int = 0) -> None:
         self.size = workers
         self.timeout = timeout
         command = tuple(command)
@@ -175,8 +197,8 @@ class SigningPool:
         # In-process (workers=0): the same documents cache a worker keeps.
         self.documents = pdf_worker.Documents(FileBlobStore(blob_root) if blob_root is not None else None)
         bulk = workers if bulk_workers is None else bulk_workers
-        self.lanes = {SIGNING: _Lane(workers, timeout, command),
-                      BULK: _Lane(max(1, bulk) if workers else 0, min(bulk_timeout, timeout), command)}
+        self.lanes = {SIGNING: _Lane(workers, timeout, command, nice),
+                      BULK: _Lane(max(1, bulk) if workers else 0, min(bulk_timeout, timeout), command, bulk_nice)}
 
     def start(self) -> None:
         """Start the workers now (``serve`` does, so the first signature does not pay for it)."""

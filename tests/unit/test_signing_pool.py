@@ -1,13 +1,19 @@
-"""The PDF worker pool: a worker that stops answering is killed and replaced (hostile PDFs)."""
+"""The PDF worker pool: a worker that stops answering is killed and replaced (hostile PDFs); workers run
+at the configured lower scheduling priority."""
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 
 import pytest
 
 from pdfsign.errors import PdfRejected
-from signer.signing.signing_pool import SIGNING, PdfWorkerError, SigningPool, _Process
+from signer.core.config import Config, ConfigError
+from signer.core.storage import FileBlobStore
+from signer.signing.pdf_queue import build_pool
+from signer.signing.signing_pool import BULK, SIGNING, PdfWorkerError, SigningPool, _Process
 
 SILENT = (sys.executable, "-c", "import time; time.sleep(600)")
 
@@ -65,3 +71,45 @@ def test_a_worker_without_a_blob_store_refuses_references():
     pool = SigningPool(0)
     with pytest.raises(PdfRejected):
         pool.request("render_pages", pdf_blob="0" * 64, pages=[1])
+
+
+def _niceness(pid: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, pid)
+
+
+def test_each_lane_runs_its_workers_at_the_configured_lower_priority(tmp_path):
+    """Issue 12 P2/P3: PDF workers yield the CPU to the web process, the bulk lane further than signing."""
+    own = _niceness(0)
+    config = Config(instance_path=tmp_path, signing_workers=1, bulk_workers=1, pdf_nice=3, bulk_pdf_nice=7)
+    pool = build_pool(config, FileBlobStore(config.blob_path))
+    pool.start()
+    try:
+        (signing,), (bulk,) = pool.lanes[SIGNING].pids(), pool.lanes[BULK].pids()
+        assert _niceness(signing) == min(19, own + 3)
+        assert _niceness(bulk) == min(19, own + 7)
+        assert pool.request("ping") == {"pid": signing}  # a lowered worker answers as before
+    finally:
+        pool.close()
+
+
+def test_a_replaced_worker_keeps_the_lower_priority():
+    pool = SigningPool(1, timeout=0.5, command=SILENT, nice=4)
+    pool.start()
+    with pytest.raises(PdfWorkerError):
+        pool.request("finish_round", prepared={}, signature="", cert="", chain=[])
+    (replacement,) = pool.lanes[SIGNING].pids()
+    assert _niceness(replacement) == min(19, _niceness(0) + 4)
+    pool.close()
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"SIGNER_PDF_NICE": "low"}, "SIGNER_PDF_NICE must be an integer, not 'low'"),
+    ({"SIGNER_PDF_NICE": "-5"}, "SIGNER_PDF_NICE must be a nice increment from 0 to 19"),
+    ({"SIGNER_BULK_PDF_NICE": "20"}, "SIGNER_BULK_PDF_NICE must be a nice increment from 0 to 19"),
+    ({"SIGNER_PDF_NICE": "12", "SIGNER_BULK_PDF_NICE": "5"}, "must be at least SIGNER_PDF_NICE"),
+])
+def test_a_bad_priority_setting_is_refused_with_a_configuration_error(monkeypatch, tmp_path, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config(instance_path=tmp_path)
