@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from flask import request
-from flask_socketio import Namespace, SocketIO, join_room
+from flask_socketio import Namespace, join_room
 
 from api.auth import bearer_token, current_account
 from api.http import binding_token
@@ -16,7 +16,8 @@ from signer.core.errors import DomainError, ErrorCode, NotAuthenticated
 from signer.core.logging_setup import new_request_id, reset_request_id, set_request_id
 
 from .events import APPROVE, JOIN, REJECT, SCAN, SIGN_ROUND, ack
-from .notifier import APP_NAMESPACE, PC_NAMESPACE, STATE_SCHEMA, SocketNotifier, session_room
+from .frames import FrameTicker
+from .notifier import APP_NAMESPACE, PC_NAMESPACE, STATE_SCHEMA, session_room
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +40,10 @@ class _Traced(Namespace):
 class PcNamespace(_Traced):
     """The signing page: joins its session's room, receives QR frames and status changes."""
 
-    def __init__(self, services: Any, socketio: SocketIO, notifier: SocketNotifier) -> None:
+    def __init__(self, services: Any, frames: FrameTicker) -> None:
         super().__init__(PC_NAMESPACE)
         self.services = services
-        self.sio = socketio
-        self.notifier = notifier
+        self.frames = frames
 
     def on_connect(self, auth: Any = None) -> None:
         if current_account() is None:
@@ -59,28 +59,10 @@ class PcNamespace(_Traced):
             join_room(session_room(session_id))
             state = self.services.signing.state(session_id)
             if state["status"] == "waiting":
-                sid = request.sid  # type: ignore[attr-defined]  # Flask-SocketIO sets it; it ships no types
-                self.sio.start_background_task(self._frames, sid, session_id, state["confirmation_code"])
+                self.frames.join(session_id, request.sid)  # type: ignore[attr-defined]  # set by Flask-SocketIO
             return STATE_SCHEMA.dump(state)
 
         return ack(JOIN, data, join)
-
-    def _frames(self, sid: str, session_id: str, confirmation_code: str) -> None:
-        """Send a fresh QR frame at each step while the page is connected and the session waits (one read of
-        the session per step; the image is rendered once per session step)."""
-        step_seconds = self.services.config.qr_step_seconds
-        manager = self.sio.server.manager
-        while manager.is_connected(sid, PC_NAMESPACE):
-            try:
-                payload = self.services.signing.frame_payload(session_id)
-            except DomainError:
-                return
-            if payload is None:
-                return
-            step = int(payload.split("&t=")[1].split("&")[0])
-            png = self.services.signing.frame_png(session_id, payload)
-            self.notifier.qr_frame(sid, session_id, payload, png, step, confirmation_code)
-            self.sio.sleep(step_seconds - time.time() % step_seconds + 0.05)
 
 
 class AppNamespace(_Traced):

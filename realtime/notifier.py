@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from flask_socketio import SocketIO
 
 from api.schemas.signing import SessionStateSchema, SigningProgressSchema
 from signer.core.metrics import observe_push
+from signer.signing.qr import ShownFrame
 
 PC_NAMESPACE = "/pc"
 APP_NAMESPACE = "/app"
@@ -36,8 +36,8 @@ class SocketNotifier:
         self.socketio.emit("progress", SigningProgressSchema().dump(progress), to=session_room(progress.session_id),
                            namespace=PC_NAMESPACE)
 
-    def qr_frame(self, sid: str, session_id: str, payload: str, png: bytes, step: int,
-                 confirmation_code: str) -> None:
-        image = "data:image/png;base64," + base64.b64encode(png).decode()
-        self.socketio.emit("qr", {"session_id": session_id, "payload": payload, "image": image, "step": step,
-                                  "confirmation_code": confirmation_code}, to=sid, namespace=PC_NAMESPACE)
+    def qr_frame(self, sid: str, frame: ShownFrame) -> None:
+        """A frame's text to one page of this process (the page draws it; no message queue needed)."""
+        self.socketio.emit("qr", {"session_id": frame.session_id, "payload": frame.payload, "step": frame.step,
+                                  "confirmation_code": frame.confirmation_code},
+                           to=sid, namespace=PC_NAMESPACE, ignore_queue=True)

@@ -108,6 +108,7 @@ def create_app(config: Config | None = None) -> Flask:
     from api import request_id
     from api.registry import register_blueprints
     from api.security_headers import SecurityHeadersMiddleware
+    from realtime.frames import FrameTicker
     from realtime.namespaces import AppNamespace, PcNamespace
     from realtime.notifier import SocketNotifier
 
@@ -155,7 +156,9 @@ def create_app(config: Config | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
-    socketio.on_namespace(PcNamespace(services, socketio, notifier))
+    frames = FrameTicker(services.signing, socketio, notifier)
+    app.extensions["qr_frames"] = frames
+    socketio.on_namespace(PcNamespace(services, frames))
     socketio.on_namespace(AppNamespace(services))
     # also Socket.IO polling responses; Flask documents replacing wsgi_app, but declares it a method
     app.wsgi_app = SecurityHeadersMiddleware(app.wsgi_app, headers)  # type: ignore[method-assign]

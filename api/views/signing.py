@@ -52,7 +52,7 @@ def state(account: Account, session_id: str):
 @doc(tag="Signing", produces=("image/png",), errors=(409,))
 @pc_login_required
 def qr_png(account: Account, session_id: str):
-    """The current QR frame as PNG (the page gets frames over Socket.IO; this is the same image)."""
+    """The current QR frame as PNG (the page gets each frame's text over Socket.IO and draws it)."""
     from signer.core.errors import Conflict
 
     svc = services()
@@ -60,7 +60,7 @@ def qr_png(account: Account, session_id: str):
     payload = svc.signing.frame_payload(session_id)
     if payload is None:
         raise Conflict("该会话已不再等待扫码", code=ErrorCode.NOT_WAITING)
-    return Response(svc.signing.frame_png(session_id, payload), mimetype="image/png",
+    return Response(svc.signing.frame_png(payload), mimetype="image/png",
                     headers={"Cache-Control": "no-store"})
 
 

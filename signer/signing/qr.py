@@ -27,6 +27,16 @@ class Frame:
     mac: str
 
 
+@dataclass(frozen=True)
+class ShownFrame:
+    """A frame as the PC page gets it: the text it draws as a QR Code, its step, the session's confirmation code."""
+
+    session_id: str
+    payload: str
+    step: int
+    confirmation_code: str
+
+
 def current_step(step_seconds: int, now: float | None = None) -> int:
     return int((time.time() if now is None else now) // step_seconds)
 
@@ -68,9 +78,9 @@ def check_frame(frame: Frame, secret: bytes, now_step: int, window: int) -> None
         raise ValidationFailed("二维码已过期，请扫描页面上最新的二维码", code=ErrorCode.STALE_QR)
 
 
-# A fixed mask: the spec lets an encoder pick any of the eight (the decoder reads which from the format bits),
-# and scoring all eight is two thirds of a frame's rendering cost. The payload ends in a MAC, so its modules
-# look random whichever mask is applied.
+# A fixed mask for the HTTP fallback's image (the page draws its own): the spec lets an encoder pick any of the
+# eight (the decoder reads which from the format bits), and scoring all eight is two thirds of the rendering
+# cost. The payload ends in a MAC, so its modules look random whichever mask is applied.
 FRAME_MASK = 0
 
 
@@ -83,27 +93,6 @@ def render_png(payload: str, box_size: int = 8) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()
-
-
-class FrameImages:
-    """The PNG of each session's current frame, rendered once per step: every page of the session, each
-    reconnect and the HTTP fallback within that step reuse it. Holds one image per session (the newest step),
-    for at most ``max_sessions`` sessions (the oldest go first)."""
-
-    def __init__(self, max_sessions: int = 10_000) -> None:
-        self.max_sessions = max_sessions
-        self._images: dict[str, tuple[str, bytes]] = {}
-
-    def png(self, session_id: str, payload: str) -> bytes:
-        cached = self._images.get(session_id)
-        if cached is not None and cached[0] == payload:
-            return cached[1]
-        image = render_png(payload)
-        self._images.pop(session_id, None)
-        self._images[session_id] = (payload, image)
-        if len(self._images) > self.max_sessions:
-            self._images.pop(next(iter(self._images)))
-        return image
 
 
 def confirmation_code(session_id: str, document_sha256: str) -> str:

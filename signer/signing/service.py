@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
@@ -58,6 +58,7 @@ _SESSIONS = cast(Table, SigningSession.__table__)
 _PLACEMENTS = cast(Table, SealPlacementRow.__table__)
 _ROUNDS = cast(Table, SigningRound.__table__)
 PLACEMENT_CACHE_SESSIONS = 20_000  # sessions whose placements a process keeps (a few hundred bytes each)
+FRAME_QUERY_CHUNK = 500  # sessions per query of the frame ticker (bound parameters stay well under limits)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,6 @@ class SigningService:
         self.fonts = FontPreparation(config)
         self._font_paths: list[str] | None = None
         self._placement_cache: dict[str, tuple[PlacedSeal, ...]] = {}
-        self._frame_images = qr.FrameImages()
 
     # -- K1: create ----------------------------------------------------------------------------
     def create(self, creator: Account, pdf: bytes, title: str, placements: list[PlacementRequest],
@@ -299,18 +299,39 @@ class SigningService:
         self.notifier.session_changed(row.id, self._view(row, scanned_by, placements, status, current_round))
 
     # -- K2: QR frames -------------------------------------------------------------------------
+    def current_frames(self, session_ids: Collection[str]) -> dict[str, qr.ShownFrame]:
+        """The current frame of each of these sessions that still waits for a scan, read in one query per
+        ``FRAME_QUERY_CHUNK`` sessions. A session past its deadline is expired (its pages are told) instead."""
+        step = qr.current_step(self.config.qr_step_seconds)
+        now = utcnow()
+        ids = list(session_ids)
+        frames: dict[str, qr.ShownFrame] = {}
+        overdue: list[str] = []
+        for start in range(0, len(ids), FRAME_QUERY_CHUNK):
+            with self.db.read() as s:
+                rows = s.execute(select(SigningSession.id, SigningSession.qr_secret, SigningSession.expires_at,
+                                        SigningSession.confirmation_code)
+                                 .where(SigningSession.id.in_(ids[start:start + FRAME_QUERY_CHUNK]),
+                                        SigningSession.status == S.WAITING)).all()
+            for session_id, secret, expires_at, code in rows:
+                if now >= expires_at:
+                    overdue.append(session_id)
+                    continue
+                payload = qr.make_payload(self.config.qr_scheme, secret, session_id, step)
+                frames[session_id] = qr.ShownFrame(session_id, payload, step, code)
+        for session_id in overdue:
+            self._expire_if_due(session_id)
+        return frames
+
     def frame_payload(self, session_id: str) -> str | None:
         """The current frame's payload, or None once the session no longer accepts scans."""
-        with self.db.read() as s:
-            row = s.get(SigningSession, session_id)
-        if row is None or row.status != S.WAITING or self._expire_if_due(session_id, row):
-            return None
-        step = qr.current_step(self.config.qr_step_seconds)
-        return qr.make_payload(self.config.qr_scheme, row.qr_secret, row.id, step)
+        frame = self.current_frames([session_id]).get(session_id)
+        return frame.payload if frame is not None else None
 
-    def frame_png(self, session_id: str, payload: str) -> bytes:
-        """The PNG of a payload ``frame_payload`` gave, rendered once per session step."""
-        return self._frame_images.png(session_id, payload)
+    @staticmethod
+    def frame_png(payload: str) -> bytes:
+        """The PNG of a payload ``frame_payload`` gave (the HTTP fallback; the page draws its own)."""
+        return qr.render_png(payload)
 
     # -- expiry --------------------------------------------------------------------------------
     def _expire_if_due(self, session_id: str, row: SigningSession | None = None) -> bool:

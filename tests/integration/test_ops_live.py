@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mobile import AppClient, AppError
 from mobile.client import decode_qr_image
-from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient, png_from_frame
+from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.demo.samples import sample_pdf
 
 
@@ -81,7 +81,8 @@ def test_a_full_run_logs_json_lines_with_request_ids_and_no_secret(live_server: 
     session_id = created.json()["id"]
     assert pc.join(session_id)["status"] == "waiting"
     qr_png = tmp_path / "qr.png"
-    qr_png.write_bytes(png_from_frame(pc.wait_frame()))
+    pc.wait_frame()  # frames flow; the phone reads the server's image of the current one
+    qr_png.write_bytes(pc.qr_png(session_id))
     phone.scan(decode_qr_image(qr_png))
     with pytest.raises(AppError) as wrong:
         phone.approve("Wrong#pass1")

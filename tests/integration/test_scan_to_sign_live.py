@@ -19,7 +19,7 @@ from mobile.client import decode_qr_image
 from pdfsign.fonts import find_source_font
 from pdfsign.stamps import MAX_IMAGE_SIDE
 from pdfsign.validate import all_valid, validate_pdf
-from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient, png_from_frame
+from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.demo.samples import sample_pdf
 from signer.seals.demo_handwriting import handwriting_png
 from signer.seals.seal_images import SIGNATURE_BOX, normalize_transparent
@@ -49,7 +49,8 @@ def sign_once(pc: PcClient, phone: AppClient, workdir: Path, placements: list | 
     session_id = created.json()["id"]
     assert pc.join(session_id)["status"] == "waiting"
     qr_png = workdir / "qr.png"
-    qr_png.write_bytes(png_from_frame(pc.wait_frame()))
+    pc.wait_frame()  # frames flow; the phone reads the server's image of the current one
+    qr_png.write_bytes(pc.qr_png(session_id))
     scan = phone.scan(decode_qr_image(qr_png))
     assert scan["confirmation_code"] == created.json()["confirmation_code"]
     assert pc.wait_status("scanned")["scanned_by"]["username"] == "operator1"

@@ -18,7 +18,7 @@ import requests
 from mobile import AppClient
 from mobile.client import decode_qr_image
 from pdfsign.fonts import LOCK_NAME, find_source_font
-from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient, png_from_frame
+from signer.cli_demo import DEMO_PASSWORD, SIGNING_PASSWORD, LiveServer, PcClient
 from signer.demo.samples import sample_pdf
 from tests.needs import missing
 from tests.pdf_appearances import appearances
@@ -60,7 +60,8 @@ def test_pages_answer_while_fonts_are_prepared_and_the_first_signature_waits_for
         session_id = created.json()["id"]
         pc.join(session_id)
         qr = tmp_path / "qr.png"
-        qr.write_bytes(png_from_frame(pc.wait_frame()))
+        pc.wait_frame()  # frames flow; the phone reads the server's image of the current one
+        qr.write_bytes(pc.qr_png(session_id))
         phone.scan(decode_qr_image(qr))
         pc.wait_status("scanned")
 

@@ -1,8 +1,7 @@
 """Issue 12 item 2: the web process does less per event, and no rule is weakened by it.
 
 An APP socket is identified once at connect and each event re-confirms the token with one lean query, so a
-logged-out token, a disabled account or another device's token is still refused. A QR frame is rendered once
-per session step however many pages ask for it."""
+logged-out token, a disabled account or another device's token is still refused."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from signer.accounts.models import Account
 from signer.core.errors import NotAuthenticated
 from signer.signing import qr
 from tests.helpers import PASSWORD, provision
-from tests.unit.test_scan_to_sign_domain import new_session
 
 
 @pytest.fixture
@@ -67,41 +65,9 @@ def test_a_token_does_not_confirm_another_identity(env):
         services.accounts.confirm_app(other_token, mine)
 
 
-def test_qr_frame_is_rendered_once_per_session_step(env, tmp_path, monkeypatch):
-    services = env
-    rendered: list[str] = []
-    real = qr.render_png
-
-    def counting(payload: str, box_size: int = 8) -> bytes:
-        rendered.append(payload)
-        return real(payload, box_size)
-
-    monkeypatch.setattr(qr, "render_png", counting)
-    sid = new_session(services)
-    payload = services.signing.frame_payload(sid)
-    first = services.signing.frame_png(sid, payload)  # the page's socket
-    again = services.signing.frame_png(sid, payload)  # a second tab, a reconnect, the HTTP fallback
-    assert again == first and rendered == [payload]
-    image = tmp_path / "frame.png"
-    image.write_bytes(first)
-    assert Image.open(image).format == "PNG" and decode_qr_image(image) == payload
-    step = int(payload.split("&t=")[1].split("&")[0])
-    next_step = qr.make_payload(services.config.qr_scheme, b"k" * 32, sid, step + 1)
-    services.signing.frame_png(sid, next_step)
-    assert rendered == [payload, next_step]
-
-
-def test_frame_images_keep_one_image_per_session_and_a_bounded_number_of_sessions():
-    frames = qr.FrameImages(max_sessions=2)
-    for sid in ("session-a", "session-b", "session-c"):
-        frames.png(sid, f"ygqc://sign?s={sid}&t=1&h=x")
-    frames.png("session-c", "ygqc://sign?s=session-c&t=2&h=y")
-    assert list(frames._images) == ["session-b", "session-c"]
-
-
 def test_frames_drawn_with_the_fixed_mask_decode_for_many_sessions_and_steps(tmp_path):
-    """Issue 12 item 2: frames skip the mask search (one fixed mask); the phone's decoder still reads every one
-    of a spread of sessions and steps, and the PNG is the same size on the page as before."""
+    """Issue 12 item 2: the HTTP fallback's frames skip the mask search (one fixed mask); the phone's decoder
+    still reads every one of a spread of sessions and steps."""
     image = tmp_path / "frame.png"
     for i in range(40):
         sid = f"{i:08x}" * 4

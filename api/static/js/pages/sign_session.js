@@ -3,6 +3,7 @@
 // sets the global `io`.
 import "../../vendor/socket.io.min.js";
 import { getJson, postJson } from "../lib/http.js";
+import { encode, pngDataUrl } from "../lib/qr.js";
 
 const root = document.getElementById("session");
 const sessionId = root.dataset.sessionId;
@@ -102,11 +103,12 @@ socket.on("disconnect", function () { if (!finished) { refresh(); } });
 setInterval(function () {
   if (!finished && Date.now() - lastNews >= QUIET_MS) { lastNews = Date.now(); refresh(); }
 }, 1000);
+// A frame is its text; the page draws the QR Code itself.
 socket.on("qr", function (frame) {
   if (frame.session_id !== sessionId) { return; }
   lastNews = Date.now();
   const img = el("qr");
-  img.src = frame.image;
+  img.src = pngDataUrl(encode(frame.payload));
   img.dataset.payload = frame.payload;
   img.dataset.step = frame.step;
   el("payload").textContent = frame.payload;
