@@ -211,7 +211,7 @@ def signed_session(target: Target, samples: Samples, think: Callable[[str], None
         created.raise_for_status()
         session_id = created.json()["id"]
         pc.join(session_id)
-        pc.wait_frame(timeout=30)
+        pc.shown_frame(timeout=30)  # sent with the join
         think("scan")
         sent = time.perf_counter()
         phone.scan(pc.frames[-1]["payload"])  # the frame on the page when the person scans
@@ -645,7 +645,7 @@ def main() -> None:
     args = parser.parse_args()
     only = {f.strip().upper() for f in args.only.split(",")}
     q = args.quick
-    counts = {"p1": 5 if q else 20, "users": 10 if q else 50, "p2": 20 if q else 150, "sockets": 100 if q else 1000,
+    counts = {"p1": 5 if q else 60, "users": 10 if q else 50, "p2": 20 if q else 150, "sockets": 100 if q else 1000,
               "p4": 100 if q else 5000, "p5_seconds": 20 if q else 60, "raw_runs": 3 if q else 9}
     report(f"machine: {machine()}")
     no_raw = {"cpu_s": 0.0, "cpu_median_s": 0.0, "wall_s": 0.0}

@@ -45,7 +45,7 @@ def load(url: str, sessions: int, home: Path) -> float:
     for _ in range(sessions):
         sid = pc.create_session(pdf, "load", seals).json()["id"]
         pc.join(sid)
-        phone.scan(pc.wait_frame()["payload"])
+        phone.scan(pc.shown_frame()["payload"])
         phone.approve(SIGNING_PASSWORD)
         pc.wait_status("signed")
         pc.close()

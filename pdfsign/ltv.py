@@ -10,7 +10,6 @@ validation runs with fetching disabled, so nothing here touches the network.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -25,6 +24,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import DocumentSecurityStore, collect_validation_info
 from pyhanko_certvalidator import ValidationContext
 
+from . import aio
 from .errors import PdfRejected
 
 __all__ = ["DOC_TIMESTAMP_FIELD", "RevocationMaterial", "add_long_term_data"]
@@ -93,4 +93,4 @@ def add_long_term_data(pdf: bytes, trust_roots_der: Sequence[bytes], material: R
             raise PdfRejected("cannot_sign", f"无法添加长期验证信息：{exc}") from exc
         return output.getvalue()
 
-    return asyncio.run(run())
+    return aio.run(run())

@@ -7,7 +7,7 @@ and writes it into the placeholder.
 
 The halves may run in different processes, minutes apart: everything they share is in
 :class:`PreparedRound`, which holds only plain data and round-trips through JSON. Each public
-function runs its own ``asyncio.run`` around pyHanko's async API, so they must be called from
+function runs pyHanko's async API to completion (:func:`pdfsign.aio.run`), so they must be called from
 synchronous code (a worker process or thread), never from inside a running event loop.
 
 The signed attributes are what actually gets signed, and they are produced once, in
@@ -19,7 +19,6 @@ value the phone returns is valid for the CMS that is embedded.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
@@ -49,6 +48,7 @@ from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from . import aio
 from .errors import PdfRejected, PreparedStateInvalid, SignatureValueInvalid
 from .stamps import StampText, seal_stamp_style, text_stamp_style
 
@@ -262,7 +262,7 @@ def prepare_round(
         _check_consistent(state)
         return state
 
-    return asyncio.run(run())
+    return aio.run(run())
 
 
 def verify_signature_value(signer_cert_der: bytes, signed_attrs: bytes, signature: bytes) -> None:
@@ -342,7 +342,7 @@ def finish_round(
         )
         return output.getvalue()
 
-    return asyncio.run(run())
+    return aio.run(run())
 
 
 def _load_certs(

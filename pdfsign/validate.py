@@ -7,7 +7,6 @@ reported; document timestamps are not.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from . import aio
 from .errors import PdfRejected
 
 
@@ -77,7 +77,7 @@ def validate_pdf(
             reports.append(await _validate_one(emb, context))
         return reports
 
-    return asyncio.run(run())
+    return aio.run(run())
 
 
 def all_valid(reports: Iterable[SignatureReport]) -> bool:

@@ -16,7 +16,6 @@ valid at its signing time; that is the point of B-T and later levels, and the ve
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -51,6 +50,7 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from . import aio
 from .errors import PdfRejected
 from .inspect import DEFAULT_MAX_BYTES, inspect_pdf
 from .ltv import RevocationMaterial
@@ -338,7 +338,7 @@ def verify_pdf(pdf: bytes, trust_roots_der: Sequence[bytes], current: Revocation
         verdict, case = assess(signatures, timestamps)
         return Verification(verdict, signatures, timestamps, case)
 
-    return asyncio.run(run())
+    return aio.run(run())
 
 
 class Case:

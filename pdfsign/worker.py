@@ -5,8 +5,9 @@ and lets signatures scale with cores. Small values travel as base64. A document 
 (``pdf``, base64) or as a reference (``pdf_blob``: its SHA-256 in the content-addressed blob store the
 worker is given); a request that names its document by reference gets the documents
 it produces as references too, so a signing round moves hashes through the pipe, not files. The worker
-keeps the documents it read or wrote lately (:class:`Documents`, keyed by content hash): the next half
-of a round usually finds its input there. Nothing else is kept, so any worker can serve any round.
+keeps the documents and seal images it read or wrote lately (:class:`Documents`, keyed by content hash):
+the next half of a round usually finds its input there. Nothing else is kept, so any worker can serve any
+round.
 
 ``--memory-bytes N`` caps the process's address space (``RLIMIT_AS``): a document that needs more is
 refused as too complex, and the worker then exits so that its pool starts a fresh one.
@@ -121,6 +122,10 @@ def _pdf_out(req: dict[str, Any], docs: Documents, data: bytes) -> dict[str, Any
     return {"pdf_blob": docs.put(data)} if req.get("pdf_blob") else {"pdf": b64(data)}
 
 
+def _optional_b64(text: str | None) -> bytes | None:
+    return unb64(text) if text else None
+
+
 def op_prepare_document(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
     pdf = _pdf_in(req, docs)
     info = inspect_pdf(pdf, max_bytes=req["max_bytes"])
@@ -132,10 +137,12 @@ def op_prepare_document(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
 
 
 def op_prepare_round(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
-    """Optional fields: ``font_paths`` (prepared CJK fonts), ``image`` (seal PNG), ``bytes_reserved``.
+    """Optional fields: ``font_paths`` (prepared CJK fonts), the seal PNG inline (``image``) or by reference
+    (``image_blob``: kept warm in ``docs`` like the documents, a seal being shown again and again),
+    ``bytes_reserved``.
 
     By reference, the prepared PDF goes to the store and ``prepared`` carries only its hash."""
-    image = req.get("image")
+    image = docs.get(req["image_blob"]) if req.get("image_blob") else _optional_b64(req.get("image"))
     prepared = remote.prepare_round(
         _pdf_in(req, docs),
         req["field_name"],
@@ -146,7 +153,7 @@ def op_prepare_round(req: dict[str, Any], docs: Documents) -> dict[str, Any]:
         location=req.get("location"),
         bytes_reserved=req.get("bytes_reserved") or remote.DEFAULT_BYTES_RESERVED,
         font_paths=req.get("font_paths") or (),
-        image_png=unb64(image) if image else None,
+        image_png=image,
     )
     if req.get("pdf_blob"):
         docs.put(prepared.prepared_pdf)

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from flask import request
-from flask_socketio import Namespace, join_room
+from flask_socketio import Namespace, join_room, leave_room
 
 from api.auth import bearer_token, current_account
 from api.http import binding_token
@@ -55,9 +55,13 @@ class PcNamespace(_Traced):
             if account is None:
                 raise NotAuthenticated("请先登录", code=ErrorCode.LOGIN_REQUIRED)
             session_id = parsed["session_id"]
-            self.services.signing.for_pc(session_id, account, binding_token(session_id))
-            join_room(session_room(session_id))
-            state = self.services.signing.state(session_id)
+            room = session_room(session_id)
+            join_room(room)  # before reading the state, so no change after the read goes unseen
+            try:
+                state = self.services.signing.pc_state(session_id, account, binding_token(session_id))
+            except Exception:
+                leave_room(room)  # not this browser's session, or gone
+                raise
             if state["status"] == "waiting":
                 self.frames.join(session_id, request.sid)  # type: ignore[attr-defined]  # set by Flask-SocketIO
             return STATE_SCHEMA.dump(state)

@@ -180,7 +180,14 @@ class PcClient:
         with self._changed:
             return self._changed.wait_for(predicate, timeout)
 
+    def shown_frame(self, timeout: float = 10) -> dict[str, Any]:
+        """The frame the page shows now (the join sends one at once; waits only until the first arrives)."""
+        if not self.wait_for(lambda: bool(self.frames), timeout):
+            raise TimeoutError("no QR frame")
+        return self.frames[-1]
+
     def wait_frame(self, timeout: float = 10) -> dict[str, Any]:
+        """The next frame (the page's frames change every QR step)."""
         count = len(self.frames)
         if not self.wait_for(lambda: len(self.frames) > count, timeout):
             raise TimeoutError("no QR frame")
@@ -248,7 +255,7 @@ def run_demo(out: Path, keep_server: bool = False) -> int:
         created.raise_for_status()
         session_id = created.json()["id"]
         pc.join(session_id)
-        pc.wait_frame()
+        pc.shown_frame()
         (out / "qr.png").write_bytes(pc.qr_png(session_id))
         t = mark("create_session_ms", t)
 

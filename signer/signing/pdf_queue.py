@@ -82,6 +82,11 @@ def _blob_key(sha256: str) -> str:
     return f"signer:pdf-blob:{sha256}"
 
 
+def input_blobs(req: dict[str, Any]) -> list[str]:
+    """The hashes of what a job reads by reference: its document and a seal image."""
+    return [req[key] for key in ("pdf_blob", "image_blob") if req.get(key)]
+
+
 def produced_blobs(req: dict[str, Any], result: dict[str, Any]) -> list[str]:
     """The hashes of the documents a job by reference wrote (the reply shapes of pdfsign.worker)."""
     if not req.get("pdf_blob"):
@@ -184,8 +189,8 @@ class QueuePool(SigningPool):
 
     def reply(self, req: dict[str, Any]) -> dict[str, Any]:
         lane = lane_of(req["op"])
-        if req.get("pdf_blob"):
-            self.blobs.send(req["pdf_blob"], self.store)
+        for sha in input_blobs(req):
+            self.blobs.send(sha, self.store)
         if req.get("tsa"):
             sealed = self.box.seal(json.dumps(req["tsa"]).encode(), TSA_PURPOSE)
             req = {**req, "tsa": None, "tsa_sealed": base64.b64encode(sealed).decode()}
@@ -258,10 +263,10 @@ class QueueJobs:
 
     def __call__(self, req: dict[str, Any]) -> dict[str, Any]:
         try:
-            blob = req.get("pdf_blob")
-            if blob and not self._have(blob):
-                self.blobs.fetch(blob, self.store)
-                self._keep(blob)
+            for blob in input_blobs(req):
+                if not self._have(blob):
+                    self.blobs.fetch(blob, self.store)
+                    self._keep(blob)
             if req.get("font_paths"):  # the web node's paths: this machine prepared its own copies
                 if not self.font_paths:
                     raise PdfWorkerError("this queue worker has no CJK stamp font (install fonts-noto-cjk)")

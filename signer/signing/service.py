@@ -497,14 +497,13 @@ class SigningService:
         cert_der, chain = self._der_and_chain(cert)
         placement = placements[position]
         font_paths = self.font_paths()
-        image_sha = signable.images.get(placement.seal_kind) if font_paths else None
-        image = self.store.get(image_sha) if image_sha else None
+        image_sha = signable.images.get(placement.seal_kind) if font_paths else None  # read by the worker
         result = self.pool.request(
             "prepare_round", pdf_blob=source_sha, field_name=placement.field_name,
             cert=_b64(cert_der), chain=[_b64(c) for c in chain],
             stamp_lines=self._stamp_lines(signer, cert, placement, chinese=bool(font_paths)),
             reason=f"{SEAL_KIND_LABELS[placement.seal_kind]} - {row.title}", location=None,
-            font_paths=font_paths, image=_b64(image) if image else None,
+            font_paths=font_paths, image_blob=image_sha,
             bytes_reserved=TIMESTAMPED_BYTES_RESERVED if row.pades_level in TIMESTAMPED_LEVELS
             else DEFAULT_BYTES_RESERVED,
         )

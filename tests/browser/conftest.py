@@ -89,7 +89,7 @@ def sign_via_api(url: str, workdir: Path, pdf: bytes, placements: list[dict[str,
         created.raise_for_status()
         session_id = created.json()["id"]
         pc.join(session_id)
-        phone.scan(pc.wait_frame()["payload"])
+        phone.scan(pc.shown_frame()["payload"])
         phone.approve(SIGNING_PASSWORD)
         pc.wait_status("signed")
         resp = pc.download(session_id)

@@ -37,7 +37,7 @@ def test_a2_usage_columns_count_a_signing(live_server: LiveServer, browser_page:
             created = pc.create_session(sample_pdf("Usage"), "用量测试")
             created.raise_for_status()
             pc.join(created.json()["id"])
-            phone.scan(pc.wait_frame()["payload"])
+            phone.scan(pc.shown_frame()["payload"])
             phone.approve(SIGNING_PASSWORD)
             return pc.wait_status("signed")["status"]
         finally:

@@ -78,7 +78,7 @@ def test_k6_business_request_handoff_and_signed_webhook_delivered_at_least_once(
     assert pc.http.get(handoff, timeout=10).status_code == 409  # single use
     phone = phone_with_certificate(server.url, tmp_path / "phone")
     pc.join(session_id)
-    phone.scan(pc.wait_frame()["payload"])
+    phone.scan(pc.shown_frame()["payload"])
     phone.approve(SIGNING_PASSWORD)
     pc.wait_status("signed")
     pc.close()

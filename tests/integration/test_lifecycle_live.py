@@ -136,7 +136,7 @@ def sign_attempt(pc: PcClient, app: AppClient) -> dict:
     created = pc.create_session(sample_pdf("Contract"), "合同")
     assert created.status_code == 201, created.text
     pc.join(created.json()["id"])
-    return app.scan(pc.wait_frame()["payload"])
+    return app.scan(pc.shown_frame()["payload"])
 
 
 def test_h4_h6_h7_assign_seals_unbind_and_bind_from_the_app(server, tmp_path, monkeypatch, capsys):

@@ -99,7 +99,7 @@ def test_tampered_signature_from_the_phone_is_refused_live(live_server, pc, tmp_
     phone = phone_with_certificate(live_server.url, tmp_path / "phone")
     session_id = pc.create_session(sample_pdf(), "报价单").json()["id"]
     pc.join(session_id)
-    phone.scan(pc.wait_frame()["payload"])
+    phone.scan(pc.shown_frame()["payload"])
     with pytest.raises(AppError) as err:
         phone.approve(SIGNING_PASSWORD, tamper=lambda sig: sig[:-1] + bytes([sig[-1] ^ 0x01]))
     assert err.value.code == "bad_signature_value"
@@ -112,20 +112,22 @@ def test_pc_page_reconnect_rereads_state_and_other_browsers_are_refused(live_ser
     phone = phone_with_certificate(live_server.url, tmp_path / "phone")
     session_id = pc.create_session(sample_pdf(), "报价单").json()["id"]
     pc.join(session_id)
-    phone.scan(pc.wait_frame()["payload"])
+    phone.scan(pc.shown_frame()["payload"])
     pc.wait_status("scanned")
     pc.close()
     again = PcClient(live_server.url)
     again.http.cookies = pc.http.cookies  # same browser, new socket
     assert again.join(session_id)["status"] == "scanned"
-    again.close()
     stranger = PcClient(live_server.url)  # same enterprise, another browser: no binding cookie
     stranger.login("admin", DEMO_PASSWORD)
     with pytest.raises(RuntimeError, match="not_bound_browser"):
         stranger.join(session_id)
     assert stranger.download(session_id).status_code == 403
-    stranger.close()
     phone.reject()
+    assert again.wait_status("rejected")  # the page of the browser that created it is told …
+    assert not stranger.wait_for(lambda: bool(stranger.states), timeout=1)  # … the refused socket is not
+    again.close()
+    stranger.close()
     state = requests.get(f"{live_server.url}/api/v1/signing-sessions/{session_id}", cookies=pc.http.cookies,
                          timeout=10).json()
     assert state["status"] == "rejected"
@@ -255,7 +257,7 @@ def test_h3_change_signing_password_then_only_the_new_one_signs(live_server, pc,
     assert (tmp_path / "phone" / "keystores" / f"{cert_id}.json").read_text() != old_copy
     session_id = pc.create_session(sample_pdf(), "报价单").json()["id"]
     pc.join(session_id)
-    phone.scan(pc.wait_frame()["payload"])
+    phone.scan(pc.shown_frame()["payload"])
     with pytest.raises(AppError) as err:
         phone.approve(SIGNING_PASSWORD)
     assert err.value.code == "wrong_password" and err.value.remaining == 4

@@ -29,7 +29,7 @@ def sign_b_lta(pc: PcClient, phone: AppClient) -> tuple[str, bytes]:
     assert created.json()["pades_level"] == "B-LTA"
     session_id = created.json()["id"]
     pc.join(session_id)
-    scan = phone.scan(pc.wait_frame()["payload"])
+    scan = phone.scan(pc.shown_frame()["payload"])
     assert [s["seal"] for s in scan["seals"]] == ["company", "legal_rep", "handwritten"]  # the phone sees the list
     assert phone.approve("Qm7#signing")["rounds"] == 3  # one approval, one round per seal
     pc.wait_status("signed")
