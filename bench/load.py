@@ -394,6 +394,8 @@ def figure_p1(url: str, pid: int, target: Target, sessions: int, raw: dict[str, 
            f"PDF workers {(per - per_web) * 1000:.0f} ms) over {done} sessions one after another")
     report(f"     raw pyHanko CPU per signature: {raw['cpu_s'] * 1000:.1f} ms → P1 = raw ÷ ours = "
            f"{raw['cpu_s'] / per:.2f}  (target ≥ 0.5; 0.12 when the issue was filed)")
+    report(f"     with the service's own stamp (seal image, Chinese line) raw is {raw['cpu_seal_s'] * 1000:.1f} ms → "
+           f"{raw['cpu_seal_s'] / per:.2f}")
 
 
 @dataclass
@@ -440,7 +442,7 @@ def figure_p2(target: Target, pid: int, users: int, sessions: int, raw: dict[str
            f"target ≤ 50 ms)")
     report(f"P2b  last round → PC 已签署 p99, same run: {p99(samples.signed_ms):.0f} ms "
            f"(median {statistics.median(samples.signed_ms or [0]):.0f} ms; target ≤ 1.5 × raw signing "
-           f"{raw['wall_s'] * 1000:.0f} ms = {limit:.0f} ms)")
+           f"{raw['wall_s'] * 1000:.0f} ms, its least wall time, = {limit:.0f} ms)")
     report(f"     {throughput(samples, elapsed)}; {shares.describe()}")
     with cpu_shares(pid) as shares:
         saturated, elapsed = run_users([target], users, Budget(sessions))
@@ -648,12 +650,14 @@ def main() -> None:
     counts = {"p1": 5 if q else 60, "users": 10 if q else 50, "p2": 20 if q else 150, "sockets": 100 if q else 1000,
               "p4": 100 if q else 5000, "p5_seconds": 20 if q else 60, "raw_runs": 3 if q else 9}
     report(f"machine: {machine()}")
-    no_raw = {"cpu_s": 0.0, "cpu_median_s": 0.0, "wall_s": 0.0}
+    no_raw = dict.fromkeys(("cpu_s", "cpu_median_s", "wall_s", "wall_median_s", "cpu_seal_s", "cpu_seal_median_s",
+                            "wall_seal_s", "wall_seal_median_s"), 0.0)
     raw = raw_baseline(counts["raw_runs"]) if only & {"P1", "P2"} else no_raw
     if raw["cpu_s"]:
-        report(f"raw pyHanko (B-B, one visible stamp, in-process key): CPU {raw['cpu_s'] * 1000:.1f} ms (least of "
-               f"{counts['raw_runs']} warm runs; median {raw['cpu_median_s'] * 1000:.1f} ms), "
-               f"wall {raw['wall_s'] * 1000:.1f} ms (median) per signature")
+        for label, key in (("a plain text stamp", ""), ("the service's stamp", "_seal")):
+            report(f"raw pyHanko (B-B, {label}, in-process key): CPU {raw[f'cpu{key}_s'] * 1000:.1f} ms, wall "
+                   f"{raw[f'wall{key}_s'] * 1000:.1f} ms per signature (least of {counts['raw_runs']} warm runs; "
+                   f"medians {raw[f'cpu{key}_median_s'] * 1000:.1f} and {raw[f'wall{key}_median_s'] * 1000:.1f} ms)")
     keys: dict[str, PhoneKey] = {}
 
     def phone_key_for(url: str) -> PhoneKey:

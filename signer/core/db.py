@@ -90,10 +90,22 @@ class Database:
             self.read_engine.dispose()
 
 
+_INSERT_IGNORE: dict[tuple[str, Any, tuple[str, ...]], Any] = {}
+
+
 def insert_ignore(session: Session, model: Any, values: dict[str, Any], key: list[str]) -> None:
-    """``INSERT … ON CONFLICT (key) DO NOTHING`` on either backend: safe when two transactions race."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=key))
+    """``INSERT … ON CONFLICT (key) DO NOTHING`` on either backend: safe when two transactions race.
+
+    One statement per backend, table and key, built once; the values travel as parameters (blob rows are
+    recorded several times per signing session)."""
+    dialect = session.get_bind().dialect.name
+    statement = _INSERT_IGNORE.get((dialect, model, tuple(key)))
+    if statement is None:
+        table = model.__table__  # Core, not the ORM's bulk-insert path
+        build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = build(table).on_conflict_do_nothing(index_elements=key)
+        _INSERT_IGNORE[(dialect, model, tuple(key))] = statement
+    session.execute(statement, values)
 
 
 def rowcount(result: Result[Any]) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from signer.accounts.enums import Role
@@ -28,6 +28,40 @@ from signer.seals.enums import SEAL_KIND_LABELS, SealKind
 from signer.seals.models import HandwrittenSignature, SealAssignment, SealImage
 
 SOURCES = ("upload", "online", "cutout", "generated")
+
+
+def _shown(kind: SealKind, pinned: str | None, own_handwriting: str | None,
+           enterprise_latest: str | None) -> str | None:
+    """Which image a seal shows (the one rule): the image its assignment pins; else, for the handwritten
+    signature, the account's own; else the enterprise's latest image of the kind."""
+    if pinned is not None:
+        return pinned
+    return own_handwriting if kind == SealKind.HANDWRITTEN else enterprise_latest
+
+
+def _latest_image_of(kind: Any) -> Any:
+    """The enterprise's latest image of ``kind`` (correlated with the enclosing query's account)."""
+    return (select(SealImage.image_sha256)
+            .where(SealImage.enterprise_id == Account.enterprise_id, SealImage.kind == kind)
+            .order_by(SealImage.id.desc()).limit(1).scalar_subquery())
+
+
+_OWN_HANDWRITING = (select(HandwrittenSignature.image_sha256)
+                    .where(HandwrittenSignature.account_id == Account.id).scalar_subquery())
+# Every assigned kind of an account with what ``_shown`` decides from, in one statement (the signing rule
+# reads it at scan, at approve and at every signature value).
+_ASSIGNED_IMAGES = (select(SealAssignment.seal_kind, SealAssignment.image_sha256, _OWN_HANDWRITING,
+                           _latest_image_of(SealAssignment.seal_kind))
+                    .join(Account, Account.id == SealAssignment.account_id)
+                    .where(SealAssignment.account_id == bindparam("account_id")))
+_KIND: Any = bindparam("kind")
+_ASSIGNMENT_OF_KIND = (select(SealAssignment.id, SealAssignment.image_sha256)
+                       .where(SealAssignment.account_id == Account.id, SealAssignment.seal_kind == _KIND))
+# One kind for one account, assigned or not (previews, 分配印章).
+_KIND_IMAGES = (select(_ASSIGNMENT_OF_KIND.with_only_columns(SealAssignment.id).exists(),
+                       _ASSIGNMENT_OF_KIND.with_only_columns(SealAssignment.image_sha256).scalar_subquery(),
+                       _OWN_HANDWRITING, _latest_image_of(_KIND))
+                .where(Account.id == bindparam("account_id")))
 
 
 class SealUnusable(Forbidden):
@@ -143,14 +177,14 @@ class SealService:
         with an empty slot, so it is refused before anything is signed (``seal_image_missing``).
         """
         wanted = sorted(set(kinds))
-        assigned = {a.seal_kind: a for a in s.scalars(select(SealAssignment).where(
-            SealAssignment.account_id == account_id))}
-        unassigned = [k for k in wanted if k not in assigned]
+        shown_by_kind = {kind: _shown(kind, pinned, own, latest)
+                         for kind, pinned, own, latest in s.execute(_ASSIGNED_IMAGES, {"account_id": account_id})}
+        unassigned = [k for k in wanted if k not in shown_by_kind]
         if unassigned:
             labels = "、".join(SEAL_KIND_LABELS[k] for k in unassigned)
             raise SealUnusable(f"您未被分配{labels}，不能签署此文件", code=ErrorCode.SEAL_NOT_ASSIGNED,
                                details={"missing": [k.value for k in unassigned]})
-        shown = {k: self._shown_sha(s, account_id, k, assigned[k]) for k in wanted}
+        shown = {k: shown_by_kind[k] for k in wanted}
         imageless = [k for k, sha in shown.items() if sha is None]
         if imageless:
             reasons = ["您尚未设置手写签名（请先在APP中设置）" if k == SealKind.HANDWRITTEN
@@ -180,25 +214,13 @@ class SealService:
     def _image_sha(self, s: Session, account_id: int, kind: SealKind, assigned_only: bool = True) -> str | None:
         """The blob of the image this account's seal of ``kind`` shows (pinned, own handwriting, or the
         enterprise's latest); refuses (``seal_not_assigned``) when the kind is not assigned."""
-        assignment = s.scalar(select(SealAssignment).where(SealAssignment.account_id == account_id,
-                                                           SealAssignment.seal_kind == kind))
-        if assignment is None and assigned_only:
+        found = s.execute(_KIND_IMAGES, {"account_id": account_id, "kind": kind}).one_or_none()
+        if found is None:  # no such account
+            return None
+        assigned, pinned, own, latest = found
+        if not assigned and assigned_only:
             raise SealUnusable(f"您未被分配{SEAL_KIND_LABELS[kind]}", code=ErrorCode.SEAL_NOT_ASSIGNED)
-        return self._shown_sha(s, account_id, kind, assignment)
-
-    @staticmethod
-    def _shown_sha(s: Session, account_id: int, kind: SealKind, assignment: SealAssignment | None) -> str | None:
-        """The image blob for ``kind`` given the account's assignment of it (read by the caller)."""
-        sha = assignment.image_sha256 if assignment is not None else None
-        if sha is None and kind == SealKind.HANDWRITTEN:
-            own = s.get(HandwrittenSignature, account_id)
-            sha = own.image_sha256 if own else None
-        elif sha is None:
-            account = s.get(Account, account_id)
-            sha = s.scalar(select(SealImage.image_sha256).where(
-                SealImage.enterprise_id == account.enterprise_id, SealImage.kind == kind)
-                .order_by(SealImage.id.desc()).limit(1)) if account else None
-        return sha
+        return _shown(kind, pinned, own, latest)
 
     # -- H5: handwritten signature -----------------------------------------------------------------
     def set_handwriting(self, account: Account, strokes: Any = None, png: bytes | None = None,

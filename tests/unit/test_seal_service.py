@@ -99,3 +99,39 @@ def test_h5_handwriting_from_strokes_replaces_the_previous_one(env):
     assert services.seals.image_for(operator.id, SealKind.HANDWRITTEN) == services.seals.handwriting(operator.id)
     with pytest.raises(ValidationFailed):
         services.seals.set_handwriting(operator)
+
+
+def test_k5_the_signing_rule_and_the_previews_show_the_same_image_of_each_kind(env):
+    """The signing rule reads every assigned kind in one statement, a preview reads one kind: both pick the
+    pinned image, else the own handwriting (handwritten), else the enterprise's latest image of the kind."""
+    from signer.seals.service import SealUnusable
+
+    services = env
+    admin, operator = account(services, "admin"), account(services, "operator1")
+    first = services.seals.store_image(admin.enterprise_id, SealKind.COMPANY, seal_png(), "upload", admin)
+    services.seals.store_image(admin.enterprise_id, SealKind.COMPANY, seal_png((20, 20, 200)), "online", admin)
+    legal = services.seals.store_image(admin.enterprise_id, SealKind.LEGAL_REP, seal_png((20, 200, 20)), "upload",
+                                       admin)
+    services.seals.assign(admin, operator.id, SealKind.COMPANY, first.image_sha256)  # pinned to the older image
+    services.seals.assign(admin, operator.id, SealKind.LEGAL_REP)  # the latest one
+    services.seals.assign(admin, operator.id, SealKind.HANDWRITTEN)
+
+    def rule(*kinds: SealKind) -> dict[SealKind, str]:
+        with services.db.read() as s:
+            return services.seals.require_usable(s, operator.id, kinds)
+
+    assert rule(SealKind.COMPANY, SealKind.LEGAL_REP) == {SealKind.COMPANY: first.image_sha256,
+                                                          SealKind.LEGAL_REP: legal.image_sha256}
+    for kind, sha in rule(SealKind.COMPANY, SealKind.LEGAL_REP).items():
+        assert services.seals.image_for(operator.id, kind) == services.store.get(sha)
+    if services.seals.image_for(operator.id, SealKind.HANDWRITTEN) is None:
+        with pytest.raises(SealUnusable) as err:
+            rule(SealKind.COMPANY, SealKind.HANDWRITTEN)
+        assert err.value.code == "seal_image_missing" and err.value.details["missing"] == ["handwritten"]
+        services.seals.set_handwriting(operator, png=seal_png((10, 10, 10)))
+    own = rule(SealKind.HANDWRITTEN)[SealKind.HANDWRITTEN]
+    assert services.seals.image_for(operator.id, SealKind.HANDWRITTEN) == services.store.get(own)
+    services.seals.unassign(admin, operator.id, SealKind.LEGAL_REP)
+    with pytest.raises(SealUnusable) as err:
+        rule(SealKind.LEGAL_REP)
+    assert err.value.code == "seal_not_assigned"
