@@ -23,6 +23,7 @@ from signer.certificates.enums import (
 from signer.certificates.models import Certificate, UnlockChallenge
 from signer.certificates.transitions import move_certificate
 from signer.core import audit
+from signer.core.audit import Actor
 from signer.core.audit_actions import AuditAction
 from signer.core.db import Database, rowcount
 from signer.core.errors import Conflict, ErrorCode, Forbidden, NotFound
@@ -69,6 +70,14 @@ class CertificateUnusable(Forbidden):
 
 
 FROZEN_MESSAGE = "签名密码已连续输错5次，证书已冻结，请办理解冻"
+
+
+def unlock_refusal(outcome: UnlockOutcome) -> CertificateUnusable | WrongSigningPassword:
+    """What a refused answer raises: the certificate is frozen now, or how many tries are left."""
+    if outcome.frozen:
+        return CertificateUnusable(FROZEN_MESSAGE, code=ErrorCode.CERTIFICATE_FROZEN, details={"remaining": 0})
+    remaining = outcome.remaining
+    return WrongSigningPassword(f"签名密码错误，还可尝试{remaining}次", details={"remaining": remaining})
 
 
 def lock_certificate(s: Session, cert_id: int) -> Certificate | None:
@@ -221,52 +230,57 @@ class CertificateService:
 
     def unlock(self, who: AppIdentity, challenge_id: int, response: bytes, purpose: str, ip: str,
                session_id: str | None = None) -> UnlockOutcome:
-        """Check the phone's answer to a challenge. Commits the failure count even when it refuses.
+        """Check the phone's answer to a challenge. Commits the failure count even when it refuses."""
+        with self.db.write() as s:
+            return self.unlock_in(s, who, challenge_id, response, purpose, who.actor(ip), session_id)
+
+    def unlock_in(self, s: Session, who: AppIdentity, challenge_id: int, response: bytes, purpose: str,
+                  actor: Actor, session_id: str | None = None) -> UnlockOutcome:
+        """``unlock`` inside the caller's write transaction, which must commit whatever the outcome (a refused
+        answer's count and freeze are written in it; a raised error writes nothing).
 
         The certificate row is locked before its failure count is read, so checking an answer and counting
         it are one step: of any number of concurrent wrong answers exactly five are checked, and nothing,
         not even the right answer, is checked after that.
         """
-        actor = who.actor(ip)
         now = utcnow()
-        with self.db.write() as s:
-            challenge = s.get(UnlockChallenge, challenge_id)
-            if (challenge is None or challenge.device_id != who.device.id or challenge.purpose != purpose
-                    or challenge.session_id != session_id):
-                raise NotFound("解锁挑战不存在")
-            consumed = rowcount(s.execute(
-                update(UnlockChallenge)
-                .where(UnlockChallenge.id == challenge_id, UnlockChallenge.used_at.is_(None),
-                       UnlockChallenge.expires_at > now)
-                .values(used_at=now)
-                .execution_options(synchronize_session=False)
-            ))
-            if consumed != 1:
-                raise Conflict("解锁挑战已使用或已过期，请重试", code=ErrorCode.CHALLENGE_USED)
-            cert = self._usable_on_device(s, who, challenge.certificate_id, purpose)
-            assert cert.keystore_verifier_enc is not None and cert.keystore_share_enc is not None  # on this device
-            ctx = self._context(cert.id, who.device.id)
-            verifier = self.box.open(cert.keystore_verifier_enc, "keystore-verifier", ctx)
-            if ks_server.check_unlock_response(verifier, challenge.nonce, response):
-                if cert.failed_unlocks:  # the row is locked: the count read is the count stored
-                    s.execute(update(Certificate).where(Certificate.id == cert.id).values(failed_unlocks=0))
-                return UnlockOutcome(True, share=self.box.open(cert.keystore_share_enc, "keystore-share", ctx))
-            failures = s.execute(
-                update(Certificate).where(Certificate.id == cert.id)
-                .values(failed_unlocks=Certificate.failed_unlocks + 1)
-                .returning(Certificate.failed_unlocks)
-            ).scalar_one()
-            audit.record(s, actor, AuditAction.KEYSTORE_WRONG_PASSWORD, "certificate", cert.id, {"failures": failures})
-            frozen = False
-            if failures >= ks_server.MAX_CONSECUTIVE_FAILURES:
-                try:
-                    with s.begin_nested():
-                        move_certificate(s, cert.id, CertificateStatus.EFFECTIVE, CertificateStatus.FROZEN)
-                        audit.record(s, actor, AuditAction.CERTIFICATE_FREEZE, "certificate", cert.id,
-                                     {"reason": "连续5次签名密码错误"})
-                except Conflict:
-                    pass  # already frozen by a concurrent attempt
-                frozen = True
+        challenge = s.get(UnlockChallenge, challenge_id)
+        if (challenge is None or challenge.device_id != who.device.id or challenge.purpose != purpose
+                or challenge.session_id != session_id):
+            raise NotFound("解锁挑战不存在")
+        consumed = rowcount(s.execute(
+            update(UnlockChallenge)
+            .where(UnlockChallenge.id == challenge_id, UnlockChallenge.used_at.is_(None),
+                   UnlockChallenge.expires_at > now)
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ))
+        if consumed != 1:
+            raise Conflict("解锁挑战已使用或已过期，请重试", code=ErrorCode.CHALLENGE_USED)
+        cert = self._usable_on_device(s, who, challenge.certificate_id, purpose)
+        assert cert.keystore_verifier_enc is not None and cert.keystore_share_enc is not None  # on this device
+        ctx = self._context(cert.id, who.device.id)
+        verifier = self.box.open(cert.keystore_verifier_enc, "keystore-verifier", ctx)
+        if ks_server.check_unlock_response(verifier, challenge.nonce, response):
+            if cert.failed_unlocks:  # the row is locked: the count read is the count stored
+                s.execute(update(Certificate).where(Certificate.id == cert.id).values(failed_unlocks=0))
+            return UnlockOutcome(True, share=self.box.open(cert.keystore_share_enc, "keystore-share", ctx))
+        failures = s.execute(
+            update(Certificate).where(Certificate.id == cert.id)
+            .values(failed_unlocks=Certificate.failed_unlocks + 1)
+            .returning(Certificate.failed_unlocks)
+        ).scalar_one()
+        audit.record(s, actor, AuditAction.KEYSTORE_WRONG_PASSWORD, "certificate", cert.id, {"failures": failures})
+        frozen = False
+        if failures >= ks_server.MAX_CONSECUTIVE_FAILURES:
+            try:
+                with s.begin_nested():
+                    move_certificate(s, cert.id, CertificateStatus.EFFECTIVE, CertificateStatus.FROZEN)
+                    audit.record(s, actor, AuditAction.CERTIFICATE_FREEZE, "certificate", cert.id,
+                                 {"reason": "连续5次签名密码错误"})
+            except Conflict:
+                pass  # already frozen by a concurrent attempt
+            frozen = True
         return UnlockOutcome(False, remaining=max(0, ks_server.MAX_CONSECUTIVE_FAILURES - failures), frozen=frozen)
 
     def require_unlock(self, who: AppIdentity, challenge_id: int, response: bytes, purpose: str, ip: str,
@@ -274,10 +288,7 @@ class CertificateService:
         outcome = self.unlock(who, challenge_id, response, purpose, ip, session_id)
         if outcome.ok and outcome.share is not None:
             return outcome.share
-        if outcome.frozen:
-            raise CertificateUnusable(FROZEN_MESSAGE, code=ErrorCode.CERTIFICATE_FROZEN, details={"remaining": 0})
-        raise WrongSigningPassword(f"签名密码错误，还可尝试{outcome.remaining}次",
-                                   details={"remaining": outcome.remaining})
+        raise unlock_refusal(outcome)
 
     # -- H3: change the signing password -------------------------------------------------------
     def change_password(self, who: AppIdentity, cert_id: int, challenge_id: int, response: bytes,

@@ -27,7 +27,13 @@ from signer.accounts.service import AppIdentity
 from signer.ca.service import CertificateAuthority
 from signer.certificates.enums import CertificateKind, CertificateStatus
 from signer.certificates.models import Certificate
-from signer.certificates.service import CertificateService, CertificateUnusable, WrongSigningPassword, require_signable
+from signer.certificates.service import (
+    CertificateService,
+    CertificateUnusable,
+    WrongSigningPassword,
+    require_signable,
+    unlock_refusal,
+)
 from signer.core import audit
 from signer.core.audit import Actor
 from signer.core.audit_actions import AuditAction
@@ -439,39 +445,41 @@ class SigningService:
         return Signable(cert, placements, images)
 
     def _fail(self, session_id: str, expected: SessionStatus, reason: str, actor: Actor) -> None:
+        with self.db.write() as s:
+            failed = self._fail_in(s, session_id, expected, reason, actor)
+        if failed:
+            self._notify(session_id)
+
+    @staticmethod
+    def _fail_in(s: Session, session_id: str, expected: SessionStatus, reason: str, actor: Actor) -> bool:
+        """Move the session to 签署失败 inside the caller's transaction (its own savepoint, so a session someone
+        else moved first leaves the caller's other writes standing); True if it moved."""
         try:
-            with self.db.write() as s:
+            with s.begin_nested():
                 move_session(s, session_id, expected, S.FAILED, failure=reason, finished_at=utcnow())
                 audit.record(s, actor, AuditAction.SIGNING_FAIL, "signing_session", session_id, {"reason": reason})
         except Conflict:
-            return
-        self._notify(session_id)
+            return False
+        return True
 
     # -- K4: approve (unlock) and the first round ----------------------------------------------
     def approve(self, who: AppIdentity, session_id: str, challenge_id: int, response: bytes,
                 ip: str) -> dict[str, Any]:
+        """The phone's answer to the signing challenge: checked, counted and, when right, the session moved
+        to 签署中, all in one write transaction; then the first round is prepared."""
         row = self._scanned_by(who, self._live(session_id), S.SCANNED)
         actor = who.actor(ip)
         try:
-            share = self.certs.require_unlock(who, challenge_id, response, "sign", ip, session_id)
-        except WrongSigningPassword as exc:
             with self.db.write() as s:
-                cert = s.get(Certificate, row.certificate_id)
-                assert cert is not None  # the scanned session's certificate (a foreign key)
-                retry = self.certs.new_challenge(s, cert, who.device.id, "sign", session_id)
-            exc.details["challenge"] = {"id": retry.id, "nonce": _b64(retry.nonce)}
-            raise
-        except CertificateUnusable as exc:  # frozen (by this answer or before it), withdrawn, revoked …
+                started = self._unlock_and_start(s, row, who, challenge_id, response, actor)
+        except CertificateUnusable as exc:  # frozen, withdrawn, revoked … before this answer was checked
             self._fail(session_id, S.SCANNED, exc.message, actor)
             raise
-        try:
-            with self.db.write() as s:
-                signable = self._require_may_finish(s, session_id, row.certificate_id, row.scanned_by)
-                move_session(s, session_id, S.SCANNED, S.SIGNING)
-                audit.record(s, actor, AuditAction.SIGNING_APPROVE, "signing_session", session_id, {})
-        except RoundRefused as exc:
-            self._fail(session_id, S.SCANNED, exc.message, actor)
-            raise
+        if isinstance(started, Forbidden):  # refused: the count, a new challenge or the failure are committed
+            if not isinstance(started, WrongSigningPassword):  # the session failed
+                self._notify(session_id)
+            raise started
+        share, signable = started
         self._push(row, who.account, signable.placements, S.SIGNING)
         try:
             assert row.prepared_sha256 is not None  # a session is prepared when it is created
@@ -480,6 +488,33 @@ class SigningService:
             self._fail(session_id, S.SIGNING, "签署准备失败", actor)
             raise
         return {"share": _b64(share), "round": first}
+
+    def _unlock_and_start(self, s: Session, row: SigningSession, who: AppIdentity, challenge_id: int,
+                          response: bytes, actor: Actor) -> tuple[bytes, Signable] | Forbidden:
+        """In the caller's write transaction: check the answer (``unlock_in``); when right, check the signing
+        rule and move 已扫码 → 签署中 (a savepoint: a refusal undoes only these); returns the keystore share and
+        what the rule read, or the refusal to raise once the transaction has committed what it must keep: the
+        failure count, a new challenge for the next try, or the session failed (frozen now, or the rule)."""
+        outcome = self.certs.unlock_in(s, who, challenge_id, response, "sign", actor, row.id)
+        if not outcome.ok or outcome.share is None:
+            refusal = unlock_refusal(outcome)
+            if outcome.frozen:
+                self._fail_in(s, row.id, S.SCANNED, refusal.message, actor)
+                return refusal
+            cert = s.get(Certificate, row.certificate_id)  # locked and loaded by unlock_in: no query
+            assert cert is not None  # the scanned session's certificate (a foreign key)
+            retry = self.certs.new_challenge(s, cert, who.device.id, "sign", row.id)
+            refusal.details["challenge"] = {"id": retry.id, "nonce": _b64(retry.nonce)}
+            return refusal
+        try:
+            with s.begin_nested():
+                signable = self._require_may_finish(s, row.id, row.certificate_id, row.scanned_by)
+                move_session(s, row.id, S.SCANNED, S.SIGNING)
+                audit.record(s, actor, AuditAction.SIGNING_APPROVE, "signing_session", row.id, {})
+        except RoundRefused as exc:
+            self._fail_in(s, row.id, S.SCANNED, exc.message, actor)
+            return exc
+        return outcome.share, signable
 
     def _der_and_chain(self, cert: Certificate | None) -> tuple[bytes, list[bytes]]:
         """The certificate's DER and the CA chain (DER)."""

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from pdfsign.validate import all_valid, validate_pdf
 from signer.accounts.models import Account
 from signer.certificates.enums import CertificateStatus
-from signer.certificates.models import Certificate
+from signer.certificates.models import Certificate, UnlockChallenge
 from signer.core.errors import Conflict, Forbidden, Gone, Unprocessable, ValidationFailed
 from signer.core.models import AuditEvent, utcnow
 from signer.demo.samples import sample_pdf
@@ -245,6 +245,26 @@ def test_five_wrong_passwords_freeze_the_certificate(env):
     with pytest.raises(Forbidden) as err:
         services.signing.scan(phone.who, payload_for(services, sid2), "ip")
     assert err.value.code == "no_certificate"
+
+
+def test_approve_refused_by_the_signing_rule_fails_the_session_and_keeps_the_used_challenge(env):
+    """Unlock, rule check and 已扫码 → 签署中 share one write transaction: a right answer met by a seal taken
+    away meanwhile fails the session; the challenge stays used and nothing was approved."""
+    services, notifier = env
+    phone = ready_phone(services)
+    sid = new_session(services)
+    view = services.signing.scan(phone.who, payload_for(services, sid), "ip")
+    services.seals.unassign(admin(services), phone.who.account.id, SealKind.COMPANY)
+    answer = phone.response(view["challenge"]["nonce"])
+    with pytest.raises(Forbidden) as err:
+        services.signing.approve(phone.who, sid, view["challenge"]["id"], answer, "ip")
+    assert err.value.code == "seal_not_assigned"
+    assert services.signing.state(sid)["status"] == "failed"
+    assert notifier.events[-1][1]["status"] == "failed"  # the PC page is told
+    with services.db.read() as s:
+        assert s.get(UnlockChallenge, view["challenge"]["id"]).used_at is not None  # checked, and used up
+        actions = list(s.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == sid)))
+    assert "signing:fail" in actions and "signing:approve" not in actions
 
 
 def test_a_right_password_resets_the_consecutive_count(env):
