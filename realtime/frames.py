@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
+from signer.signing import qr
 from signer.signing.service import SigningService
 
 from .notifier import PC_NAMESPACE, SocketNotifier
@@ -29,13 +30,10 @@ class FrameTicker:
         self._pages: dict[str, set[str]] = {}
         self._running = False
 
-    def join(self, session_id: str, sid: str) -> None:
-        """Send the page ``sid`` its session's current frame now, and a new one each step while it waits."""
-        frame = self.signing.current_frames([session_id]).get(session_id)
-        if frame is None:
-            return
+    def join(self, sid: str, frame: qr.ShownFrame) -> None:
+        """Send the page ``sid`` its session's current ``frame`` now, and a new one each step while it waits."""
         self.notifier.qr_frame(sid, frame)
-        self._pages.setdefault(session_id, set()).add(sid)
+        self._pages.setdefault(frame.session_id, set()).add(sid)
         if not self._running:
             self._running = True
             self.socketio.start_background_task(self._run)

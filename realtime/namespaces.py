@@ -58,12 +58,12 @@ class PcNamespace(_Traced):
             room = session_room(session_id)
             join_room(room)  # before reading the state, so no change after the read goes unseen
             try:
-                state = self.services.signing.pc_state(session_id, account, binding_token(session_id))
+                state, frame = self.services.signing.pc_join(session_id, account, binding_token(session_id))
             except Exception:
                 leave_room(room)  # not this browser's session, or gone
                 raise
-            if state["status"] == "waiting":
-                self.frames.join(session_id, request.sid)  # type: ignore[attr-defined]  # set by Flask-SocketIO
+            if frame is not None:
+                self.frames.join(request.sid, frame)  # type: ignore[attr-defined]  # set by Flask-SocketIO
             return STATE_SCHEMA.dump(state)
 
         return ack(JOIN, data, join)

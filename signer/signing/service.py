@@ -218,6 +218,21 @@ class SigningService:
         """``for_pc`` and ``state`` in one read: the state, for the browser that created the session."""
         return self._state_checked(session_id, lambda row: self._check_pc(row, account, binding_token))
 
+    def pc_join(self, session_id: str, account: Account,
+                binding_token: str | None) -> tuple[dict[str, Any], qr.ShownFrame | None]:
+        """``pc_state`` and, while the session waits for a scan, its current QR frame, from the same read."""
+        frame: qr.ShownFrame | None = None
+
+        def check(row: SigningSession) -> None:
+            nonlocal frame
+            self._check_pc(row, account, binding_token)
+            if row.status == S.WAITING and utcnow() < row.expires_at:
+                frame = self._frame(row.id, row.qr_secret, row.confirmation_code,
+                                    qr.current_step(self.config.qr_step_seconds))
+
+        state = self._state_checked(session_id, check)
+        return state, frame if state["status"] == S.WAITING.value else None
+
     def _state_checked(self, session_id: str,
                        check: Callable[[SigningSession], None] | None = None) -> dict[str, Any]:
         with self.db.read() as s:
@@ -323,11 +338,14 @@ class SigningService:
                 if now >= expires_at:
                     overdue.append(session_id)
                     continue
-                payload = qr.make_payload(self.config.qr_scheme, secret, session_id, step)
-                frames[session_id] = qr.ShownFrame(session_id, payload, step, code)
+                frames[session_id] = self._frame(session_id, secret, code, step)
         for session_id in overdue:
             self._expire_if_due(session_id)
         return frames
+
+    def _frame(self, session_id: str, secret: bytes, confirmation_code: str, step: int) -> qr.ShownFrame:
+        return qr.ShownFrame(session_id, qr.make_payload(self.config.qr_scheme, secret, session_id, step), step,
+                             confirmation_code)
 
     def frame_payload(self, session_id: str) -> str | None:
         """The current frame's payload, or None once the session no longer accepts scans."""
