@@ -102,6 +102,14 @@ def produced_blobs(req: dict[str, Any], result: dict[str, Any]) -> list[str]:
     return [sha for sha in (result.get("pdf_blob"), prepared and prepared.get("prepared_pdf_sha256")) if sha]
 
 
+class DocumentMissing(PdfWorkerError):
+    """A document a job names is not in Redis (expired, or lost with Redis's memory)."""
+
+    def __init__(self, sha256: str) -> None:
+        super().__init__(f"document {sha256} is not in the task queue's store")
+        self.sha256 = sha256
+
+
 Staged = Callable[[Pipeline], object]  # commands to send in the same round trip as a job
 _STAGED: ContextVar[tuple[Staged, ...]] = ContextVar("pdf_queue_staged", default=())  # per thread and greenlet
 
@@ -110,7 +118,8 @@ class RedisBlobs:
     """Documents in flight between machines, in Redis by content hash; every read is checked.
 
     It remembers until when Redis keeps the documents this process sent or fetched, so a round's next step
-    (whose input the previous step produced) sends nothing for its document.
+    (whose input the previous step produced) sends nothing for its document. Should Redis lose one anyway
+    (a restart without persistence), the worker names it and the job goes once more, with it.
     """
 
     def __init__(self, client: redis.Redis, ttl: int = BLOB_TTL_SECONDS) -> None:
@@ -134,6 +143,11 @@ class RedisBlobs:
             return None
         return lambda pipe: pipe.set(_blob_key(sha256), data, ex=self.ttl)
 
+    def forget(self, sha256: str) -> bool:
+        """Redis lost ``sha256`` after all; whether it was thought kept."""
+        with self._lock:
+            return self._kept.pop(sha256, None) is not None
+
     def kept(self, sha256: str, since: float) -> None:
         """``sha256`` was put into Redis, or its expiry renewed, after ``since`` (monotonic time)."""
         with self._lock:
@@ -145,7 +159,7 @@ class RedisBlobs:
     def fetch(self, sha256: str, store: BlobStore) -> None:
         data = self.client.get(_blob_key(sha256))
         if not isinstance(data, bytes):
-            raise PdfWorkerError(f"document {sha256} is not in the task queue's store")
+            raise DocumentMissing(sha256)
         if hashlib.sha256(data).hexdigest() != sha256:
             raise PdfWorkerError(f"document {sha256} arrived corrupt")
         store.put(data)
@@ -285,6 +299,13 @@ class QueuePool(SigningPool):
         return []
 
     def reply(self, req: dict[str, Any]) -> dict[str, Any]:
+        reply = self._reply(req)
+        missing = reply.get("missing")
+        if missing and self.blobs.forget(missing):  # Redis lost what this node thought it kept: send it again
+            reply = self._reply(req)
+        return reply
+
+    def _reply(self, req: dict[str, Any]) -> dict[str, Any]:
         lane = lane_of(req["op"])
         wait = PING_WAIT_SECONDS if req["op"] == "ping" else self.waits[lane] + QUEUE_WAIT_SECONDS
         sent = time.monotonic()
@@ -397,7 +418,8 @@ class QueueJobs:
             return Produced(reply, produced)
         except (PdfWorkerError, OSError, redis.RedisError) as exc:
             log.error("pdf queue job %s failed: %s", req.get("op"), exc)
-            return {"ok": False, "kind": "internal", "message": repr(exc)}
+            failed = {"ok": False, "kind": "internal", "message": repr(exc)}
+            return {**failed, "missing": exc.sha256} if isinstance(exc, DocumentMissing) else failed
 
 
 def run_queue_worker(config: Config, lanes: tuple[str, ...] = (SIGNING, BULK)) -> None:

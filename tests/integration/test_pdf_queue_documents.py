@@ -112,7 +112,9 @@ def test_a_worker_with_another_master_key_refuses_a_timestamped_round(url, tmp_p
     assert pool.requests == []
 
 
-def test_a_round_through_the_queue_carries_its_document_and_seal_image_by_hash(url, tmp_path):
+@pytest.fixture
+def web_and_worker(url, tmp_path):
+    """A web node's :class:`QueuePool` and a queue worker (a Dramatiq worker thread, fake PDF workers)."""
     box = SecretBox(os.urandom(32))
     worker, pool = jobs(tmp_path, url, box)
     broker, _ = make_broker(url)
@@ -121,19 +123,31 @@ def test_a_round_through_the_queue_carries_its_document_and_seal_image_by_hash(u
     consumer.start()
     web_store = FileBlobStore(tmp_path / "web-blobs")
     web = QueuePool(url, web_store, box, timeout=30, bulk_timeout=30)
-    try:
-        document, image = web_store.put(b"%PDF- prepared"), b"\x89PNG seal image"
-        req = {"op": "prepare_round", "pdf_blob": document, "image": base64.b64encode(image).decode()}
-        sent = json.dumps(req)
-        reply = web.reply(req)
-        assert reply["ok"]
-        assert web_store.get(reply["result"]["pdf_blob"]).startswith(b"signed ")  # fetched, hash checked
-        [seen] = pool.requests
-        assert seen["pdf_blob"] == document and seen["image"] == base64.b64encode(image).decode()
-        assert "image_blob" not in seen
-        assert sent == json.dumps(req)  # the caller's request is left as it was
-        assert web.broker.client.get(f"signer:pdf-blob:{sha(image)}") == image
-    finally:
-        web.close()
-        consumer.stop()
-        broker.close()
+    yield web, web_store, pool
+    web.close()
+    consumer.stop()
+    broker.close()
+
+
+def test_a_document_redis_lost_is_sent_again(web_and_worker):
+    web, web_store, pool = web_and_worker
+    document = web_store.put(b"%PDF- prepared")
+    web.blobs.kept(document, time.monotonic())  # as if sent lately; Redis has lost it since
+    reply = web.reply({"op": "finish_round", "pdf_blob": document})
+    assert reply["ok"]
+    assert [r["pdf_blob"] for r in pool.requests] == [document]
+
+
+def test_a_round_through_the_queue_carries_its_document_and_seal_image_by_hash(web_and_worker):
+    web, web_store, pool = web_and_worker
+    document, image = web_store.put(b"%PDF- prepared"), b"\x89PNG seal image"
+    req = {"op": "prepare_round", "pdf_blob": document, "image": base64.b64encode(image).decode()}
+    sent = json.dumps(req)
+    reply = web.reply(req)
+    assert reply["ok"]
+    assert web_store.get(reply["result"]["pdf_blob"]).startswith(b"signed ")  # fetched, hash checked
+    [seen] = pool.requests
+    assert seen["pdf_blob"] == document and seen["image"] == base64.b64encode(image).decode()
+    assert "image_blob" not in seen
+    assert sent == json.dumps(req)  # the caller's request is left as it was
+    assert web.broker.client.get(f"signer:pdf-blob:{sha(image)}") == image
