@@ -11,17 +11,21 @@ round; the signing actor also carries the higher priority.
 Documents travel through Redis, keyed by content hash (``signer:pdf-blob:<sha256>``, expiring after
 ``BLOB_TTL_SECONDS``): the queue worker may run on a machine that cannot read the web node's blob
 folder, and Redis is the one service every node and worker already shares. The web process uploads a
-job's input before sending it (only if Redis does not hold it already) and downloads what the job
-produced into its own blob store; the worker keeps a local copy in its own instance's blob folder, which
-its worker processes read and write as in the embedded set-up. Every transfer is checked against its
-hash. Jobs and their results are JSON in Redis (Dramatiq's broker and result backend); only the
-results of the job's own request are read back.
+job's input, and the seal image a round stamps, in the same round trip as the job, unless it knows Redis
+keeps them long enough (it sent or fetched them lately), and downloads what the job produced into its own
+blob store; the worker keeps a local copy in its own instance's blob folder, which its worker processes
+read and write as in the embedded set-up, and puts what a job produced into Redis in the same round trip
+as the job's result, ahead of it. Every transfer is checked against its hash. Jobs and their results are
+JSON in Redis (Dramatiq's broker and result backend); only the results of the job's own request are
+read back. A job so costs the web process three round trips to Redis (send, result, what it produced)
+and the worker three (wake-up, fetch, result), plus one for an input it does not hold yet.
 
 An idle queue worker does not poll: Dramatiq's Redis consumer fetches, and when its queue is empty it
 sleeps before fetching again, which adds up to that sleep to every job a person waits for (or, with short
-sleeps, hundreds of Redis calls a second per idle worker). Here the sender pushes a wake-up token onto a
-list per queue after each job (:func:`wake_key`), and an idle consumer blocks on that list
-(:class:`WakingBroker`): a job is fetched as soon as it is sent, and an idle worker makes one call a second.
+sleeps, hundreds of Redis calls a second per idle worker). Here sending a job also pushes a wake-up token
+onto a list per queue, in the same round trip (:func:`wake_key`), and an idle consumer blocks on that list
+(:class:`WakingBroker`): a job is fetched as soon as it is sent, and an idle consumer makes two calls a
+second (the wait, then a fetch in case a job came without a token).
 
 A timestamped round needs the platform TSA's key in the worker process. It never crosses Redis in the
 clear: the web node seals it (:class:`~signer.core.secretbox.SecretBox`, AES-GCM under the master key that
@@ -39,6 +43,9 @@ import signal
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 import dramatiq
@@ -46,8 +53,13 @@ import redis
 from cryptography.exceptions import InvalidTag
 from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
+from dramatiq.common import current_millis
+from dramatiq.errors import ConnectionClosed
+from dramatiq.message import Message
 from dramatiq.results import Results, ResultTimeout
+from dramatiq.results.backend import wrap_result
 from dramatiq.results.backends.redis import RedisBackend
+from redis.client import Pipeline
 
 from pdfsign.worker import BlobStore
 from signer.core.config import Config, load_secret
@@ -71,6 +83,7 @@ PRIORITIES = {SIGNING: 0, BULK: 10}  # lower runs first where both wait for one 
 NAMESPACE = "signer-pdf"
 TSA_PURPOSE = "pdf-queue-tsa"  # SecretBox purpose of the TSA credentials a timestamped job carries
 BLOB_TTL_SECONDS = 900
+ASK_ABOVE_BYTES = 256 * 1024  # a document the sender does not know to be in Redis goes anyway up to this size
 QUEUE_WAIT_SECONDS = 30  # on top of the lane's own timeout: a job may wait for a free worker
 PING_WAIT_SECONDS = 5  # the readiness probe: does some queue worker answer?
 IDLE_WAIT_SECONDS = 1  # an idle consumer waits this long for a wake-up token before fetching anyway
@@ -95,21 +108,64 @@ def produced_blobs(req: dict[str, Any], result: dict[str, Any]) -> list[str]:
     return [sha for sha in (result.get("pdf_blob"), prepared and prepared.get("prepared_pdf_sha256")) if sha]
 
 
+class DocumentMissing(PdfWorkerError):
+    """A document a job names is not in Redis (expired, or lost with Redis's memory)."""
+
+    def __init__(self, sha256: str) -> None:
+        super().__init__(f"document {sha256} is not in the task queue's store")
+        self.sha256 = sha256
+
+
+Staged = Callable[[Pipeline], object]  # commands to send in the same round trip as a job
+_STAGED: ContextVar[tuple[Staged, ...]] = ContextVar("pdf_queue_staged", default=())  # per thread and greenlet
+
+
 class RedisBlobs:
-    """Documents in flight between machines, in Redis by content hash; every read is checked."""
+    """Documents in flight between machines, in Redis by content hash; every read is checked.
+
+    It remembers until when Redis keeps the documents this process sent or fetched, so a round's next step
+    (whose input the previous step produced) sends nothing for its document. Should Redis lose one anyway
+    (a restart without persistence), the worker names it and the job goes once more, with it.
+    """
 
     def __init__(self, client: redis.Redis, ttl: int = BLOB_TTL_SECONDS) -> None:
         self.client = client
         self.ttl = ttl
+        self._kept: OrderedDict[str, float] = OrderedDict()  # sha256 → monotonic time Redis keeps it until
+        self._lock = threading.Lock()
 
-    def send(self, sha256: str, store: BlobStore) -> None:
-        if not self.client.expire(_blob_key(sha256), self.ttl):  # already there: only keep it longer
-            self.client.set(_blob_key(sha256), store.get(sha256), ex=self.ttl)
+    def stage(self, sha256: str, read: Callable[[], bytes], seconds: float) -> Staged | None:
+        """What keeps ``sha256`` in Redis for ``seconds`` more, to send with the job that reads it: nothing
+        while it is known to stay that long, else its bytes from ``read``; a large document goes only if
+        Redis lacks it (another node may have sent it), which costs a round trip now to ask.
+        Call :meth:`kept` once the bytes are sent."""
+        now = time.monotonic()
+        with self._lock:
+            if self._kept.get(sha256, 0.0) >= now + seconds:
+                return None
+        data = read()
+        if len(data) > ASK_ABOVE_BYTES and self.client.expire(_blob_key(sha256), self.ttl):
+            self.kept(sha256, now)
+            return None
+        return lambda pipe: pipe.set(_blob_key(sha256), data, ex=self.ttl)
+
+    def forget(self, sha256: str) -> bool:
+        """Redis lost ``sha256`` after all; whether it was thought kept."""
+        with self._lock:
+            return self._kept.pop(sha256, None) is not None
+
+    def kept(self, sha256: str, since: float) -> None:
+        """``sha256`` was put into Redis, or its expiry renewed, after ``since`` (monotonic time)."""
+        with self._lock:
+            self._kept[sha256] = since + self.ttl
+            self._kept.move_to_end(sha256)
+            if len(self._kept) > 1024:
+                self._kept.popitem(last=False)
 
     def fetch(self, sha256: str, store: BlobStore) -> None:
         data = self.client.get(_blob_key(sha256))
         if not isinstance(data, bytes):
-            raise PdfWorkerError(f"document {sha256} is not in the task queue's store")
+            raise DocumentMissing(sha256)
         if hashlib.sha256(data).hexdigest() != sha256:
             raise PdfWorkerError(f"document {sha256} arrived corrupt")
         store.put(data)
@@ -120,44 +176,105 @@ def wake_key(queue_name: str) -> str:
 
 
 class _WakingConsumer(_RedisConsumer):
-    """Dramatiq's Redis consumer, blocking on the queue's wake-up list instead of sleeping when idle."""
+    """Dramatiq's Redis consumer, blocking on the queue's wake-up list instead of sleeping when idle.
+
+    It fetches again at once only while the queue may hold more (the last fetch filled every free slot);
+    once a fetch found it drained, every job sent since has left a token, so it waits for one first.
+    """
 
     def __init__(self, broker: RedisBroker, queue_name: str, prefetch: int, timeout: int) -> None:
         super().__init__(broker, queue_name, prefetch, 0)  # 0: its own backoff never sleeps
         self.wait_seconds = max(timeout / 1000, FULL_WAIT_SECONDS)
+        self.drained = False
 
     def __next__(self) -> MessageProxy | None:
-        message: MessageProxy | None = super().__next__()
-        if message is None:
-            if self.outstanding_message_count < self.prefetch:
-                self.broker.client.blpop([wake_key(self.queue_name)], timeout=self.wait_seconds)
-            else:
+        if not self.message_cache:
+            room = self.prefetch - self.outstanding_message_count
+            if room <= 0:  # every slot taken: wait for an ack, which sends no token
                 time.sleep(FULL_WAIT_SECONDS)
+                return None
+            try:
+                if self.drained:  # or until the idle timeout, then fetch anyway (e.g. a requeued job)
+                    self.broker.client.blpop([wake_key(self.queue_name)], timeout=self.wait_seconds)
+                self.message_cache = self.broker.do_fetch(self.queue_name, room)
+            except redis.ConnectionError as exc:
+                raise ConnectionClosed(exc) from None
+            self.drained = len(self.message_cache) < room
+        message: MessageProxy | None = super().__next__() if self.message_cache else None
         return message
 
 
+def _push_token(pipe: Pipeline, queue_name: str) -> None:
+    key = wake_key(queue_name)
+    pipe.lpush(key, 1)
+    pipe.ltrim(key, 0, WAKE_TOKENS - 1)
+
+
 class WakingBroker(RedisBroker):
-    """A Redis broker whose consumers wait for a wake-up token (see the module's docstring)."""
+    """A Redis broker whose consumers wait for a wake-up token, which every enqueue pushes (see the
+    module's docstring)."""
 
     @property
     def consumer_class(self) -> type[_RedisConsumer]:
         return _WakingConsumer
 
+    def send(self, actor: dramatiq.Actor[Any, Any], req: dict[str, Any], staged: tuple[Staged, ...] = ()) -> Message:
+        """``actor``'s job for ``req``, sent in one round trip with the commands ``staged`` (run first)."""
+        token = _STAGED.set(staged)
+        try:
+            message: Message = actor.send(req)
+        finally:
+            _STAGED.reset(token)
+        return message
 
-def make_broker(url: str) -> tuple[RedisBroker, RedisBackend]:
+    def do_enqueue(self, queue_name: str, message_id: str, data: bytes) -> None:
+        """Dramatiq's enqueue script, then the queue's wake-up token, in one round trip."""
+        dispatch = self.scripts["dispatch"]
+        args = ["enqueue", current_millis(), queue_name, self.broker_id, self.heartbeat_timeout,
+                self.dead_message_ttl, self._should_do_maintenance("enqueue"), self._max_unpack_size(),
+                message_id, data]  # as RedisBroker._dispatch passes them
+        with self.client.pipeline(transaction=False) as pipe:
+            for staged in _STAGED.get():
+                staged(pipe)
+            pipe.evalsha(dispatch.sha, 1, self.namespace, *args)
+            _push_token(pipe, queue_name)
+            try:
+                pipe.execute()
+            except redis.exceptions.NoScriptError:  # not loaded on this Redis yet: load it, enqueue, wake
+                dispatch(keys=[self.namespace], args=args)
+                with self.client.pipeline(transaction=False) as again:
+                    _push_token(again, queue_name)
+                    again.execute()
+
+
+class Produced(dict[str, Any]):
+    """A queue worker's reply with the documents its job produced, which go into Redis with it."""
+
+    def __init__(self, reply: dict[str, Any], blobs: dict[str, bytes]) -> None:
+        super().__init__(reply)
+        self.blobs = blobs
+
+
+class _ResultBackend(RedisBackend):
+    """Dramatiq's Redis result backend; a :class:`Produced` reply's documents go first, in the same round
+    trip, so whoever reads the reply finds them."""
+
+    def store_result(self, message: Message, result: Any, ttl: int) -> None:
+        key = self.build_message_key(message)
+        with self.client.pipeline(transaction=False) as pipe:
+            for sha256, data in getattr(result, "blobs", {}).items():
+                pipe.set(_blob_key(sha256), data, ex=BLOB_TTL_SECONDS)
+            pipe.delete(key)  # then as RedisBackend._store
+            pipe.lpush(key, self.encoder.encode(wrap_result(result)))
+            pipe.pexpire(key, ttl)
+            pipe.execute()
+
+
+def make_broker(url: str) -> tuple[WakingBroker, RedisBackend]:
     """A Dramatiq broker on ``url`` with results kept in the same Redis (no retries: a job is answered
     once, with its reply or its error as data)."""
-    backend = RedisBackend(url=url, namespace=f"{NAMESPACE}-results")
+    backend = _ResultBackend(url=url, namespace=f"{NAMESPACE}-results")
     return WakingBroker(url=url, namespace=NAMESPACE, middleware=[Results(backend=backend)]), backend
-
-
-def wake(client: redis.Redis, queue_name: str) -> None:
-    """Tell an idle consumer of ``queue_name`` that a job was sent (one round trip)."""
-    key = wake_key(queue_name)
-    with client.pipeline(transaction=False) as pipe:
-        pipe.lpush(key, 1)
-        pipe.ltrim(key, 0, WAKE_TOKENS - 1)
-        pipe.execute()
 
 
 def declare(broker: RedisBroker, lane: str, fn: Any = None) -> dramatiq.Actor[Any, Any]:
@@ -188,15 +305,24 @@ class QueuePool(SigningPool):
         return []
 
     def reply(self, req: dict[str, Any]) -> dict[str, Any]:
+        reply = self._reply(req)
+        missing = reply.get("missing")
+        if missing and self.blobs.forget(missing):  # Redis lost what this node thought it kept: send it again
+            reply = self._reply(req)
+        return reply
+
+    def _reply(self, req: dict[str, Any]) -> dict[str, Any]:
         lane = lane_of(req["op"])
-        for sha in input_blobs(req):
-            self.blobs.send(sha, self.store)
+        wait = PING_WAIT_SECONDS if req["op"] == "ping" else self.waits[lane] + QUEUE_WAIT_SECONDS
+        sent = time.monotonic()
+        documents = {sha: partial(self.store.get, sha) for sha in input_blobs(req)}
+        staged = {sha: cmd for sha, read in documents.items() if (cmd := self.blobs.stage(sha, read, wait))}
         if req.get("tsa"):
             sealed = self.box.seal(json.dumps(req["tsa"]).encode(), TSA_PURPOSE)
             req = {**req, "tsa": None, "tsa_sealed": base64.b64encode(sealed).decode()}
-        message = self.actors[lane].send(req)
-        wake(self.blobs.client, QUEUES[lane])
-        wait = PING_WAIT_SECONDS if req["op"] == "ping" else self.waits[lane] + QUEUE_WAIT_SECONDS
+        message = self.broker.send(self.actors[lane], req, tuple(staged.values()))
+        for sha in staged:
+            self.blobs.kept(sha, sent)
         try:
             reply: dict[str, Any] = message.get_result(backend=self.backend, block=True, timeout=int(wait * 1000))
         except ResultTimeout as exc:
@@ -207,6 +333,7 @@ class QueuePool(SigningPool):
         if reply.get("ok"):
             for sha in produced_blobs(req, reply["result"]):
                 self.blobs.fetch(sha, self.store)
+                self.blobs.kept(sha, sent)  # the worker put it there after this job was sent
         return reply
 
     def close(self) -> None:
@@ -274,14 +401,16 @@ class QueueJobs:
             if req.get("tsa_sealed"):
                 req = {**req, "tsa": self._open_tsa(req.pop("tsa_sealed"))}
             reply = self.pool.reply(req)
-            if reply.get("ok"):
-                for sha in produced_blobs(req, reply["result"]):
-                    self.blobs.send(sha, self.store)
-                    self._keep(sha)
-            return reply
+            if not reply.get("ok"):
+                return reply
+            produced = {sha: self.store.get(sha) for sha in produced_blobs(req, reply["result"])}
+            for sha in produced:
+                self._keep(sha)
+            return Produced(reply, produced)
         except (PdfWorkerError, OSError, redis.RedisError) as exc:
             log.error("pdf queue job %s failed: %s", req.get("op"), exc)
-            return {"ok": False, "kind": "internal", "message": repr(exc)}
+            failed = {"ok": False, "kind": "internal", "message": repr(exc)}
+            return {**failed, "missing": exc.sha256} if isinstance(exc, DocumentMissing) else failed
 
 
 def run_queue_worker(config: Config, lanes: tuple[str, ...] = (SIGNING, BULK)) -> None:
