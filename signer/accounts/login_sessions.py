@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from signer.accounts.enums import Role
@@ -43,6 +43,11 @@ class ActiveSession:
     user_agent: str
 
 
+# Built once: every page, call and socket event asks it.
+_SESSION_AND_ACCOUNT = (select(LoginSession, Account).join(Account, Account.id == LoginSession.account_id)
+                        .where(LoginSession.id == bindparam("sid")))
+
+
 class LoginSessions:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -67,8 +72,7 @@ class LoginSessions:
         sid = session_id(token)
         now = utcnow()
         with self.db.read() as s:  # one query for the session and its account: every page and call asks
-            found = s.execute(select(LoginSession, Account).join(Account, Account.id == LoginSession.account_id)
-                              .where(LoginSession.id == sid)).one_or_none()
+            found = s.execute(_SESSION_AND_ACCOUNT, {"sid": sid}).one_or_none()
         if found is None:
             return None
         row, account = found

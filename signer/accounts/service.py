@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from signer.accounts.login_sessions import LoginSessions
 from signer.accounts.models import Account, ApiToken, Device
@@ -38,6 +38,13 @@ class AppIdentity:
 
     def actor(self, ip: str = "") -> Actor:
         return Actor(self.account.id, self.account.username, ip)
+
+
+# Built once: every socket event of the APP asks it.
+_LIVE_TOKEN = (select(ApiToken.id).join(Account, Account.id == ApiToken.account_id)
+               .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.account_id == bindparam("account_id"),
+                      ApiToken.device_id == bindparam("device_id"), ApiToken.revoked_at.is_(None),
+                      ApiToken.expires_at > bindparam("now"), Account.active.is_(True)))
 
 
 class AccountService:
@@ -115,12 +122,8 @@ class AccountService:
         if not token:
             raise NotAuthenticated("缺少访问令牌", code=ErrorCode.NO_TOKEN)
         with self.db.read() as s:
-            live = s.execute(
-                select(ApiToken.id).join(Account, Account.id == ApiToken.account_id)
-                .where(ApiToken.token_hash == token_digest(token), ApiToken.account_id == known.account.id,
-                       ApiToken.device_id == known.device.id, ApiToken.revoked_at.is_(None),
-                       ApiToken.expires_at > utcnow(), Account.active.is_(True))
-            ).first()
+            live = s.execute(_LIVE_TOKEN, {"token_hash": token_digest(token), "account_id": known.account.id,
+                                           "device_id": known.device.id, "now": utcnow()}).first()
         if live is None:
             raise NotAuthenticated("访问令牌无效或已过期", code=ErrorCode.BAD_TOKEN)
         return known

@@ -87,6 +87,8 @@ def lock_certificate(s: Session, cert_id: int) -> Certificate | None:
                     .execution_options(populate_existing=True))
 
 
+_CHALLENGES = cast(Table, UnlockChallenge.__table__)
+_INSERT_CHALLENGE = insert(_CHALLENGES).returning(_CHALLENGES.c.id)
 # The certificate row locked as ``lock_certificate`` locks it, with the CA's record of its serial, in one read.
 _SIGNABLE = (select(Certificate, IssuedSerial.serial_hex, IssuedSerial.revoked_at)
              .outerjoin(IssuedSerial, IssuedSerial.serial_hex == Certificate.serial_hex)
@@ -202,8 +204,7 @@ class CertificateService:
         values = {"certificate_id": cert.id, "device_id": device_id, "session_id": session_id, "purpose": purpose,
                   "nonce": ks_server.new_nonce(), "expires_at": utcnow() + CHALLENGE_LIFETIME}
         # a Core insert (no unit of work); the caller gets the challenge as a plain object with its id
-        table = cast(Table, UnlockChallenge.__table__)
-        challenge_id = s.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
+        challenge_id = s.execute(_INSERT_CHALLENGE, values).scalar_one()
         return UnlockChallenge(id=challenge_id, **values)
 
     def password_challenge(self, who: AppIdentity, cert_id: int) -> UnlockChallenge:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from signer.core.metrics import note_audit
@@ -94,16 +94,20 @@ def ensure_head(session: Session) -> None:
 # and no caller keeps the head or the event as an object.
 _HEAD = cast(Table, AuditHead.__table__)
 _EVENTS = cast(Table, AuditEvent.__table__)
+# The statements of ``record``, built once (every audited transition runs all three).
+_NEXT_SEQ = (update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1)
+             .returning(_HEAD.c.seq, _HEAD.c.last_hash, _HEAD.c.keyed_from))
+_INSERT_EVENT = insert(_EVENTS)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=bindparam("new_last_hash"))
+_MOVE_KEYED_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(
+    last_hash=bindparam("new_last_hash"), keyed_from=bindparam("new_keyed_from"), mac=bindparam("new_mac"))
 
 
 def record(session: Session, actor: Actor | None, action: str, subject_type: str, subject_id: object,
            details: dict[str, Any] | None = None) -> None:
     """Append one event to the chain (call inside the write transaction of the change)."""
     details = json.loads(json.dumps(details or {}, default=str, ensure_ascii=False))
-    row = session.execute(
-        update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1)
-        .returning(_HEAD.c.seq, _HEAD.c.last_hash, _HEAD.c.keyed_from)
-    ).one()
+    row = session.execute(_NEXT_SEQ).one()
     seq, prev_hash, keyed_from = row
     key = _key(session)
     if key is None and keyed_from is not None:
@@ -111,16 +115,17 @@ def record(session: Session, actor: Actor | None, action: str, subject_type: str
     at = utcnow()
     actor = actor or SYSTEM
     digest = _digest(prev_hash, seq, at, actor, action, subject_type, str(subject_id), details, actor.ip, key)
-    session.execute(insert(_EVENTS).values(
+    session.execute(_INSERT_EVENT, dict(
         seq=seq, at=at, actor_id=actor.id, actor_label=actor.label, action=action,
         subject_type=subject_type, subject_id=str(subject_id), details=details, ip=actor.ip,
         prev_hash=prev_hash, hash=digest, chain_version=PLAIN if key is None else KEYED,
     ))
-    head: dict[str, Any] = {"last_hash": digest}
-    if key is not None:
+    if key is None:
+        session.execute(_MOVE_HEAD, {"new_last_hash": digest})
+    else:
         keyed_from = seq if keyed_from is None else keyed_from
-        head.update(keyed_from=keyed_from, mac=_head_mac(key, seq, digest, keyed_from))
-    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(**head))
+        session.execute(_MOVE_KEYED_HEAD, {"new_last_hash": digest, "new_keyed_from": keyed_from,
+                                           "new_mac": _head_mac(key, seq, digest, keyed_from)})
     note_audit(session, action)
 
 

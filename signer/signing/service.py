@@ -63,6 +63,7 @@ LONG_TERM_LEVELS = frozenset({PadesLevel.B_LT, PadesLevel.B_LTA})
 _SESSIONS = cast(Table, SigningSession.__table__)
 _PLACEMENTS = cast(Table, SealPlacementRow.__table__)
 _ROUNDS = cast(Table, SigningRound.__table__)
+_INSERT_SESSION, _INSERT_PLACEMENT, _INSERT_ROUND = insert(_SESSIONS), insert(_PLACEMENTS), insert(_ROUNDS)
 PLACEMENT_CACHE_SESSIONS = 20_000  # sessions whose placements a process keeps (a few hundred bytes each)
 FRAME_QUERY_CHUNK = 500  # sessions per query of the frame ticker (bound parameters stay well under limits)
 
@@ -175,8 +176,8 @@ class SigningService:
                 expires_at=now + timedelta(seconds=self.config.session_ttl_seconds), current_round=0, created_at=now,
             )
             # Core inserts (no unit of work); the caller gets the session as a plain object with the same values
-            s.execute(insert(_SESSIONS).values(**values))
-            s.execute(insert(_PLACEMENTS), [
+            s.execute(_INSERT_SESSION, values)
+            s.execute(_INSERT_PLACEMENT, [
                 {"session_id": session_id, "position": seal.position, "seal_kind": seal.seal_kind,
                  "field_name": seal.field_name, "page": seal.page, "x": seal.x, "y": seal.y, "width": seal.width,
                  "height": seal.height} for seal in placed])
@@ -563,8 +564,8 @@ class SigningService:
         prepared = result["prepared"]  # the prepared PDF is in the blob store, named by its hash
         with self.db.write() as s:
             pdf_sha = store_blob(s, self.store, self.store.get(prepared["prepared_pdf_sha256"]), "application/pdf")
-            s.execute(insert(_ROUNDS).values(session_id=session_id, position=position, prepared=prepared,
-                                                  prepared_pdf_sha256=pdf_sha))
+            s.execute(_INSERT_ROUND, dict(session_id=session_id, position=position, prepared=prepared,
+                                          prepared_pdf_sha256=pdf_sha))
         return {
             "position": position,
             "total": len(placements),
