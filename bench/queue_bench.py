@@ -4,9 +4,10 @@ The same instance signs sessions (B-B, one seal, Chinese stamp with the seal ima
 approval's prepare and the phone's finish) two ways, interleaved: with its own worker process (the
 embedded default), and with ``SIGNER_PDF_QUEUE`` set, every PDF job going through Redis to a
 ``signer pdf-worker`` process (one signing worker, its own instance folder, as on another machine).
-Server-side wall time per round, medians of ``--runs``; the phone's KDF is not timed.
+Server-side wall time per round, medians of ``--runs``, and the median of each pair's ratio (a queued
+round against the local round just before it); the phone's KDF is not timed.
 
-    .venv/bin/python bench/queue_bench.py [--runs 15] [--redis redis://127.0.0.1:6379/14]
+    .venv/bin/python bench/queue_bench.py [--runs 25] [--redis redis://127.0.0.1:6379/14]
 
 Target (issue 12, P6): queue ÷ local ≤ 1.2.
 """
@@ -38,7 +39,7 @@ from signer.signing.enums import PadesLevel
 def main() -> None:
     logging.getLogger().setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--redis", default=(os.environ.get("TEST_REDIS_URL") and
                         os.environ["TEST_REDIS_URL"].rsplit("/", 1)[0] + "/14") or "redis://127.0.0.1:6379/14")
     args = parser.parse_args()
@@ -63,10 +64,14 @@ def main() -> None:
             times["local"].append(session_seconds(local, phone, *one_round))
             times["queue"].append(session_seconds(queued, phone, *one_round))
         lpool, qpool = statistics.median(times["local"]), statistics.median(times["queue"])
+        # Each queued round next to the local one run just before it: the machine's load drifts between rounds
+        # far more than within a pair, so the median of the pairs' ratios is the steadier figure.
+        pairs = statistics.median(q / local for local, q in zip(times["local"], times["queue"], strict=True))
         print("P6: one round (B-B, one seal, Chinese stamp), server-side wall time, median of", args.runs)
         print(f"  local worker pool:  {lpool * 1000:7.1f} ms")
         print(f"  task queue (Redis): {qpool * 1000:7.1f} ms")
         print(f"  queue ÷ local:      {qpool / lpool:7.2f}   (target ≤ 1.20)")
+        print(f"  median of the {args.runs} pairs' ratios: {pairs:.2f}")
         queued.pool.close()
     finally:
         worker.terminate()
