@@ -2,8 +2,8 @@
 
 Images enter only through :mod:`.seal_images` / :mod:`.handwriting` (validated, re-encoded transparent
 PNGs) and are kept in the blob store, content-addressed. An assignment (B8/H4) says which seal kinds an
-account may apply, optionally pinned to one image; which image a signature shows is decided by
-:meth:`SealService.image_for`.
+account may apply, optionally pinned to one image; which image a signature shows is decided in one place,
+:func:`_shown`, whether the signing rule or a preview asks.
 """
 
 from __future__ import annotations
